@@ -1,0 +1,60 @@
+"""The error hierarchy: everything rillet raises is a :class:`RilletError`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rillet._sse import ServerSentEvent
+
+__all__ = ["EventTooLargeError", "RilletError", "SSEError"]
+
+_EXCERPT_BYTES = 64
+
+
+def excerpt(data: bytes | bytearray | memoryview, limit: int = _EXCERPT_BYTES) -> bytes:
+    """The first ``limit`` bytes of ``data``, for error messages."""
+    return bytes(data[:limit])
+
+
+class RilletError(Exception):
+    """Base class of every error rillet raises."""
+
+
+class SSEError(RilletError):
+    """The event stream could not be decoded, or the decoder was misused."""
+
+
+class EventTooLargeError(SSEError):
+    """An event grew past the decoder's ``max_event_size``.
+
+    The decoder stops here instead of buffering without bound. Events decoded from the same
+    chunk before the oversized one are kept in :attr:`events`, so nothing already received
+    is lost.
+
+    Attributes:
+        size: How many bytes of the event were buffered when the limit was crossed.
+        limit: The configured maximum, in bytes.
+        offset: Stream byte offset at which the oversized event began.
+        excerpt: The first bytes of the oversized event.
+        events: Events completed earlier in the same ``feed()`` call.
+    """
+
+    def __init__(
+        self,
+        *,
+        size: int,
+        limit: int,
+        offset: int,
+        excerpt: bytes,
+        events: list[ServerSentEvent] | None = None,
+    ) -> None:
+        self.size = size
+        self.limit = limit
+        self.offset = offset
+        self.excerpt = excerpt
+        self.events: list[ServerSentEvent] = events if events is not None else []
+        super().__init__(
+            f"SSE event starting at byte {offset} exceeds max_event_size: "
+            f"{size} bytes buffered, limit {limit} ({excerpt!r}...)"
+        )

@@ -1,0 +1,478 @@
+"""A sans-IO, incremental decoder of the ``text/event-stream`` format.
+
+Bytes go in with :meth:`SSEDecoder.feed`, events come out; the decoder does no I/O and imports
+nothing asynchronous, so any transport (or a file, or a test) can drive it. It follows the WHATWG
+HTML rules for *interpreting an event stream* exactly.
+
+Why it is shaped the way it is:
+
+* **Linear work whatever the chunking.** A line that arrives over many chunks is kept as a list of
+  pieces (memoryviews of the immutable chunks, not copies) and joined once when its end arrives;
+  only the new chunk is ever searched for a line end, never the buffered prefix. Feeding an 8 MiB
+  event one TCP segment at a time therefore costs O(8 MiB), not O(8 MiB²/segment).
+* **Bytes are scanned in C.** Line ends are found with ``bytes.find`` (memchr), never per character
+  in Python, and a chunk without any CR takes a fast path that recognises the shapes real servers
+  send (``event: X\\ndata: Y\\n\\n`` and ``data: Y\\n\\n``) with a handful of C calls and builds one
+  Python object per event, not one per line.
+* **Payload bytes are copied once**, from the chunk into :attr:`ServerSentEvent.raw_data`; they are
+  decoded to ``str`` only if someone reads :attr:`ServerSentEvent.data` (JSON parsers read the
+  bytes directly). The event type is read from the ``event:`` field, so routing needs no JSON parse.
+* **Bounded memory.** ``max_event_size`` turns a runaway event (a broken or hostile server) into a
+  clear :class:`~rillet.EventTooLargeError` instead of unbounded buffering.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+import attrs
+
+from rillet._errors import EventTooLargeError, SSEError, excerpt
+
+__all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "ServerSentEvent", "UnterminatedEvent"]
+
+DEFAULT_MAX_EVENT_SIZE: Final = 16 * 1024 * 1024
+"""The default ``max_event_size``: 16 MiB, above any event the OpenAI APIs send."""
+
+_LF: Final = 0x0A
+_CR: Final = 0x0D
+_COLON: Final = 0x3A
+_SPACE: Final = 0x20
+_BOM: Final = b"\xef\xbb\xbf"
+# Event names are few; decoding each one once is enough. The bound stops a hostile stream
+# with ever-new names from growing the cache.
+_NAME_CACHE_LIMIT: Final = 256
+
+
+class ServerSentEvent(NamedTuple):
+    """One dispatched event: a frozen value.
+
+    Attributes:
+        event: The event type: the ``event`` field's value, or ``"message"`` when none was sent.
+        raw_data: The data buffer as bytes (``data`` lines joined with LF), exactly as received.
+        id: The last event ID as the spec defines it: sticky across events until an ``id``
+            field changes it.
+        retry: The stream's reconnection time in milliseconds when this event was dispatched,
+            or ``None`` if the server never sent a valid ``retry`` field.
+        has_event_field: Whether an ``event`` field with a non-empty value set this event's type
+            (as opposed to the ``"message"`` default).
+    """
+
+    event: str = "message"
+    raw_data: bytes = b""
+    id: str = ""
+    retry: int | None = None
+    has_event_field: bool = False
+
+    @property
+    def data(self) -> str:
+        """The data decoded as UTF-8 (invalid bytes become U+FFFD), decoded on each access."""
+        return self.raw_data.decode("utf-8", "replace")
+
+
+@attrs.frozen
+class UnterminatedEvent:
+    """What :meth:`SSEDecoder.close` discarded: an event with no blank line after it.
+
+    Per the spec such an event is never dispatched; this record lets a stream say "truncated
+    after byte N" instead of silently losing it.
+
+    Attributes:
+        offset: Stream byte offset where the discarded event began.
+        size: How many bytes were discarded.
+        excerpt: The first bytes of the discarded event.
+    """
+
+    offset: int
+    size: int
+    excerpt: bytes
+
+
+_new_event = tuple.__new__
+
+
+class SSEDecoder:
+    """Incremental ``text/event-stream`` decoder: feed bytes, get :class:`ServerSentEvent`\\ s.
+
+    Example:
+        >>> decoder = SSEDecoder()
+        >>> decoder.feed(b"event: greeting\\ndata: hel")
+        []
+        >>> [event.data for event in decoder.feed(b"lo\\n\\n")]
+        ['hello']
+        >>> decoder.close()
+        []
+
+    Args:
+        max_event_size: The largest event (its data buffer, or any single line) the decoder
+            will buffer, in bytes. Past it, :meth:`feed` raises
+            :class:`~rillet.EventTooLargeError`.
+        last_event_id: The last event ID to start from, when reconnecting to a stream.
+    """
+
+    __slots__ = (
+        "_at_start",
+        "_block_head",
+        "_block_start",
+        "_closed",
+        "_copied",
+        "_data",
+        "_data_len",
+        "_event",
+        "_id",
+        "_last_event_id",
+        "_line",
+        "_line_len",
+        "_max",
+        "_names",
+        "_offset",
+        "_pending",
+        "_retry",
+        "_scanned",
+        "_skip_lf",
+        "_unterminated",
+    )
+
+    def __init__(
+        self, *, max_event_size: int = DEFAULT_MAX_EVENT_SIZE, last_event_id: str = ""
+    ) -> None:
+        if max_event_size < 1:
+            msg = f"max_event_size must be a positive number of bytes, not {max_event_size!r}"
+            raise ValueError(msg)
+        self._max = max_event_size
+        self._last_event_id = last_event_id  # the committed "last event ID string"
+        self._id = last_event_id  # the spec's last event ID *buffer*
+        self._retry: int | None = None
+        self._unterminated: UnterminatedEvent | None = None
+        self._closed = False
+        self._offset = 0  # stream offset of the next byte fed
+        self._at_start: bytes | None = b""  # bytes held while the BOM is undecided
+        self._skip_lf = False  # the last chunk ended in CR: a leading LF is part of that CRLF
+        self._line: list[memoryview] = []  # pieces of an unfinished line
+        self._line_len = 0
+        self._data: list[bytes] = []  # data values of the current event
+        self._data_len = 0
+        self._event = b""  # event type buffer
+        self._pending = False  # the current event has fields (data, event or id)
+        self._block_start = 0  # stream offset where the current event began
+        self._block_head = b""  # its first bytes, for the report of a discarded tail
+        self._names: dict[bytes, str] = {}
+        self._scanned = 0  # work counters (bytes searched, bytes joined): tests prove linearity
+        self._copied = 0
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event ID committed by a blank line: what to send as ``Last-Event-ID``."""
+        return self._last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time in milliseconds, as last set by a valid ``retry`` field."""
+        return self._retry
+
+    @property
+    def bytes_fed(self) -> int:
+        """How many bytes have been fed so far."""
+        return self._offset
+
+    @property
+    def unterminated(self) -> UnterminatedEvent | None:
+        """After :meth:`close`: the unterminated event it discarded, if there was one."""
+        return self._unterminated
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Decode the next chunk of the stream and return the events it completed.
+
+        Raises:
+            EventTooLargeError: An event grew past ``max_event_size``; the decoder is then
+                closed, and the events completed earlier in this chunk are on the error.
+            SSEError: The decoder was already closed.
+        """
+        if self._closed:
+            msg = "feed() on a closed SSEDecoder: create a new decoder for a new stream"
+            raise SSEError(msg)
+        if type(chunk) is not bytes:
+            chunk = bytes(chunk)  # pieces of a line keep views of it: it must not change
+        base = self._offset  # stream offset of chunk[0]
+        self._offset = base + len(chunk)
+        pos = 0
+        if self._at_start is not None:
+            if self._at_start:
+                base -= len(self._at_start)
+                chunk = self._at_start + chunk
+            if len(chunk) < len(_BOM) and _BOM.startswith(chunk):
+                self._at_start = chunk
+                return []
+            self._at_start = None
+            if chunk.startswith(_BOM):
+                pos = self._block_start = len(_BOM)
+        events: list[ServerSentEvent] = []
+        try:
+            self._decode(chunk, pos, base, events)
+        except EventTooLargeError as error:
+            self._closed = True
+            error.events = events
+            raise
+        return events
+
+    def close(self) -> list[ServerSentEvent]:
+        """End the stream: return the last events and record what was discarded.
+
+        Under the spec's rules an event is dispatched only by a blank line, and the decoder
+        dispatches at the line end itself (it never holds back a trailing CR), so this returns
+        no events: a final event without its blank line is discarded, as browsers do, and
+        described by :attr:`unterminated`. Closing twice is harmless.
+        """
+        if self._closed:
+            return []
+        self._closed = True
+        held = self._at_start or b""
+        if self._pending or self._line_len or held:
+            head = self._block_head
+            if not head and self._line:
+                head = excerpt(self._line[0])
+            self._unterminated = UnterminatedEvent(
+                offset=self._block_start,
+                size=self._offset - self._block_start,
+                excerpt=head or excerpt(held),
+            )
+        self._line = []
+        self._data = []
+        return []
+
+    # -- decoding -------------------------------------------------------------------------
+
+    def _decode(self, chunk: bytes, pos: int, base: int, events: list[ServerSentEvent]) -> None:
+        n = len(chunk)
+        if pos == n:
+            return
+        self._scanned += n - pos
+        if self._skip_lf:
+            self._skip_lf = False
+            if chunk[pos] == _LF:
+                pos += 1
+                if not self._pending:
+                    self._block_start = base + pos
+        has_cr = _CR in chunk
+        if self._line_len:
+            pos = self._finish_line(chunk, pos, base, has_cr, events)
+            if pos < 0:
+                return
+        if has_cr or n > self._max:
+            pos = self._lines(chunk, pos, base, events)
+        else:
+            pos = self._lf_lines(chunk, pos, base, events)
+        if pos < n:
+            self._stash(chunk, pos, base)
+
+    def _lf_lines(
+        self, chunk: bytes, pos: int, base: int, events: list[ServerSentEvent]
+    ) -> int:
+        """Decode the lines of a chunk that has no CR; return where the unfinished line starts.
+
+        Whole events of the two common shapes are cut out directly; anything else goes line by
+        line through :meth:`_field`.
+        """
+        n = len(chunk)
+        find = chunk.find
+        startswith = chunk.startswith
+        append = events.append
+        names = self._names
+        fresh = not self._pending
+        event_id = self._id
+        retry = self._retry
+        mark = -1  # where the last dispatched event ended
+        while pos < n:
+            if fresh:
+                if startswith(b"data: ", pos):
+                    end = find(b"\n", pos + 6)
+                    if end > 0 and end + 1 < n and chunk[end + 1] == _LF:
+                        append(_new_event(ServerSentEvent, ("message", chunk[pos + 6 : end], event_id, retry, False)))  # fmt: skip
+                        pos = mark = end + 2
+                        continue
+                elif startswith(b"event: ", pos):
+                    nl = find(b"\n", pos + 7)
+                    if nl > pos + 7 and startswith(b"data: ", nl + 1):
+                        end = find(b"\n", nl + 7)
+                        if end > 0 and end + 1 < n and chunk[end + 1] == _LF:
+                            raw_name = chunk[pos + 7 : nl]
+                            name = names.get(raw_name) or self._name(raw_name)
+                            append(_new_event(ServerSentEvent, (name, chunk[nl + 7 : end], event_id, retry, True)))  # fmt: skip
+                            pos = mark = end + 2
+                            continue
+            end = find(b"\n", pos)
+            if end < 0:
+                break
+            if end == pos:
+                self._dispatch(events)
+                mark = end + 1
+            else:
+                self._field(chunk, pos, end, base, events)
+            pos = end + 1
+            fresh = not self._pending
+            event_id = self._id
+            retry = self._retry
+        if mark >= 0:
+            self._block_start = base + mark
+            self._block_head = b""
+        if self._pending and not self._block_head:
+            self._block_head = excerpt(memoryview(chunk)[max(self._block_start - base, 0) :])
+        return pos
+
+    def _lines(self, chunk: bytes, pos: int, base: int, events: list[ServerSentEvent]) -> int:
+        """Decode the lines of any chunk (CR, LF or CRLF line ends); see :meth:`_lf_lines`."""
+        n = len(chunk)
+        find = chunk.find
+        cr = lf = -1
+        mark = -1
+        while pos < n:
+            if lf < pos:
+                lf = find(b"\n", pos)
+                if lf < 0:
+                    lf = n
+            if cr < pos:
+                cr = find(b"\r", pos)
+                if cr < 0:
+                    cr = n
+            end = min(cr, lf)
+            if end == n:
+                break
+            if end == pos:
+                self._dispatch(events)
+            else:
+                self._field(chunk, pos, end, base, events)
+            pos = end + 1
+            if end == cr:
+                if pos == n:
+                    self._skip_lf = True
+                elif chunk[pos] == _LF:
+                    pos += 1
+            if not self._pending:
+                mark = pos
+        if mark >= 0:
+            self._block_start = base + mark
+            self._block_head = b""
+        if self._pending and not self._block_head:
+            self._block_head = excerpt(memoryview(chunk)[max(self._block_start - base, 0) :])
+        return pos
+
+    def _stash(self, chunk: bytes, pos: int, base: int) -> None:
+        """Keep the unfinished line at ``chunk[pos:]`` for the next chunk, without copying."""
+        self._line.append(memoryview(chunk)[pos:])
+        self._line_len += len(chunk) - pos
+        if self._line_len + self._data_len > self._max:
+            raise self._too_large(self._line_len + self._data_len, excerpt(self._line[0]))
+        if not self._pending and len(self._line) == 1:
+            self._block_start = base + pos
+            self._block_head = excerpt(memoryview(chunk)[pos:])
+
+    def _finish_line(
+        self, chunk: bytes, pos: int, base: int, has_cr: bool, events: list[ServerSentEvent]
+    ) -> int:
+        """Complete the unfinished line with the start of ``chunk``.
+
+        Returns the position after the line end, or -1 when the chunk holds no line end (then
+        the whole chunk is stashed). Only the new chunk is searched.
+        """
+        n = len(chunk)
+        end = chunk.find(b"\n", pos)
+        if end < 0:
+            end = n
+        if has_cr:
+            cr = chunk.find(b"\r", pos, end)
+            if cr >= 0:
+                end = cr
+        if end == n:
+            self._stash(chunk, pos, base)
+            return -1
+        pieces = self._line
+        pieces.append(memoryview(chunk)[pos:end])
+        size = self._line_len + end - pos
+        self._line = []
+        self._line_len = 0
+        if size > self._max:
+            raise self._too_large(size + self._data_len, excerpt(pieces[0]))
+        first = pieces[0]
+        if len(first) > 5 and first[:5] == b"data:":
+            # The common big line is data: join its value alone, so it is copied only once.
+            pieces[0] = first[6:] if first[5] == _SPACE else first[5:]
+            self._copied += size
+            self._add_data(b"".join(pieces))
+        else:
+            line = b"".join(pieces)
+            self._copied += size
+            self._field(line, 0, len(line), base, events)
+        pos = end + 1
+        if chunk[end] == _CR:
+            if pos == n:
+                self._skip_lf = True
+            elif chunk[pos] == _LF:
+                pos += 1
+        return pos
+
+    def _field(
+        self, buf: bytes, start: int, end: int, base: int, events: list[ServerSentEvent]
+    ) -> None:
+        """Process the non-empty line ``buf[start:end]``."""
+        if buf[start] == _COLON:
+            return  # a comment
+        if end - start > self._max:
+            raise self._too_large(end - start, excerpt(memoryview(buf)[start:end]))
+        colon = buf.find(b":", start, end)
+        if colon < 0:
+            name = buf[start:end]
+            value_start = end
+        else:
+            name = buf[start:colon]
+            value_start = colon + 1
+            if value_start < end and buf[value_start] == _SPACE:
+                value_start += 1
+        if name == b"data":
+            self._add_data(buf[value_start:end])
+        elif name == b"event":
+            self._event = buf[value_start:end]
+            self._pending = True
+        elif name == b"id":
+            value = buf[value_start:end]
+            if b"\0" not in value:
+                self._id = value.decode("utf-8", "replace")
+                self._pending = True
+        elif name == b"retry":
+            value = buf[value_start:end]
+            if value.isdigit():  # bytes.isdigit() is ASCII-only, and False for b""
+                self._retry = int(value)
+
+    def _add_data(self, value: bytes) -> None:
+        self._data.append(value)
+        self._data_len += len(value) + 1
+        self._pending = True
+        if self._data_len > self._max:
+            raise self._too_large(self._data_len, self._block_head or excerpt(value))
+
+    def _dispatch(self, events: list[ServerSentEvent]) -> None:
+        """A blank line: commit the ID, fire an event if there is data, reset the buffers."""
+        self._last_event_id = self._id
+        data = self._data
+        if data:
+            raw = data[0] if len(data) == 1 else b"\n".join(data)
+            name = self._event
+            if name:
+                event = (self._names.get(name) or self._name(name), raw, self._id, self._retry, True)
+            else:
+                event = ("message", raw, self._id, self._retry, False)
+            events.append(_new_event(ServerSentEvent, event))
+            self._data = []
+            self._data_len = 0
+        self._event = b""
+        self._pending = False
+
+    def _name(self, raw: bytes) -> str:
+        name = raw.decode("utf-8", "replace")
+        if len(self._names) < _NAME_CACHE_LIMIT:
+            self._names[raw] = name
+        return name
+
+    def _too_large(self, size: int, head: bytes) -> EventTooLargeError:
+        return EventTooLargeError(
+            size=size, limit=self._max, offset=self._block_start, excerpt=head
+        )
