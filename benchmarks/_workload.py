@@ -1,0 +1,112 @@
+"""Workloads shared by the benchmarks: realistic Responses streams as bytes, and chunkings."""
+
+from __future__ import annotations
+
+import json
+import random
+import string
+from collections.abc import Callable
+from dataclasses import dataclass
+
+_WORDS = (
+    "the stream of tokens arrives quickly and every delta carries a few characters of text "
+    "while the model thinks about caf\u00e9s \u2014 \u201cquoted\u201d words, emoji \U0001f642 and \u65e5\u672c\u8a9e"
+).split()
+
+
+def _event(payload: dict[str, object]) -> bytes:
+    data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+    return f"event: {payload['type']}\ndata: {data}\n\n".encode()
+
+
+def responses_stream(n_deltas: int, *, seed: int = 0) -> bytes:
+    """A Responses API text stream with ``n_deltas`` ``response.output_text.delta`` events.
+
+    Shaped like the API's: created/in_progress, an output item and content part, the deltas
+    (real-looking ids and obfuscation padding, ~270 bytes each), then the done events.
+    """
+    rng = random.Random(seed)
+    resp_id = "resp_" + "".join(rng.choices("0123456789abcdef", k=48))
+    item_id = "msg_" + "".join(rng.choices("0123456789abcdef", k=48))
+    response = {"id": resp_id, "object": "response", "created_at": 1760000000, "status": "in_progress",
+                "model": "gpt-5-2025-08-07", "output": [], "usage": None}
+    seq = 0
+    out = [
+        _event({"type": "response.created", "sequence_number": 0, "response": response}),
+        _event({"type": "response.in_progress", "sequence_number": 1, "response": response}),
+    ]
+    seq = 2
+    out.append(_event({"type": "response.output_item.added", "sequence_number": seq, "output_index": 0,
+                       "item": {"id": item_id, "type": "message", "status": "in_progress",
+                                "content": [], "role": "assistant"}}))
+    seq += 1
+    out.append(_event({"type": "response.content_part.added", "sequence_number": seq,
+                       "item_id": item_id, "output_index": 0, "content_index": 0,
+                       "part": {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}}))
+    alphabet = string.ascii_letters + string.digits
+    text: list[str] = []
+    for _ in range(n_deltas):
+        seq += 1
+        delta = " " + rng.choice(_WORDS)
+        text.append(delta)
+        out.append(_event({"type": "response.output_text.delta", "content_index": 0, "delta": delta,
+                           "item_id": item_id, "logprobs": [],
+                           "obfuscation": "".join(rng.choices(alphabet, k=rng.randint(1, 16))),
+                           "output_index": 0, "sequence_number": seq}))
+    full = "".join(text)
+    seq += 1
+    out.append(_event({"type": "response.output_text.done", "sequence_number": seq, "item_id": item_id,
+                       "output_index": 0, "content_index": 0, "text": full, "logprobs": []}))
+    done = {**response, "status": "completed"}
+    seq += 1
+    out.append(_event({"type": "response.completed", "sequence_number": seq, "response": done}))
+    return b"".join(out)
+
+
+def big_event(size: int) -> bytes:
+    """One event whose data line is ``size`` bytes (an image-generation partial, say)."""
+    head = b'event: response.image_generation_call.partial_image\ndata: {"partial_image_b64":"'
+    tail = b'"}\n\n'
+    return head + b"A" * (size - len(head) - len(tail)) + tail
+
+
+def chunked(body: bytes, size: int) -> list[bytes]:
+    """``body`` cut into chunks of ``size`` bytes, as a network would deliver them."""
+    return [body[i : i + size] for i in range(0, len(body), size)]
+
+
+@dataclass(frozen=True)
+class Result:
+    """One timed run: the best of several repeats."""
+
+    name: str
+    seconds: float
+    events: int
+    nbytes: int
+
+    @property
+    def us_per_event(self) -> float:
+        return self.seconds / self.events * 1e6
+
+    @property
+    def mb_per_s(self) -> float:
+        return self.nbytes / self.seconds / 1e6
+
+
+def best_of(repeats: int, run: Callable[[], int]) -> tuple[float, int]:
+    """Run ``run`` ``repeats`` times with the GC paused; return (best seconds, its result)."""
+    import gc  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    best = float("inf")
+    result = 0
+    for _ in range(repeats):
+        gc.collect()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            result = run()
+            best = min(best, time.perf_counter() - start)
+        finally:
+            gc.enable()
+    return best, result
