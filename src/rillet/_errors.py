@@ -9,10 +9,10 @@ if TYPE_CHECKING:
 
 __all__ = ["EventTooLargeError", "RilletError", "SSEError"]
 
-_EXCERPT_BYTES = 64
+EXCERPT_BYTES = 64
 
 
-def excerpt(data: bytes | bytearray | memoryview, limit: int = _EXCERPT_BYTES) -> bytes:
+def excerpt(data: bytes | bytearray | memoryview, limit: int = EXCERPT_BYTES) -> bytes:
     """The first ``limit`` bytes of ``data``, for error messages."""
     return bytes(data[:limit])
 

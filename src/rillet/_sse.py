@@ -29,6 +29,7 @@ from typing import Final, NamedTuple
 
 import attrs
 
+from rillet._errors import EXCERPT_BYTES as _EXCERPT
 from rillet._errors import EventTooLargeError, SSEError, excerpt
 
 __all__ = ["DEFAULT_MAX_EVENT_SIZE", "SSEDecoder", "ServerSentEvent", "UnterminatedEvent"]
@@ -121,7 +122,7 @@ class SSEDecoder:
     __slots__ = (
         "_at_start",
         "_block_base",
-        "_block_chunk",
+        "_block_chunks",
         "_block_start",
         "_closed",
         "_copied",
@@ -164,8 +165,8 @@ class SSEDecoder:
         self._event = b""  # event type buffer
         self._pending = False  # the current event has fields (data, event or id)
         self._block_start = 0  # stream offset where the current event began
-        self._block_chunk = b""  # the chunk it began in (kept for error excerpts, not copied)
-        self._block_base = 0  # stream offset of that chunk
+        self._block_chunks: list[bytes] = []  # the chunks holding its first bytes (for excerpts)
+        self._block_base = 0  # stream offset of the first of them
         self._names: dict[bytes, str] = {}
         self._scanned = 0  # work counters (bytes searched, bytes joined): tests prove linearity
         self._copied = 0
@@ -271,8 +272,10 @@ class SSEDecoder:
             if pos < n:
                 self._stash(chunk, pos, base)
         if self._block_start >= base:
-            self._block_chunk = chunk
+            self._block_chunks = [chunk]
             self._block_base = base
+        elif base - self._block_start < _EXCERPT:
+            self._block_chunks.append(chunk)
 
     def _lf_lines(
         self, chunk: bytes, pos: int, base: int, events: list[ServerSentEvent]
@@ -328,6 +331,8 @@ class SSEDecoder:
                 self._dispatch(events)
                 mark = end + 1
             else:
+                if mark >= 0:  # keep the event's start current for error reports
+                    self._block_start = base + mark
                 self._field(chunk, pos, end, base, events)
             pos = end + 1
             shapes = not self._pending
@@ -388,6 +393,8 @@ class SSEDecoder:
             if end == pos:
                 self._dispatch(events)
             else:
+                if mark >= 0:  # keep the event's start current for error reports
+                    self._block_start = base + mark
                 self._field(chunk, pos, end, base, events)
             pos = end + 1
             if end == cr:
@@ -491,7 +498,7 @@ class SSEDecoder:
         self._data_len += len(value) + 1
         self._pending = True
         if self._data_len > self._max:
-            raise self._too_large(self._data_len, self._event_excerpt() or excerpt(value))
+            raise self._too_large(self._data_len, excerpt(value))
 
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
         """A blank line: commit the ID, fire an event if there is data, reset the buffers."""
@@ -518,10 +525,8 @@ class SSEDecoder:
 
     def _event_excerpt(self) -> bytes:
         """The first bytes of the current event, taken from the chunk it began in."""
-        head = excerpt(memoryview(self._block_chunk)[self._block_start - self._block_base :])
-        if not head and self._line:
-            head = excerpt(self._line[0])
-        return head
+        start = self._block_start - self._block_base
+        return excerpt(b"".join(self._block_chunks)[start : start + _EXCERPT])
 
     def _too_large(self, size: int, head: bytes) -> EventTooLargeError:
         return EventTooLargeError(
