@@ -28,35 +28,85 @@ def responses_stream(n_deltas: int, *, seed: int = 0) -> bytes:
     rng = random.Random(seed)
     resp_id = "resp_" + "".join(rng.choices("0123456789abcdef", k=48))
     item_id = "msg_" + "".join(rng.choices("0123456789abcdef", k=48))
-    response = {"id": resp_id, "object": "response", "created_at": 1760000000, "status": "in_progress",
-                "model": "gpt-5-2025-08-07", "output": [], "usage": None}
+    response = {
+        "id": resp_id,
+        "object": "response",
+        "created_at": 1760000000,
+        "status": "in_progress",
+        "model": "gpt-5-2025-08-07",
+        "output": [],
+        "usage": None,
+    }
     seq = 0
     out = [
         _event({"type": "response.created", "sequence_number": 0, "response": response}),
         _event({"type": "response.in_progress", "sequence_number": 1, "response": response}),
     ]
     seq = 2
-    out.append(_event({"type": "response.output_item.added", "sequence_number": seq, "output_index": 0,
-                       "item": {"id": item_id, "type": "message", "status": "in_progress",
-                                "content": [], "role": "assistant"}}))
+    out.append(
+        _event(
+            {
+                "type": "response.output_item.added",
+                "sequence_number": seq,
+                "output_index": 0,
+                "item": {
+                    "id": item_id,
+                    "type": "message",
+                    "status": "in_progress",
+                    "content": [],
+                    "role": "assistant",
+                },
+            }
+        )
+    )
     seq += 1
-    out.append(_event({"type": "response.content_part.added", "sequence_number": seq,
-                       "item_id": item_id, "output_index": 0, "content_index": 0,
-                       "part": {"type": "output_text", "annotations": [], "logprobs": [], "text": ""}}))
+    out.append(
+        _event(
+            {
+                "type": "response.content_part.added",
+                "sequence_number": seq,
+                "item_id": item_id,
+                "output_index": 0,
+                "content_index": 0,
+                "part": {"type": "output_text", "annotations": [], "logprobs": [], "text": ""},
+            }
+        )
+    )
     alphabet = string.ascii_letters + string.digits
     text: list[str] = []
     for _ in range(n_deltas):
         seq += 1
         delta = " " + rng.choice(_WORDS)
         text.append(delta)
-        out.append(_event({"type": "response.output_text.delta", "content_index": 0, "delta": delta,
-                           "item_id": item_id, "logprobs": [],
-                           "obfuscation": "".join(rng.choices(alphabet, k=rng.randint(1, 16))),
-                           "output_index": 0, "sequence_number": seq}))
+        out.append(
+            _event(
+                {
+                    "type": "response.output_text.delta",
+                    "content_index": 0,
+                    "delta": delta,
+                    "item_id": item_id,
+                    "logprobs": [],
+                    "obfuscation": "".join(rng.choices(alphabet, k=rng.randint(1, 16))),
+                    "output_index": 0,
+                    "sequence_number": seq,
+                }
+            )
+        )
     full = "".join(text)
     seq += 1
-    out.append(_event({"type": "response.output_text.done", "sequence_number": seq, "item_id": item_id,
-                       "output_index": 0, "content_index": 0, "text": full, "logprobs": []}))
+    out.append(
+        _event(
+            {
+                "type": "response.output_text.done",
+                "sequence_number": seq,
+                "item_id": item_id,
+                "output_index": 0,
+                "content_index": 0,
+                "text": full,
+                "logprobs": [],
+            }
+        )
+    )
     done = {**response, "status": "completed"}
     seq += 1
     out.append(_event({"type": "response.completed", "sequence_number": seq, "response": done}))

@@ -80,10 +80,14 @@ def report(results: list[Result]) -> None:
 
 
 def main() -> None:
-    print(f"Python {platform.python_version()} on {platform.machine()}, openai {openai.__version__}")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, openai {openai.__version__}"
+    )
     body = responses_stream(N_DELTAS)
     n = body.count(b"\n\n")
-    print(f"stream: {n} events, {len(body) / 1e6:.1f} MB, {len(body) / n:.0f} B/event; best of {REPEATS}, GC off")
+    print(
+        f"stream: {n} events, {len(body) / 1e6:.1f} MB, {len(body) / n:.0f} B/event; best of {REPEATS}, GC off"
+    )
     print()
     for size in (16 * 1024, 1400):
         report(measure(f"{n} events, {size} B chunks", body, size))

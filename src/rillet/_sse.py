@@ -45,6 +45,8 @@ _BOM: Final = b"\xef\xbb\xbf"
 # Event names are few; decoding each one once is enough. The bound stops a hostile stream
 # with ever-new names from growing the cache.
 _NAME_CACHE_LIMIT: Final = 256
+# A line may exceed max_event_size by its field name: a data value of exactly the maximum fits.
+_FIELD_SLACK: Final = len(b"data: ")
 # The two shapes servers send for nearly every event. A run of whole events of one shape is cut
 # out by one ``findall`` (C code) and checked to cover its span exactly, byte for byte.
 _NAMED_EVENTS: Final = re.compile(rb"event: ([^\n]+)\ndata: ([^\n]*)\n\n")
@@ -100,6 +102,28 @@ class UnterminatedEvent:
 _new_event = tuple.__new__
 
 
+def _prefix(pieces: list[memoryview], size: int) -> bytes:
+    """The first ``size`` bytes of the line held in ``pieces``."""
+    head = b""
+    for piece in pieces:
+        head += piece[: size - len(head)]
+        if len(head) == size:
+            break
+    return head
+
+
+def _drop(pieces: list[memoryview], count: int) -> list[memoryview]:
+    """``pieces`` without their first ``count`` bytes (views only: nothing is copied)."""
+    while count:
+        first = pieces[0]
+        if len(first) > count:
+            pieces[0] = first[count:]
+            break
+        count -= len(first)
+        del pieces[0]
+    return pieces
+
+
 class SSEDecoder:
     """Incremental ``text/event-stream`` decoder: feed bytes, get :class:`ServerSentEvent`\\ s.
 
@@ -113,9 +137,9 @@ class SSEDecoder:
         []
 
     Args:
-        max_event_size: The largest event (its data buffer, or any single line) the decoder
-            will buffer, in bytes. Past it, :meth:`feed` raises
-            :class:`~rillet.EventTooLargeError`.
+        max_event_size: The largest event data (``len(raw_data)``) the decoder will buffer, in
+            bytes; no line may be longer than this plus a field name (``data: ``), comments
+            included. Past it, :meth:`feed` raises :class:`~rillet.EventTooLargeError`.
         last_event_id: The last event ID to start from, when reconnecting to a stream.
     """
 
@@ -191,8 +215,10 @@ class SSEDecoder:
         """After :meth:`close`: the unterminated event it discarded, if there was one."""
         return self._unterminated
 
-    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+    def feed(self, chunk: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
         """Decode the next chunk of the stream and return the events it completed.
+
+        A ``bytearray`` or ``memoryview`` is copied first, so the caller may reuse it.
 
         Raises:
             EventTooLargeError: An event grew past ``max_event_size``; the decoder is then
@@ -216,7 +242,7 @@ class SSEDecoder:
                 return []
             self._at_start = None
             if chunk.startswith(_BOM):
-                pos = self._block_start = len(_BOM)
+                pos = self._block_start = len(_BOM)  # and _decode notes this chunk
         events: list[ServerSentEvent] = []
         try:
             self._decode(chunk, pos, base, events)
@@ -252,6 +278,8 @@ class SSEDecoder:
 
     def _decode(self, chunk: bytes, pos: int, base: int, events: list[ServerSentEvent]) -> None:
         n = len(chunk)
+        if base - self._block_start < _EXCERPT:
+            self._block_chunks.append(chunk)  # the current event's first bytes may be here
         if pos == n:
             return
         self._scanned += n - pos
@@ -259,27 +287,22 @@ class SSEDecoder:
             self._skip_lf = False
             if chunk[pos] == _LF:
                 pos += 1
-                if not self._pending:
-                    self._block_start = base + pos
+                if (
+                    self._block_start == base
+                ):  # that CRLF was a blank line: the event starts after it
+                    self._begin_event(chunk, base, base + pos)
         has_cr = _CR in chunk
         if self._line_len:
-            pos = self._finish_line(chunk, pos, base, has_cr, events)
+            pos = self._finish_line(chunk, pos, has_cr)
         if pos >= 0:
             if has_cr or n > self._max:
                 pos = self._lines(chunk, pos, base, events)
             else:
                 pos = self._lf_lines(chunk, pos, base, events)
             if pos < n:
-                self._stash(chunk, pos, base)
-        if self._block_start >= base:
-            self._block_chunks = [chunk]
-            self._block_base = base
-        elif base - self._block_start < _EXCERPT:
-            self._block_chunks.append(chunk)
+                self._stash(chunk, pos)
 
-    def _lf_lines(
-        self, chunk: bytes, pos: int, base: int, events: list[ServerSentEvent]
-    ) -> int:
+    def _lf_lines(self, chunk: bytes, pos: int, base: int, events: list[ServerSentEvent]) -> int:
         """Decode the lines of a chunk that has no CR; return where the unfinished line starts.
 
         Whole events of the two common shapes are cut out directly; anything else goes line by
@@ -332,14 +355,15 @@ class SSEDecoder:
                 mark = end + 1
             else:
                 if mark >= 0:  # keep the event's start current for error reports
-                    self._block_start = base + mark
-                self._field(chunk, pos, end, base, events)
+                    self._begin_event(chunk, base, base + mark)
+                    mark = -1
+                self._field(chunk, pos, end)
             pos = end + 1
             shapes = not self._pending
             event_id = self._id
             retry = self._retry
         if mark >= 0:
-            self._block_start = base + mark
+            self._begin_event(chunk, base, base + mark)
         return pos
 
     def _run(self, chunk: bytes, start: int, stop: int, events: list[ServerSentEvent]) -> bool:
@@ -390,40 +414,39 @@ class SSEDecoder:
             end = min(cr, lf)
             if end == n:
                 break
-            if end == pos:
+            blank = end == pos
+            if blank:
                 self._dispatch(events)
             else:
                 if mark >= 0:  # keep the event's start current for error reports
-                    self._block_start = base + mark
-                self._field(chunk, pos, end, base, events)
+                    self._begin_event(chunk, base, base + mark)
+                    mark = -1
+                self._field(chunk, pos, end)
             pos = end + 1
             if end == cr:
                 if pos == n:
                     self._skip_lf = True
                 elif chunk[pos] == _LF:
                     pos += 1
-            if not self._pending:
+            if blank:
                 mark = pos
         if mark >= 0:
-            self._block_start = base + mark
+            self._begin_event(chunk, base, base + mark)
         return pos
 
-    def _stash(self, chunk: bytes, pos: int, base: int) -> None:
+    def _stash(self, chunk: bytes, pos: int) -> None:
         """Keep the unfinished line at ``chunk[pos:]`` for the next chunk, without copying."""
         self._line.append(memoryview(chunk)[pos:])
         self._line_len += len(chunk) - pos
-        if self._line_len + self._data_len > self._max:
-            raise self._too_large(self._line_len + self._data_len, excerpt(self._line[0]))
-        if not self._pending and len(self._line) == 1:
-            self._block_start = base + pos
+        if self._line_len > self._max + _FIELD_SLACK:
+            raise self._too_large(self._line_len)
 
-    def _finish_line(
-        self, chunk: bytes, pos: int, base: int, has_cr: bool, events: list[ServerSentEvent]
-    ) -> int:
+    def _finish_line(self, chunk: bytes, pos: int, has_cr: bool) -> int:
         """Complete the unfinished line with the start of ``chunk``.
 
         Returns the position after the line end, or -1 when the chunk holds no line end (then
-        the whole chunk is stashed). Only the new chunk is searched.
+        the whole chunk is stashed). Only the new chunk is searched: the buffered pieces are
+        views, which cannot be searched without a join, and every join is counted.
         """
         n = len(chunk)
         end = chunk.find(b"\n", pos)
@@ -434,25 +457,25 @@ class SSEDecoder:
             if cr >= 0:
                 end = cr
         if end == n:
-            self._stash(chunk, pos, base)
+            self._stash(chunk, pos)
             return -1
         pieces = self._line
         pieces.append(memoryview(chunk)[pos:end])
         size = self._line_len + end - pos
         self._line = []
         self._line_len = 0
-        if size > self._max:
-            raise self._too_large(size + self._data_len, excerpt(pieces[0]))
-        first = pieces[0]
-        if len(first) > 5 and first[:5] == b"data:":
+        if size > self._max + _FIELD_SLACK:
+            raise self._too_large(size)
+        prefix = _prefix(pieces, 6)
+        if prefix.startswith(b"data:"):
             # The common big line is data: join its value alone, so it is copied only once.
-            pieces[0] = first[6:] if first[5] == _SPACE else first[5:]
-            self._copied += size
-            self._add_data(b"".join(pieces))
+            value = b"".join(_drop(pieces, 6 if prefix[5:] == b" " else 5))
+            self._copied += len(value)
+            self._add_data(value)
         else:
             line = b"".join(pieces)
-            self._copied += size
-            self._field(line, 0, len(line), base, events)
+            self._copied += len(line)
+            self._field(line, 0, len(line))
         pos = end + 1
         if chunk[end] == _CR:
             if pos == n:
@@ -461,14 +484,12 @@ class SSEDecoder:
                 pos += 1
         return pos
 
-    def _field(
-        self, buf: bytes, start: int, end: int, base: int, events: list[ServerSentEvent]
-    ) -> None:
+    def _field(self, buf: bytes, start: int, end: int) -> None:
         """Process the non-empty line ``buf[start:end]``."""
+        if end - start > self._max + _FIELD_SLACK:
+            raise self._too_large(end - start)
         if buf[start] == _COLON:
             return  # a comment
-        if end - start > self._max:
-            raise self._too_large(end - start, excerpt(memoryview(buf)[start:end]))
         colon = buf.find(b":", start, end)
         if colon < 0:
             name = buf[start:end]
@@ -495,10 +516,16 @@ class SSEDecoder:
 
     def _add_data(self, value: bytes) -> None:
         self._data.append(value)
-        self._data_len += len(value) + 1
+        self._data_len += len(value) + 1  # the spec's data buffer: each value and an LF
         self._pending = True
-        if self._data_len > self._max:
-            raise self._too_large(self._data_len, excerpt(value))
+        if self._data_len - 1 > self._max:  # the last LF is dropped at dispatch
+            raise self._too_large(self._data_len - 1)
+
+    def _begin_event(self, chunk: bytes, base: int, offset: int) -> None:
+        """Note that the next event begins at stream ``offset``, inside ``chunk``."""
+        self._block_start = offset
+        self._block_chunks = [chunk]
+        self._block_base = base
 
     def _dispatch(self, events: list[ServerSentEvent]) -> None:
         """A blank line: commit the ID, fire an event if there is data, reset the buffers."""
@@ -507,10 +534,9 @@ class SSEDecoder:
         if data:
             raw = data[0] if len(data) == 1 else b"\n".join(data)
             name = self._event
-            if name:
-                event = (self._names.get(name) or self._name(name), raw, self._id, self._retry, True)
-            else:
-                event = ("message", raw, self._id, self._retry, False)
+            has_name = bool(name)
+            type_ = (self._names.get(name) or self._name(name)) if has_name else "message"
+            event = (type_, raw, self._id, self._retry, has_name)
             events.append(_new_event(ServerSentEvent, event))
             self._data = []
             self._data_len = 0
@@ -524,11 +550,11 @@ class SSEDecoder:
         return name
 
     def _event_excerpt(self) -> bytes:
-        """The first bytes of the current event, taken from the chunk it began in."""
+        """The first bytes of the current event, from the chunks it began in."""
         start = self._block_start - self._block_base
         return excerpt(b"".join(self._block_chunks)[start : start + _EXCERPT])
 
-    def _too_large(self, size: int, head: bytes) -> EventTooLargeError:
+    def _too_large(self, size: int) -> EventTooLargeError:
         return EventTooLargeError(
-            size=size, limit=self._max, offset=self._block_start, excerpt=head
+            size=size, limit=self._max, offset=self._block_start, excerpt=self._event_excerpt()
         )

@@ -1,0 +1,34 @@
+"""Sphinx configuration: MyST Markdown, furo, autodoc with Google-style docstrings."""
+
+from __future__ import annotations
+
+import rillet._version
+
+project = "rillet"
+author = "The rillet developers"
+copyright = "2026, The rillet developers"  # noqa: A001
+release = rillet._version.__version__
+
+extensions = [
+    "myst_parser",
+    "sphinx.ext.autodoc",
+    "sphinx.ext.napoleon",
+    "sphinx.ext.doctest",
+]
+source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
+exclude_patterns = ["_build", "README.md"]
+myst_enable_extensions = ["colon_fence"]
+myst_heading_anchors = 3
+
+html_theme = "furo"
+html_title = "rillet"
+
+autodoc_member_order = "bysource"
+autodoc_typehints = "description"
+autodoc_default_options = {"members": True, "show-inheritance": True}
+napoleon_google_docstring = True
+napoleon_numpy_docstring = False
+napoleon_use_ivar = True
+nitpicky = True
+# Standard-library targets cannot be resolved offline (CI has no network for intersphinx).
+nitpick_ignore_regex = [(r"py:class", r"(bytes|str|int|bool|object|Exception|memoryview)")]

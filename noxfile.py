@@ -1,0 +1,60 @@
+"""Developer tasks. ``nox`` runs lint, typecheck, tests and docs; ``nox -s bench`` the benchmarks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nox
+
+nox.options.sessions = ["lint", "typecheck", "tests", "docs"]
+nox.options.error_on_missing_interpreters = True
+nox.options.default_venv_backend = "venv"
+
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+
+
+def install_groups(session: nox.Session, *groups: str) -> None:
+    for group in groups:
+        session.install(*nox.project.dependency_groups(PYPROJECT, group))
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Ruff: lint and check formatting."""
+    install_groups(session, "lint")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session
+def typecheck(session: nox.Session) -> None:
+    """Mypy, strict, over the package, the tests and the benchmarks."""
+    install_groups(session, "typecheck", "peers")
+    session.install("-e", ".")
+    session.run("mypy")
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """The test suite against the built package; every async test on asyncio and trio."""
+    install_groups(session, "tests")
+    session.install(".")
+    session.run("pytest", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Build the documentation; warnings are errors."""
+    install_groups(session, "docs")
+    session.install(".")
+    build = Path(session.create_tmp()) / "html"
+    session.run("sphinx-build", "-n", "-W", "--keep-going", "-b", "html", "docs", str(build))
+
+
+@nox.session
+def bench(session: nox.Session) -> None:
+    """Run every benchmark in benchmarks/ side by side with the peers."""
+    install_groups(session, "bench")
+    session.install(".[speedups]")
+    for script in sorted(Path("benchmarks").glob("bench_*.py")):
+        session.run("python", str(script), *session.posargs)

@@ -1,0 +1,68 @@
+"""The public surface: sorted and complete ``__all__``, and a docstring on everything public."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import types
+
+import pytest
+
+PUBLIC_MODULES = ["rillet", "rillet.sse"]
+
+
+def public_names(module: types.ModuleType) -> set[str]:
+    """What the module offers: its non-underscore globals that are not modules."""
+    return {
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_")
+        and not isinstance(value, types.ModuleType)
+        and name not in {"annotations"}
+    }
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_all_is_sorted_and_complete(name: str) -> None:
+    module = importlib.import_module(name)
+    exported = list(module.__all__)
+    assert exported == sorted(exported)
+    assert len(set(exported)) == len(exported)
+    assert set(exported) == public_names(module)
+
+
+def documented_members(obj: object) -> list[tuple[str, object]]:
+    """Public methods and properties defined on a class (not inherited from builtins)."""
+    members = []
+    for attr, value in vars(obj).items():
+        if attr.startswith("_") or not (inspect.isfunction(value) or isinstance(value, property)):
+            continue
+        members.append((attr, value))
+    return members
+
+
+@pytest.mark.parametrize("name", PUBLIC_MODULES)
+def test_every_public_object_has_a_docstring(name: str) -> None:
+    module = importlib.import_module(name)
+    assert inspect.getdoc(module)
+    missing = []
+    for export in module.__all__:
+        obj = getattr(module, export)
+        if isinstance(obj, int | str | bytes):
+            continue  # constants are documented in the module and the reference docs
+        if not inspect.getdoc(obj):
+            missing.append(export)
+        if inspect.isclass(obj):
+            missing += [
+                f"{export}.{attr}"
+                for attr, member in documented_members(obj)
+                if not inspect.getdoc(member)
+            ]
+    assert missing == []
+
+
+def test_the_sse_module_re_exports_the_decoder() -> None:
+    from rillet import _sse, sse  # noqa: PLC0415
+
+    assert sse.SSEDecoder is _sse.SSEDecoder
+    assert sse.ServerSentEvent.__module__ == "rillet._sse"
