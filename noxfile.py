@@ -1,4 +1,4 @@
-"""Developer tasks. ``nox`` runs lint, typecheck, tests and docs; ``nox -s bench`` the benchmarks."""
+"""Developer tasks: ``nox`` runs lint, typecheck, tests and docs; ``nox -s bench`` benchmarks."""
 
 from __future__ import annotations
 

@@ -8,10 +8,37 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass
 
+# Deltas with some non-ASCII text written raw, as the API sends it.
 _WORDS = (
-    "the stream of tokens arrives quickly and every delta carries a few characters of text "
-    "while the model thinks about caf\u00e9s \u2014 \u201cquoted\u201d words, emoji \U0001f642 and \u65e5\u672c\u8a9e"
-).split()
+    "the",
+    "stream",
+    "of",
+    "tokens",
+    "arrives",
+    "quickly",
+    "and",
+    "every",
+    "delta",
+    "carries",
+    "a",
+    "few",
+    "characters",
+    "of",
+    "text",
+    "while",
+    "the",
+    "model",
+    "thinks",
+    "about",
+    "cafés",
+    "—",
+    "“quoted”",
+    "words,",
+    "emoji",
+    "🙂",
+    "and",
+    "日本語",
+)
 
 
 def _event(payload: dict[str, object]) -> bytes:

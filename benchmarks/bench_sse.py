@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import codecs
 import platform
-import sys
 
 import httpx_sse._decoders as httpx_sse_decoders
 import openai
-from _workload import Result, best_of, big_event, chunked, responses_stream
 from openai._streaming import SSEDecoder as OpenAIDecoder
 
+from _workload import Result, best_of, big_event, chunked, responses_stream
 from rillet.sse import SSEDecoder
 
 N_DELTAS = 100_000
@@ -85,9 +84,8 @@ def main() -> None:
     )
     body = responses_stream(N_DELTAS)
     n = body.count(b"\n\n")
-    print(
-        f"stream: {n} events, {len(body) / 1e6:.1f} MB, {len(body) / n:.0f} B/event; best of {REPEATS}, GC off"
-    )
+    shape = f"{len(body) / 1e6:.1f} MB, {len(body) / n:.0f} B/event"
+    print(f"stream: {n} events, {shape}; best of {REPEATS}, GC off")
     print()
     for size in (16 * 1024, 1400):
         report(measure(f"{n} events, {size} B chunks", body, size))
@@ -98,4 +96,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import rillet._version
+from importlib.metadata import version
 
 project = "rillet"
 author = "The rillet developers"
-copyright = "2026, The rillet developers"  # noqa: A001
-release = rillet._version.__version__
+copyright = "2026, The rillet developers"
+release = version("rillet")
 
 extensions = [
     "myst_parser",

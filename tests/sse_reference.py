@@ -9,20 +9,19 @@ from __future__ import annotations
 from rillet.sse import ServerSentEvent
 
 
-def reference_decode(
+def reference_decode(  # noqa: C901, PLR0912, PLR0915 (the spec, step by step)
     stream: bytes, last_event_id: str = ""
 ) -> tuple[list[ServerSentEvent], str, int | None]:
     """Decode a complete stream: (events, committed last event ID, retry)."""
     text = stream.decode("utf-8", "replace")
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = text.removeprefix("\ufeff")
     lines: list[str] = []
     current: list[str] = []
     i = 0
     terminated = False
     while i < len(text):
         ch = text[i]
-        if ch == "\r" or ch == "\n":
+        if ch in "\r\n":
             lines.append("".join(current))
             current = []
             if ch == "\r" and i + 1 < len(text) and text[i + 1] == "\n":
@@ -45,8 +44,7 @@ def reference_decode(
             if data == "":
                 event_type = ""
                 continue
-            if data.endswith("\n"):
-                data = data[:-1]
+            data = data.removesuffix("\n")
             events.append(
                 ServerSentEvent(
                     event=event_type or "message",
@@ -63,8 +61,7 @@ def reference_decode(
             continue
         if ":" in line:
             name, _, value = line.partition(":")
-            if value.startswith(" "):
-                value = value[1:]
+            value = value.removeprefix(" ")
         else:
             name, value = line, ""
         if name == "data":
@@ -74,7 +71,6 @@ def reference_decode(
         elif name == "id":
             if "\0" not in value:
                 id_buffer = value
-        elif name == "retry":
-            if value and all("0" <= c <= "9" for c in value):
-                retry = int(value)
+        elif name == "retry" and value and all("0" <= c <= "9" for c in value):
+            retry = int(value)
     return events, committed, retry

@@ -30,3 +30,13 @@ def test_the_docs_have_examples() -> None:
 @pytest.mark.parametrize(("where", "code"), EXAMPLES, ids=[where for where, _ in EXAMPLES])
 def test_example_runs(where: str, code: str) -> None:
     exec(compile(code, where, "exec"), {"__name__": "__docs__"})  # noqa: S102
+
+
+@pytest.mark.parametrize("module", ["rillet._sse"])
+def test_docstring_examples_run(module: str) -> None:
+    import doctest  # noqa: PLC0415
+    import importlib  # noqa: PLC0415
+
+    result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0
+    assert result.failed == 0

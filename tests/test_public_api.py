@@ -18,7 +18,7 @@ def public_names(module: types.ModuleType) -> set[str]:
         for name, value in vars(module).items()
         if not name.startswith("_")
         and not isinstance(value, types.ModuleType)
-        and name not in {"annotations"}
+        and name != "annotations"
     }
 
 
@@ -33,7 +33,7 @@ def test_all_is_sorted_and_complete(name: str) -> None:
 
 def documented_members(obj: object) -> list[tuple[str, object]]:
     """Public methods and properties defined on a class (not inherited from builtins)."""
-    members = []
+    members: list[tuple[str, object]] = []
     for attr, value in vars(obj).items():
         if attr.startswith("_") or not (inspect.isfunction(value) or isinstance(value, property)):
             continue
