@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from importlib.metadata import version
+from importlib import metadata
 
 project = "rillet"
 author = "The rillet developers"
 copyright = "2026, The rillet developers"
-release = version("rillet")
+release = metadata.version("rillet")
+version = release
 
 extensions = [
     "myst_parser",

@@ -29,7 +29,7 @@ class EventTooLargeError(SSEError):
     """An event grew past the decoder's ``max_event_size``.
 
     The decoder stops here instead of buffering without bound. Events decoded from the same
-    chunk before the oversized one are kept in :attr:`events`, so nothing already received
+    chunk before the oversized one are kept in ``events``, so nothing already received
     is lost.
 
     Attributes:

@@ -138,8 +138,9 @@ class SSEDecoder:
 
     Args:
         max_event_size: The largest event data (``len(raw_data)``) the decoder will buffer, in
-            bytes; no line may be longer than this plus a field name (``data: ``), comments
-            included. Past it, :meth:`feed` raises :class:`~rillet.EventTooLargeError`.
+            bytes; no line may be longer than this plus the length of a ``data:`` field name
+            and its space, comments included. Past it, :meth:`feed` raises
+            :class:`~rillet.EventTooLargeError`.
         last_event_id: The last event ID to start from, when reconnecting to a stream.
     """
 
@@ -197,7 +198,7 @@ class SSEDecoder:
 
     @property
     def last_event_id(self) -> str:
-        """The last event ID committed by a blank line: what to send as ``Last-Event-ID``."""
+        """The last event ID, as committed by the latest blank line (for ``Last-Event-ID``)."""
         return self._last_event_id
 
     @property
@@ -212,7 +213,7 @@ class SSEDecoder:
 
     @property
     def unterminated(self) -> UnterminatedEvent | None:
-        """After :meth:`close`: the unterminated event it discarded, if there was one."""
+        """The unterminated event that :meth:`close` discarded, if any (``None`` until closed)."""
         return self._unterminated
 
     def feed(self, chunk: bytes | bytearray | memoryview) -> list[ServerSentEvent]:
@@ -383,21 +384,22 @@ class SSEDecoder:
             if size != stop - start:
                 return False
             names = self._names
-            events.extend(
-                _new_event(
+            new = _new_event
+            events += [
+                new(
                     ServerSentEvent,
                     (names.get(name) or self._name(name), data, event_id, retry, True),
                 )
                 for name, data in pairs
-            )
+            ]
         else:
             datas: list[bytes] = _DATA_EVENTS.findall(chunk, start, stop)
             if sum(map(len, datas)) + _DATA_OVERHEAD * len(datas) != stop - start:
                 return False
-            events.extend(
-                _new_event(ServerSentEvent, ("message", data, event_id, retry, False))
-                for data in datas
-            )
+            new = _new_event
+            events += [
+                new(ServerSentEvent, ("message", data, event_id, retry, False)) for data in datas
+            ]
         return True
 
     def _lines(  # noqa: C901, PLR0912
