@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from rillet._sse import ServerSentEvent
 
-__all__ = ["EventTooLargeError", "RilletError", "SSEError"]
+__all__ = ["EventDecodeError", "EventTooLargeError", "RilletError", "SSEError"]
 
 EXCERPT_BYTES = 64
 
@@ -57,4 +57,28 @@ class EventTooLargeError(SSEError):
         super().__init__(
             f"SSE event starting at byte {offset} exceeds max_event_size: "
             f"{size} bytes buffered, limit {limit} ({excerpt!r}...)"
+        )
+
+
+class EventDecodeError(RilletError):
+    """An event's data could not be turned into its typed event.
+
+    Attributes:
+        event_type: The event's type string, when it is known.
+        field: Where in the JSON the problem is (``"output_index"``, ``"item.content[0]"``), or
+            ``None`` when it is the payload as a whole.
+        reason: What was wrong.
+        excerpt: The first bytes of the payload.
+    """
+
+    def __init__(
+        self, *, event_type: str | None, field: str | None, reason: str, excerpt: bytes
+    ) -> None:
+        self.event_type = event_type
+        self.field = field
+        self.reason = reason
+        self.excerpt = excerpt
+        where = f" at {field}" if field else ""
+        super().__init__(
+            f"cannot decode {event_type or 'untyped'!r} event{where}: {reason} (data: {excerpt!r})"
         )

@@ -1,0 +1,368 @@
+"""Typed events and objects of the Responses API and Chat Completions streams.
+
+Sans-IO: these classes and parse functions do no I/O. See :func:`parse_event`.
+"""
+
+from rillet.events._chat import CHAT_EVENT_TYPES as CHAT_EVENT_TYPES
+from rillet.events._chat import ChatCompletion as ChatCompletion
+from rillet.events._chat import ChatCompletionChunk as ChatCompletionChunk
+from rillet.events._chat import ChatCompletionMessage as ChatCompletionMessage
+from rillet.events._chat import ChatContentDeltaEvent as ChatContentDeltaEvent
+from rillet.events._chat import ChatContentDoneEvent as ChatContentDoneEvent
+from rillet.events._chat import ChatError as ChatError
+from rillet.events._chat import ChatErrorEvent as ChatErrorEvent
+from rillet.events._chat import ChatEvent as ChatEvent
+from rillet.events._chat import ChatRefusalDeltaEvent as ChatRefusalDeltaEvent
+from rillet.events._chat import ChatRefusalDoneEvent as ChatRefusalDoneEvent
+from rillet.events._chat import ChatToolCall as ChatToolCall
+from rillet.events._chat import ChatToolCallArgumentsDeltaEvent as ChatToolCallArgumentsDeltaEvent
+from rillet.events._chat import ChatToolCallArgumentsDoneEvent as ChatToolCallArgumentsDoneEvent
+from rillet.events._chat import ChoiceDelta as ChoiceDelta
+from rillet.events._chat import ChoiceDeltaFunctionCall as ChoiceDeltaFunctionCall
+from rillet.events._chat import ChoiceDeltaToolCall as ChoiceDeltaToolCall
+from rillet.events._chat import ChoiceLogprobs as ChoiceLogprobs
+from rillet.events._chat import ChunkChoice as ChunkChoice
+from rillet.events._chat import CompletionChoice as CompletionChoice
+from rillet.events._chat import CompletionTokensDetails as CompletionTokensDetails
+from rillet.events._chat import CompletionUsage as CompletionUsage
+from rillet.events._chat import FunctionCall as FunctionCall
+from rillet.events._chat import PromptTokensDetails as PromptTokensDetails
+from rillet.events._chat import TokenLogprob as TokenLogprob
+from rillet.events._model import Model as Model
+from rillet.events._parse import EVENT_TYPES as EVENT_TYPES
+from rillet.events._parse import InvalidEvent as InvalidEvent
+from rillet.events._parse import OnInvalid as OnInvalid
+from rillet.events._parse import parse_chat_chunk as parse_chat_chunk
+from rillet.events._parse import parse_event as parse_event
+from rillet.events._parse import parse_event_data as parse_event_data
+from rillet.events._response import Annotation as Annotation
+from rillet.events._response import ApplyPatchCallItem as ApplyPatchCallItem
+from rillet.events._response import CodeInterpreterCallItem as CodeInterpreterCallItem
+from rillet.events._response import CompactionItem as CompactionItem
+from rillet.events._response import ComputerCallItem as ComputerCallItem
+from rillet.events._response import ContainerFileCitation as ContainerFileCitation
+from rillet.events._response import ContentPart as ContentPart
+from rillet.events._response import CustomToolCallItem as CustomToolCallItem
+from rillet.events._response import FileCitation as FileCitation
+from rillet.events._response import FilePathAnnotation as FilePathAnnotation
+from rillet.events._response import FileSearchCallItem as FileSearchCallItem
+from rillet.events._response import FunctionCallItem as FunctionCallItem
+from rillet.events._response import ImageGenerationCallItem as ImageGenerationCallItem
+from rillet.events._response import IncompleteDetails as IncompleteDetails
+from rillet.events._response import InputTokensDetails as InputTokensDetails
+from rillet.events._response import LocalShellCallItem as LocalShellCallItem
+from rillet.events._response import Logprob as Logprob
+from rillet.events._response import McpApprovalRequestItem as McpApprovalRequestItem
+from rillet.events._response import McpCallItem as McpCallItem
+from rillet.events._response import McpListToolsItem as McpListToolsItem
+from rillet.events._response import MessageContent as MessageContent
+from rillet.events._response import MessageItem as MessageItem
+from rillet.events._response import OutputItem as OutputItem
+from rillet.events._response import OutputTextContent as OutputTextContent
+from rillet.events._response import OutputTokensDetails as OutputTokensDetails
+from rillet.events._response import ReasoningItem as ReasoningItem
+from rillet.events._response import ReasoningTextContent as ReasoningTextContent
+from rillet.events._response import RefusalContent as RefusalContent
+from rillet.events._response import Response as Response
+from rillet.events._response import ResponseError as ResponseError
+from rillet.events._response import ResponseUsage as ResponseUsage
+from rillet.events._response import ShellCallItem as ShellCallItem
+from rillet.events._response import ShellCallOutputItem as ShellCallOutputItem
+from rillet.events._response import SummaryTextContent as SummaryTextContent
+from rillet.events._response import TopLogprob as TopLogprob
+from rillet.events._response import UnknownAnnotation as UnknownAnnotation
+from rillet.events._response import UnknownContent as UnknownContent
+from rillet.events._response import UnknownItem as UnknownItem
+from rillet.events._response import URLCitation as URLCitation
+from rillet.events._response import WebSearchCallItem as WebSearchCallItem
+from rillet.events._responses import RESPONSE_EVENT_TYPES as RESPONSE_EVENT_TYPES
+from rillet.events._responses import ContentEvent as ContentEvent
+from rillet.events._responses import DeltaEvent as DeltaEvent
+from rillet.events._responses import Event as Event
+from rillet.events._responses import ItemEvent as ItemEvent
+from rillet.events._responses import KeepaliveEvent as KeepaliveEvent
+from rillet.events._responses import ResponseAudioDeltaEvent as ResponseAudioDeltaEvent
+from rillet.events._responses import ResponseAudioDoneEvent as ResponseAudioDoneEvent
+from rillet.events._responses import (
+    ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
+)
+from rillet.events._responses import (
+    ResponseCodeInterpreterCallCodeDeltaEvent as ResponseCodeInterpreterCallCodeDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseCodeInterpreterCallCodeDoneEvent as ResponseCodeInterpreterCallCodeDoneEvent,
+)
+from rillet.events._responses import (
+    ResponseCodeInterpreterCallCompletedEvent as ResponseCodeInterpreterCallCompletedEvent,
+)
+from rillet.events._responses import (
+    ResponseCodeInterpreterCallInProgressEvent as ResponseCodeInterpreterCallInProgressEvent,
+)
+from rillet.events._responses import (
+    ResponseCodeInterpreterCallInterpretingEvent as ResponseCodeInterpreterCallInterpretingEvent,
+)
+from rillet.events._responses import (
+    ResponseCompactionCompactingEvent as ResponseCompactionCompactingEvent,
+)
+from rillet.events._responses import ResponseCompletedEvent as ResponseCompletedEvent
+from rillet.events._responses import ResponseContentPartAddedEvent as ResponseContentPartAddedEvent
+from rillet.events._responses import ResponseContentPartDoneEvent as ResponseContentPartDoneEvent
+from rillet.events._responses import ResponseCreatedEvent as ResponseCreatedEvent
+from rillet.events._responses import (
+    ResponseCustomToolCallInputDeltaEvent as ResponseCustomToolCallInputDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseCustomToolCallInputDoneEvent as ResponseCustomToolCallInputDoneEvent,
+)
+from rillet.events._responses import ResponseErrorEvent as ResponseErrorEvent
+from rillet.events._responses import ResponseFailedEvent as ResponseFailedEvent
+from rillet.events._responses import (
+    ResponseFileSearchCallCompletedEvent as ResponseFileSearchCallCompletedEvent,
+)
+from rillet.events._responses import (
+    ResponseFileSearchCallInProgressEvent as ResponseFileSearchCallInProgressEvent,
+)
+from rillet.events._responses import (
+    ResponseFileSearchCallSearchingEvent as ResponseFileSearchCallSearchingEvent,
+)
+from rillet.events._responses import (
+    ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
+)
+from rillet.events._responses import (
+    ResponseImageGenerationCallCompletedEvent as ResponseImageGenerationCallCompletedEvent,
+)
+from rillet.events._responses import (
+    ResponseImageGenerationCallGeneratingEvent as ResponseImageGenerationCallGeneratingEvent,
+)
+from rillet.events._responses import (
+    ResponseImageGenerationCallInProgressEvent as ResponseImageGenerationCallInProgressEvent,
+)
+from rillet.events._responses import (
+    ResponseImageGenerationCallPartialImageEvent as ResponseImageGenerationCallPartialImageEvent,
+)
+from rillet.events._responses import ResponseIncompleteEvent as ResponseIncompleteEvent
+from rillet.events._responses import ResponseInProgressEvent as ResponseInProgressEvent
+from rillet.events._responses import ResponseLifecycleEvent as ResponseLifecycleEvent
+from rillet.events._responses import (
+    ResponseMcpCallArgumentsDeltaEvent as ResponseMcpCallArgumentsDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseMcpCallArgumentsDoneEvent as ResponseMcpCallArgumentsDoneEvent,
+)
+from rillet.events._responses import ResponseMcpCallCompletedEvent as ResponseMcpCallCompletedEvent
+from rillet.events._responses import ResponseMcpCallFailedEvent as ResponseMcpCallFailedEvent
+from rillet.events._responses import (
+    ResponseMcpCallInProgressEvent as ResponseMcpCallInProgressEvent,
+)
+from rillet.events._responses import (
+    ResponseMcpListToolsCompletedEvent as ResponseMcpListToolsCompletedEvent,
+)
+from rillet.events._responses import (
+    ResponseMcpListToolsFailedEvent as ResponseMcpListToolsFailedEvent,
+)
+from rillet.events._responses import (
+    ResponseMcpListToolsInProgressEvent as ResponseMcpListToolsInProgressEvent,
+)
+from rillet.events._responses import ResponseOutputItemAddedEvent as ResponseOutputItemAddedEvent
+from rillet.events._responses import ResponseOutputItemDoneEvent as ResponseOutputItemDoneEvent
+from rillet.events._responses import (
+    ResponseOutputTextAnnotationAddedEvent as ResponseOutputTextAnnotationAddedEvent,
+)
+from rillet.events._responses import ResponseOutputTextDeltaEvent as ResponseOutputTextDeltaEvent
+from rillet.events._responses import ResponseOutputTextDoneEvent as ResponseOutputTextDoneEvent
+from rillet.events._responses import ResponseQueuedEvent as ResponseQueuedEvent
+from rillet.events._responses import (
+    ResponseReasoningSummaryPartAddedEvent as ResponseReasoningSummaryPartAddedEvent,
+)
+from rillet.events._responses import (
+    ResponseReasoningSummaryPartDoneEvent as ResponseReasoningSummaryPartDoneEvent,
+)
+from rillet.events._responses import (
+    ResponseReasoningSummaryTextDeltaEvent as ResponseReasoningSummaryTextDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseReasoningSummaryTextDoneEvent as ResponseReasoningSummaryTextDoneEvent,
+)
+from rillet.events._responses import (
+    ResponseReasoningTextDeltaEvent as ResponseReasoningTextDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseReasoningTextDoneEvent as ResponseReasoningTextDoneEvent,
+)
+from rillet.events._responses import ResponseRefusalDeltaEvent as ResponseRefusalDeltaEvent
+from rillet.events._responses import ResponseRefusalDoneEvent as ResponseRefusalDoneEvent
+from rillet.events._responses import (
+    ResponseShellCallCommandAddedEvent as ResponseShellCallCommandAddedEvent,
+)
+from rillet.events._responses import (
+    ResponseShellCallCommandDeltaEvent as ResponseShellCallCommandDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseShellCallCommandDoneEvent as ResponseShellCallCommandDoneEvent,
+)
+from rillet.events._responses import (
+    ResponseShellCallOutputContentDeltaEvent as ResponseShellCallOutputContentDeltaEvent,
+)
+from rillet.events._responses import (
+    ResponseShellCallOutputContentDoneEvent as ResponseShellCallOutputContentDoneEvent,
+)
+from rillet.events._responses import ResponseStreamEvent as ResponseStreamEvent
+from rillet.events._responses import (
+    ResponseWebSearchCallCompletedEvent as ResponseWebSearchCallCompletedEvent,
+)
+from rillet.events._responses import (
+    ResponseWebSearchCallInProgressEvent as ResponseWebSearchCallInProgressEvent,
+)
+from rillet.events._responses import (
+    ResponseWebSearchCallSearchingEvent as ResponseWebSearchCallSearchingEvent,
+)
+from rillet.events._responses import UnknownEvent as UnknownEvent
+
+__all__ = [
+    "CHAT_EVENT_TYPES",
+    "EVENT_TYPES",
+    "RESPONSE_EVENT_TYPES",
+    "Annotation",
+    "ApplyPatchCallItem",
+    "ChatCompletion",
+    "ChatCompletionChunk",
+    "ChatCompletionMessage",
+    "ChatContentDeltaEvent",
+    "ChatContentDoneEvent",
+    "ChatError",
+    "ChatErrorEvent",
+    "ChatEvent",
+    "ChatRefusalDeltaEvent",
+    "ChatRefusalDoneEvent",
+    "ChatToolCall",
+    "ChatToolCallArgumentsDeltaEvent",
+    "ChatToolCallArgumentsDoneEvent",
+    "ChoiceDelta",
+    "ChoiceDeltaFunctionCall",
+    "ChoiceDeltaToolCall",
+    "ChoiceLogprobs",
+    "ChunkChoice",
+    "CodeInterpreterCallItem",
+    "CompactionItem",
+    "CompletionChoice",
+    "CompletionTokensDetails",
+    "CompletionUsage",
+    "ComputerCallItem",
+    "ContainerFileCitation",
+    "ContentEvent",
+    "ContentPart",
+    "CustomToolCallItem",
+    "DeltaEvent",
+    "Event",
+    "FileCitation",
+    "FilePathAnnotation",
+    "FileSearchCallItem",
+    "FunctionCall",
+    "FunctionCallItem",
+    "ImageGenerationCallItem",
+    "IncompleteDetails",
+    "InputTokensDetails",
+    "InvalidEvent",
+    "ItemEvent",
+    "KeepaliveEvent",
+    "LocalShellCallItem",
+    "Logprob",
+    "McpApprovalRequestItem",
+    "McpCallItem",
+    "McpListToolsItem",
+    "MessageContent",
+    "MessageItem",
+    "Model",
+    "OnInvalid",
+    "OutputItem",
+    "OutputTextContent",
+    "OutputTokensDetails",
+    "PromptTokensDetails",
+    "ReasoningItem",
+    "ReasoningTextContent",
+    "RefusalContent",
+    "Response",
+    "ResponseAudioDeltaEvent",
+    "ResponseAudioDoneEvent",
+    "ResponseAudioTranscriptDeltaEvent",
+    "ResponseAudioTranscriptDoneEvent",
+    "ResponseCodeInterpreterCallCodeDeltaEvent",
+    "ResponseCodeInterpreterCallCodeDoneEvent",
+    "ResponseCodeInterpreterCallCompletedEvent",
+    "ResponseCodeInterpreterCallInProgressEvent",
+    "ResponseCodeInterpreterCallInterpretingEvent",
+    "ResponseCompactionCompactingEvent",
+    "ResponseCompletedEvent",
+    "ResponseContentPartAddedEvent",
+    "ResponseContentPartDoneEvent",
+    "ResponseCreatedEvent",
+    "ResponseCustomToolCallInputDeltaEvent",
+    "ResponseCustomToolCallInputDoneEvent",
+    "ResponseError",
+    "ResponseErrorEvent",
+    "ResponseFailedEvent",
+    "ResponseFileSearchCallCompletedEvent",
+    "ResponseFileSearchCallInProgressEvent",
+    "ResponseFileSearchCallSearchingEvent",
+    "ResponseFunctionCallArgumentsDeltaEvent",
+    "ResponseFunctionCallArgumentsDoneEvent",
+    "ResponseImageGenerationCallCompletedEvent",
+    "ResponseImageGenerationCallGeneratingEvent",
+    "ResponseImageGenerationCallInProgressEvent",
+    "ResponseImageGenerationCallPartialImageEvent",
+    "ResponseInProgressEvent",
+    "ResponseIncompleteEvent",
+    "ResponseLifecycleEvent",
+    "ResponseMcpCallArgumentsDeltaEvent",
+    "ResponseMcpCallArgumentsDoneEvent",
+    "ResponseMcpCallCompletedEvent",
+    "ResponseMcpCallFailedEvent",
+    "ResponseMcpCallInProgressEvent",
+    "ResponseMcpListToolsCompletedEvent",
+    "ResponseMcpListToolsFailedEvent",
+    "ResponseMcpListToolsInProgressEvent",
+    "ResponseOutputItemAddedEvent",
+    "ResponseOutputItemDoneEvent",
+    "ResponseOutputTextAnnotationAddedEvent",
+    "ResponseOutputTextDeltaEvent",
+    "ResponseOutputTextDoneEvent",
+    "ResponseQueuedEvent",
+    "ResponseReasoningSummaryPartAddedEvent",
+    "ResponseReasoningSummaryPartDoneEvent",
+    "ResponseReasoningSummaryTextDeltaEvent",
+    "ResponseReasoningSummaryTextDoneEvent",
+    "ResponseReasoningTextDeltaEvent",
+    "ResponseReasoningTextDoneEvent",
+    "ResponseRefusalDeltaEvent",
+    "ResponseRefusalDoneEvent",
+    "ResponseShellCallCommandAddedEvent",
+    "ResponseShellCallCommandDeltaEvent",
+    "ResponseShellCallCommandDoneEvent",
+    "ResponseShellCallOutputContentDeltaEvent",
+    "ResponseShellCallOutputContentDoneEvent",
+    "ResponseStreamEvent",
+    "ResponseUsage",
+    "ResponseWebSearchCallCompletedEvent",
+    "ResponseWebSearchCallInProgressEvent",
+    "ResponseWebSearchCallSearchingEvent",
+    "ShellCallItem",
+    "ShellCallOutputItem",
+    "SummaryTextContent",
+    "TokenLogprob",
+    "TopLogprob",
+    "URLCitation",
+    "UnknownAnnotation",
+    "UnknownContent",
+    "UnknownEvent",
+    "UnknownItem",
+    "WebSearchCallItem",
+    "parse_chat_chunk",
+    "parse_event",
+    "parse_event_data",
+]

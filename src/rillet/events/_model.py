@@ -1,0 +1,165 @@
+"""The base of every model, and the one cattrs converter that builds them from JSON.
+
+Every model remembers the JSON it was built from, so ``to_dict()`` gives back exactly what the
+server sent, including fields rillet does not model. A top-level event keeps the raw payload
+bytes (cheaper than a second dict, and invisible to the garbage collector); a nested object keeps
+the dict it came from. Models built by hand have no source: their ``to_dict()`` is their fields.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Self, TypeVar
+
+import attrs
+import cattrs
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+
+from rillet._json import loads
+
+__all__ = ["Model", "by_type", "converter", "structure_hook", "tagged_union"]
+
+M = TypeVar("M", bound="Model")
+
+
+@attrs.frozen(kw_only=True)
+class Model:
+    """Base of every rillet model: a frozen, slotted attrs class that round-trips its JSON."""
+
+    _source: object = attrs.field(default=None, init=False, eq=False, repr=False, hash=False)
+
+    # Fields that are not on the wire (derived from the stream's kind), left out of to_dict().
+    _synthetic_fields: ClassVar[tuple[str, ...]] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object this model was built from, exactly as the server sent it.
+
+        Fields rillet does not model are included. Each call returns a new dict.
+        """
+        return _to_dict(self)
+
+    @classmethod
+    def _from_wire(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Reshape the wire JSON before structuring, where the API sends more than one shape."""
+        return data
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Build the model from a JSON object (as :meth:`to_dict` returns it)."""
+        result: Self = converter.structure(copy.deepcopy(dict(data)), cls)
+        return result
+
+
+def _to_dict(model: Model) -> dict[str, Any]:
+    source = model._source  # noqa: SLF001 - the base class reads its own field
+    if type(source) is bytes:
+        result: dict[str, Any] = loads(source)
+        return result
+    if source is not None:
+        return copy.deepcopy(source)  # type: ignore[arg-type]
+    return _fields_to_dict(model)
+
+
+def _fields_to_dict(model: Model) -> dict[str, Any]:
+    hook = _FIELD_UNSTRUCTURE.get(type(model))
+    if hook is None:
+        cls = type(model)
+        omitted = {name: override(omit=True) for name in ("_source", *cls._synthetic_fields)}
+        hook = _FIELD_UNSTRUCTURE[cls] = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]
+    result: dict[str, Any] = hook(model)
+    return result
+
+
+_FIELD_UNSTRUCTURE: dict[type[Model], Callable[[Any], dict[str, Any]]] = {}
+
+
+def _strict(kind: type, name: str) -> Callable[[object, object], object]:
+    """A structure hook that accepts only JSON values of one type (no silent coercion)."""
+
+    def structure(value: object, _: object) -> object:
+        if type(value) is kind:
+            return value
+        msg = f"expected {name}, got {type(value).__name__} {value!r:.40}"
+        raise TypeError(msg)
+
+    return structure
+
+
+def _structure_float(value: object, _: object) -> float:
+    if type(value) is float or type(value) is int:
+        return value
+    msg = f"expected a number, got {type(value).__name__} {value!r:.40}"
+    raise TypeError(msg)
+
+
+converter = cattrs.Converter(detailed_validation=True, forbid_extra_keys=False)
+"""The converter that structures every rillet model (strict about JSON types)."""
+
+converter.register_structure_hook(str, _strict(str, "a string"))
+converter.register_structure_hook(int, _strict(int, "an integer"))
+converter.register_structure_hook(bool, _strict(bool, "a boolean"))
+converter.register_structure_hook(float, _structure_float)
+# JSON values rillet does not model are kept as they are, not copied element by element.
+converter.register_structure_hook_func(
+    lambda t: t == dict[str, Any], _strict(dict, "a JSON object")
+)
+converter.register_structure_hook_func(lambda t: t == list[Any], _strict(list, "a JSON array"))
+
+
+def structure_hook(cls: type[M]) -> Callable[[Mapping[str, Any], Any], M]:
+    """The generated function that builds ``cls`` from a dict (it does not set the source)."""
+    build: Callable[[Mapping[str, Any], Any], M] = make_dict_structure_fn(cls, converter)
+    if not any("_from_wire" in vars(kind) for kind in cls.__mro__ if kind is not Model):
+        return build
+    reshape = cls._from_wire
+    return lambda data, kind: build(reshape(data), kind)
+
+
+def _model_structure_factory(cls: type[M]) -> Callable[[object, object], M]:
+    build = structure_hook(cls)
+
+    def structure(data: object, _: object) -> M:
+        if type(data) is not dict:
+            msg = f"expected a JSON object, got {type(data).__name__} {data!r:.40}"
+            raise TypeError(msg)
+        model = build(data, cls)
+        object.__setattr__(model, "_source", data)
+        return model
+
+    return structure
+
+
+def _is_model(cls: object) -> bool:
+    return isinstance(cls, type) and issubclass(cls, Model)
+
+
+converter.register_structure_hook_factory(_is_model, _model_structure_factory)
+converter.register_unstructure_hook_factory(_is_model, lambda _: _to_dict)
+
+
+def tagged_union(union: object, classes: Mapping[str, type[Model]], fallback: type[Model]) -> None:
+    """Structure ``union`` by the ``type`` key of the object: one dict lookup, one class.
+
+    Types not in ``classes`` become ``fallback`` (an explicit "unknown" model), never a
+    member picked by trial.
+    """
+    hooks: dict[type[Model], Callable[[object, object], Model]] = {}
+
+    def structure(data: object, _: object) -> Model | None:
+        if data is None:
+            return None
+        kind = data.get("type") if type(data) is dict else None
+        cls = classes.get(kind, fallback) if type(kind) is str else fallback
+        hook = hooks.get(cls)
+        if hook is None:
+            hook = hooks[cls] = converter.get_structure_hook(cls)
+        return hook(data, cls)
+
+    optional = union | None  # type: ignore[operator]
+    converter.register_structure_hook_func(lambda t: t in (union, optional), structure)
+
+
+def by_type(*classes: type[M]) -> dict[str, type[M]]:
+    """Map each class's fixed ``type`` value (its field default) to the class."""
+    return {str(attrs.fields_dict(cls)["type"].default): cls for cls in classes}

@@ -1,0 +1,194 @@
+"""From a decoded server-sent event to its typed event: one dict lookup, one class structured.
+
+The class is picked before any JSON is parsed, from the SSE ``event:`` field when the server
+sent one; after parsing, the JSON ``type`` is checked and wins if they disagree. Then exactly
+that class is structured: no union is tried member by member.
+
+Bad data is a typed :class:`~rillet.EventDecodeError` naming the event type, the field and an
+excerpt. The ``on_invalid`` policy decides what a parse function does with it: ``"raise"`` (the
+default) raises it, ``"return"`` returns an :class:`InvalidEvent` that carries it, so a stream
+can yield it and go on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from types import MappingProxyType
+from typing import Any, Literal, TypeVar
+
+import attrs
+from cattrs.errors import ClassValidationError, IterableValidationError
+
+from rillet._errors import EventDecodeError, excerpt
+from rillet._json import loads
+from rillet._sse import ServerSentEvent
+from rillet.events._chat import CHAT_EVENT_TYPES, ChatCompletionChunk, ChatErrorEvent
+from rillet.events._model import Model, converter, structure_hook
+from rillet.events._responses import RESPONSE_EVENT_TYPES, Event, UnknownEvent
+
+__all__ = [
+    "EVENT_TYPES",
+    "InvalidEvent",
+    "OnInvalid",
+    "parse_chat_chunk",
+    "parse_event",
+    "parse_event_data",
+]
+
+E = TypeVar("E", bound=Event)
+
+OnInvalid = Literal["raise", "return"]
+"""What a parse function does with bad data: raise the error, or return an InvalidEvent."""
+
+EVENT_TYPES: Mapping[str, type[Event]] = MappingProxyType(
+    {**RESPONSE_EVENT_TYPES, **CHAT_EVENT_TYPES}
+)
+"""Every event type string rillet knows (Responses and chat), and its class."""
+
+
+@attrs.frozen(kw_only=True)
+class InvalidEvent(Event):
+    """An event whose data could not be decoded, returned under ``on_invalid="return"``.
+
+    Attributes:
+        event_type: The type the event claimed, if any.
+        raw_data: The event's data, exactly as received.
+        error: What was wrong with it.
+    """
+
+    type: Literal["invalid"] = "invalid"
+    event_type: str | None = None
+    raw_data: bytes = attrs.field(default=b"", repr=False)
+    error: EventDecodeError = attrs.field(eq=False)
+
+
+_builders: dict[type[Model], Callable[[Mapping[str, Any], Any], Model]] = {}
+
+
+def _builder(cls: type[Model]) -> Callable[[Mapping[str, Any], Any], Model]:
+    """The generated function that structures ``cls`` (the caller sets the source)."""
+    build = _builders.get(cls)
+    if build is None:
+        build = _builders[cls] = structure_hook(cls)
+    return build
+
+
+def _structure_unknown(data: dict[str, Any], _: object) -> UnknownEvent:
+    number = data.get("sequence_number")
+    event = UnknownEvent(
+        type=data.get("type", ""),
+        sequence_number=number if type(number) is int else None,
+        data=data,
+    )
+    object.__setattr__(event, "_source", data)
+    return event
+
+
+converter.register_structure_hook(UnknownEvent, _structure_unknown)
+
+
+def parse_event(sse: ServerSentEvent, *, on_invalid: OnInvalid = "raise") -> Event:
+    """The typed event of one server-sent event of a Responses API stream.
+
+    Unknown types become :class:`UnknownEvent`; ``{"type": "keepalive"}`` is a
+    :class:`KeepaliveEvent`.
+
+    Raises:
+        EventDecodeError: The data is not a valid event (with ``on_invalid="raise"``).
+    """
+    return parse_event_data(
+        sse.event if sse.has_event_field else None, sse.raw_data, on_invalid=on_invalid
+    )
+
+
+def parse_event_data(
+    event_type: str | None, data: bytes, *, on_invalid: OnInvalid = "raise"
+) -> Event:
+    """The typed event for JSON ``data``, routed by ``event_type`` (the SSE ``event:`` field).
+
+    ``event_type`` may be ``None`` when the server sent no ``event:`` line: the JSON ``type``
+    routes it then. When both are given and differ, the JSON ``type`` wins.
+
+    Raises:
+        EventDecodeError: The data is not a valid event (with ``on_invalid="raise"``).
+    """
+    cls = RESPONSE_EVENT_TYPES.get(event_type) if event_type else None  # routed before parsing
+    try:
+        payload = loads(data)
+    except ValueError as error:
+        return _invalid(event_type, data, None, f"not valid JSON ({error})", on_invalid)
+    if type(payload) is not dict:
+        return _invalid(event_type, data, None, "not a JSON object", on_invalid)
+    json_type = payload.get("type")
+    if type(json_type) is str:
+        if json_type != event_type:  # the JSON type wins
+            event_type = json_type
+            cls = RESPONSE_EVENT_TYPES.get(json_type)
+    elif json_type is not None or event_type is None:
+        return _invalid(event_type, data, "type", "no type string", on_invalid)
+    if cls is None:
+        return _structure_unknown(payload, None)
+    return _structure_event(cls, payload, data, event_type, on_invalid)
+
+
+def parse_chat_chunk(
+    data: bytes, *, on_invalid: OnInvalid = "raise"
+) -> ChatCompletionChunk | ChatErrorEvent | InvalidEvent:
+    """The chunk in the data of one event of a Chat Completions stream.
+
+    A ``{"error": {...}}`` payload is a :class:`ChatErrorEvent`. The ``[DONE]`` sentinel that
+    ends a chat stream is the stream's business, not data: it is not valid here.
+
+    Raises:
+        EventDecodeError: The data is not a valid chunk (with ``on_invalid="raise"``).
+    """
+    kind = "chat.completion.chunk"
+    try:
+        payload = loads(data)
+    except ValueError as error:
+        return _invalid(kind, data, None, f"not valid JSON ({error})", on_invalid)
+    if type(payload) is not dict:
+        return _invalid(kind, data, None, "not a JSON object", on_invalid)
+    if "error" in payload and "choices" not in payload:
+        return _structure_event(ChatErrorEvent, payload, data, "chat.error", on_invalid)
+    return _structure_event(ChatCompletionChunk, payload, data, kind, on_invalid)
+
+
+def _structure_event(
+    cls: type[E], payload: dict[str, Any], data: bytes, event_type: str, on_invalid: OnInvalid
+) -> E | InvalidEvent:
+    build = _builder(cls)
+    try:
+        event = build(payload, cls)
+    except (ClassValidationError, IterableValidationError, TypeError, ValueError) as error:
+        field, reason = _first_problem(error)
+        return _invalid(event_type, data, field, reason, on_invalid)
+    object.__setattr__(event, "_source", data)
+    return event  # type: ignore[return-value]
+
+
+def _invalid(
+    event_type: str | None, data: bytes, field: str | None, reason: str, on_invalid: OnInvalid
+) -> InvalidEvent:
+    error = EventDecodeError(
+        event_type=event_type, field=field, reason=reason, excerpt=excerpt(data)
+    )
+    if on_invalid == "raise":
+        raise error
+    return InvalidEvent(event_type=event_type, raw_data=data, error=error)
+
+
+def _first_problem(error: BaseException, path: str = "") -> tuple[str | None, str]:
+    """The path (``item.content[0].text``) and message of the first leaf error cattrs found."""
+    if isinstance(error, ClassValidationError | IterableValidationError):
+        for inner in error.exceptions:
+            step = ""
+            for note in getattr(inner, "__notes__", ()):
+                if hasattr(note, "name"):
+                    step = f".{note.name}" if path else note.name
+                elif hasattr(note, "index"):
+                    step = f"[{note.index}]"
+            return _first_problem(inner, path + step)
+    if isinstance(error, KeyError):
+        return path or None, "required field missing"
+    return path or None, str(error)
