@@ -9,6 +9,8 @@ the dict it came from. Models built by hand have no source: their ``to_dict()`` 
 from __future__ import annotations
 
 import copy
+import functools
+import operator
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self, TypeVar
 
@@ -86,6 +88,18 @@ def _strict(kind: type, name: str) -> Callable[[object, object], object]:
     return structure
 
 
+def _strict_optional(kind: type, name: str) -> Callable[[object, object], object]:
+    """:func:`_strict` for ``kind | None``, in one call (cattrs would make it two)."""
+
+    def structure(value: object, _: object) -> object:
+        if value is None or type(value) is kind:
+            return value
+        msg = f"expected {name} or null, got {type(value).__name__} {value!r:.40}"
+        raise TypeError(msg)
+
+    return structure
+
+
 def _structure_float(value: object, _: object) -> float:
     if type(value) is float or type(value) is int:
         return value
@@ -100,6 +114,10 @@ converter.register_structure_hook(str, _strict(str, "a string"))
 converter.register_structure_hook(int, _strict(int, "an integer"))
 converter.register_structure_hook(bool, _strict(bool, "a boolean"))
 converter.register_structure_hook(float, _structure_float)
+for _kind, _name in [(str, "a string"), (int, "an integer"), (bool, "a boolean")]:
+    converter.register_structure_hook_func(
+        functools.partial(operator.eq, _kind | None), _strict_optional(_kind, _name)
+    )
 # JSON values rillet does not model are kept as they are, not copied element by element.
 converter.register_structure_hook_func(
     lambda t: t == dict[str, Any], _strict(dict, "a JSON object")
@@ -107,9 +125,19 @@ converter.register_structure_hook_func(
 converter.register_structure_hook_func(lambda t: t == list[Any], _strict(list, "a JSON array"))
 
 
-def structure_hook(cls: type[M]) -> Callable[[Mapping[str, Any], Any], M]:
-    """The generated function that builds ``cls`` from a dict (it does not set the source)."""
-    build: Callable[[Mapping[str, Any], Any], M] = make_dict_structure_fn(cls, converter)
+def structure_hook(cls: type[M], *, routed: bool = False) -> Callable[[Mapping[str, Any], Any], M]:
+    """The generated function that builds ``cls`` from a dict (it does not set the source).
+
+    ``routed`` says the caller picked ``cls`` by the data's ``type``: the fixed ``type`` field
+    is then not read again.
+    """
+    fields = attrs.fields_dict(cls)
+    skip = {"type": override(omit=True)} if routed and "type" in fields else {}
+    build: Callable[[Mapping[str, Any], Any], M] = make_dict_structure_fn(
+        cls,
+        converter,
+        **skip,  # type: ignore[arg-type]
+    )
     if not any("_from_wire" in vars(kind) for kind in cls.__mro__ if kind is not Model):
         return build
     reshape = cls._from_wire

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from types import MappingProxyType
-from typing import Any, Literal, TypeVar
+from typing import Any, Final, Literal, TypeVar
 
 import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
@@ -23,7 +23,7 @@ from rillet._errors import EventDecodeError, excerpt
 from rillet._json import loads
 from rillet._sse import ServerSentEvent
 from rillet.events._chat import CHAT_EVENT_TYPES, ChatCompletionChunk, ChatErrorEvent
-from rillet.events._model import Model, converter, structure_hook
+from rillet.events._model import converter, structure_hook
 from rillet.events._responses import RESPONSE_EVENT_TYPES, Event, UnknownEvent
 
 __all__ = [
@@ -62,21 +62,28 @@ class InvalidEvent(Event):
     error: EventDecodeError = attrs.field(eq=False)
 
 
-_builders: dict[type[Model], Callable[[Mapping[str, Any], Any], Model]] = {}
+Build = Callable[[Mapping[str, Any], Any], Any]
+_routes: dict[str, tuple[type[Event], Build]] = {}  # Responses type -> (class, structure fn)
 
 
-def _builder(cls: type[Model]) -> Callable[[Mapping[str, Any], Any], Model]:
-    """The generated function that structures ``cls`` (the caller sets the source)."""
-    build = _builders.get(cls)
-    if build is None:
-        build = _builders[cls] = structure_hook(cls)
-    return build
+def _route(event_type: str) -> tuple[type[Event], Build] | None:
+    route = _routes.get(event_type)
+    if route is None:
+        cls = RESPONSE_EVENT_TYPES.get(event_type)
+        if cls is None:
+            return None
+        route = _routes[event_type] = (cls, structure_hook(cls, routed=True))
+    return route
 
 
-def _structure_unknown(data: dict[str, Any], _: object) -> UnknownEvent:
+_CHUNK: Final = (ChatCompletionChunk, structure_hook(ChatCompletionChunk, routed=True))
+_CHAT_ERROR: Final = (ChatErrorEvent, structure_hook(ChatErrorEvent, routed=True))
+
+
+def _unknown(data: dict[str, Any], event_type: str) -> UnknownEvent:
     number = data.get("sequence_number")
     event = UnknownEvent(
-        type=data.get("type", ""),
+        type=event_type,
         sequence_number=number if type(number) is int else None,
         data=data,
     )
@@ -84,7 +91,9 @@ def _structure_unknown(data: dict[str, Any], _: object) -> UnknownEvent:
     return event
 
 
-converter.register_structure_hook(UnknownEvent, _structure_unknown)
+converter.register_structure_hook(
+    UnknownEvent, lambda data, _: _unknown(data, str(data.get("type", "")))
+)
 
 
 def parse_event(sse: ServerSentEvent, *, on_invalid: OnInvalid = "raise") -> Event:
@@ -112,7 +121,7 @@ def parse_event_data(
     Raises:
         EventDecodeError: The data is not a valid event (with ``on_invalid="raise"``).
     """
-    cls = RESPONSE_EVENT_TYPES.get(event_type) if event_type else None  # routed before parsing
+    route = (_routes.get(event_type) or _route(event_type)) if event_type else None
     try:
         payload = loads(data)
     except ValueError as error:
@@ -122,13 +131,14 @@ def parse_event_data(
     json_type = payload.get("type")
     if type(json_type) is str:
         if json_type != event_type:  # the JSON type wins
-            event_type = json_type
-            cls = RESPONSE_EVENT_TYPES.get(json_type)
-    elif json_type is not None or event_type is None:
+            route = _routes.get(json_type) or _route(json_type)
+    elif json_type is None and event_type is not None:
+        json_type = event_type
+    else:
         return _invalid(event_type, data, "type", "no type string", on_invalid)
-    if cls is None:
-        return _structure_unknown(payload, None)
-    return _structure_event(cls, payload, data, event_type, on_invalid)
+    if route is None:
+        return _unknown(payload, json_type)
+    return _structure_event(route, payload, data, json_type, on_invalid)
 
 
 def parse_chat_chunk(
@@ -150,21 +160,25 @@ def parse_chat_chunk(
     if type(payload) is not dict:
         return _invalid(kind, data, None, "not a JSON object", on_invalid)
     if "error" in payload and "choices" not in payload:
-        return _structure_event(ChatErrorEvent, payload, data, "chat.error", on_invalid)
-    return _structure_event(ChatCompletionChunk, payload, data, kind, on_invalid)
+        return _structure_event(_CHAT_ERROR, payload, data, "chat.error", on_invalid)
+    return _structure_event(_CHUNK, payload, data, kind, on_invalid)
 
 
 def _structure_event(
-    cls: type[E], payload: dict[str, Any], data: bytes, event_type: str, on_invalid: OnInvalid
+    route: tuple[type[E], Build],
+    payload: dict[str, Any],
+    data: bytes,
+    event_type: str,
+    on_invalid: OnInvalid,
 ) -> E | InvalidEvent:
-    build = _builder(cls)
+    cls, build = route
     try:
-        event = build(payload, cls)
+        event: E = build(payload, cls)
     except (ClassValidationError, IterableValidationError, TypeError, ValueError) as error:
         field, reason = _first_problem(error)
         return _invalid(event_type, data, field, reason, on_invalid)
     object.__setattr__(event, "_source", data)
-    return event  # type: ignore[return-value]
+    return event
 
 
 def _invalid(
