@@ -19,17 +19,15 @@ import platform
 import time
 import tracemalloc
 from collections.abc import Callable
-from typing import Any
 
 import openai
-from _workload import Result, best_of, chunked, responses_stream
 from openai._models import construct_type
 from openai._streaming import SSEDecoder as OpenAIDecoder
 from openai._utils import is_mapping
 from openai.types.responses import ResponseStreamEvent
 
-from rillet.events import _parse
-from rillet.events import parse_event
+from _workload import Result, best_of, chunked, responses_stream
+from rillet.events import Event, _parse, parse_event
 from rillet.sse import SSEDecoder
 
 N_DELTAS = 100_000
@@ -47,12 +45,13 @@ def run_rillet(chunks: list[bytes]) -> int:
 
 
 def run_rillet_stdlib_json(chunks: list[bytes]) -> int:
-    fast = _parse.loads
-    _parse.loads = lambda data: json.loads(data.decode())
+    # What a plain `pip install rillet` (no orjson) runs.
+    fast = _parse.loads  # type: ignore[attr-defined]
+    _parse.loads = lambda data: json.loads(data.decode())  # type: ignore[attr-defined]
     try:
         return run_rillet(chunks)
     finally:
-        _parse.loads = fast
+        _parse.loads = fast  # type: ignore[attr-defined]
 
 
 def run_openai(chunks: list[bytes]) -> int:
@@ -63,12 +62,12 @@ def run_openai(chunks: list[bytes]) -> int:
         data = sse.json()
         if is_mapping(data) and data.get("error"):
             raise RuntimeError(data)
-        construct_type(type_=ResponseStreamEvent, value=data)  # type: ignore[arg-type]
+        construct_type(type_=ResponseStreamEvent, value=data)
         count += 1
     return count
 
 
-def retention(keep: Callable[[Any], Any], chunks: list[bytes]) -> tuple[float, int]:
+def retention(keep: Callable[[Event], Event], chunks: list[bytes]) -> tuple[float, int]:
     """Seconds to decode and keep every event with the GC on, and the peak memory."""
     gc.collect()
     tracemalloc.start()
@@ -81,12 +80,12 @@ def retention(keep: Callable[[Any], Any], chunks: list[bytes]) -> tuple[float, i
     return seconds, peak
 
 
-def _sse_events(chunks: list[bytes]) -> list[list[Any]]:
+def _sse_events(chunks: list[bytes]) -> list[list[Event]]:
     decoder = SSEDecoder()
     return [[parse_event(sse) for sse in decoder.feed(chunk)] for chunk in chunks]
 
 
-def _with_dict_source(event: Any) -> Any:
+def _with_dict_source(event: Event) -> Event:
     object.__setattr__(event, "_source", event.to_dict())
     return event
 
@@ -115,7 +114,10 @@ def main() -> None:
     print()
     print("| keeping every event (GC on) | seconds | peak MB |")
     print("|---|---:|---:|")
-    for name, keep in [("raw payload bytes (rillet)", lambda e: e), ("parsed dict", _with_dict_source)]:
+    for name, keep in [
+        ("raw payload bytes (rillet)", lambda e: e),
+        ("parsed dict", _with_dict_source),
+    ]:
         seconds, peak = retention(keep, chunks)
         print(f"| {name} | {seconds:.2f} | {peak / 1e6:.0f} |")
 

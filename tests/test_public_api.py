@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-PUBLIC_MODULES = ["rillet", "rillet.sse"]
+PUBLIC_MODULES = ["rillet", "rillet.events", "rillet.sse"]
 
 
 def public_names(module: types.ModuleType) -> set[str]:
@@ -48,8 +48,10 @@ def test_every_public_object_has_a_docstring(name: str) -> None:
     missing = []
     for export in module.__all__:
         obj = getattr(module, export)
-        if isinstance(obj, int | str | bytes):
-            continue  # constants are documented in the module and the reference docs
+        if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+            # Constants and type aliases have no runtime docstring: their attribute
+            # docstrings are checked by the docs build (autodoc, warnings as errors).
+            continue
         if not inspect.getdoc(obj):
             missing.append(export)
         if inspect.isclass(obj):

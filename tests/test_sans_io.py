@@ -13,7 +13,18 @@ from pathlib import Path
 import pytest
 
 SRC = Path(__file__).parent.parent / "src" / "rillet"
-SANS_IO = ["rillet._sse", "rillet.sse", "rillet._errors"]
+SANS_IO = [
+    "rillet._errors",
+    "rillet._json",
+    "rillet._sse",
+    "rillet.events",
+    "rillet.events._chat",
+    "rillet.events._model",
+    "rillet.events._parse",
+    "rillet.events._response",
+    "rillet.events._responses",
+    "rillet.sse",
+]
 ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson"}
 
 

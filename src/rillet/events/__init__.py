@@ -225,11 +225,9 @@ from rillet.events._responses import (
 from rillet.events._responses import UnknownEvent as UnknownEvent
 
 __all__ = [
-    "CHAT_EVENT_TYPES",
-    "EVENT_TYPES",
-    "RESPONSE_EVENT_TYPES",
     "Annotation",
     "ApplyPatchCallItem",
+    "CHAT_EVENT_TYPES",
     "ChatCompletion",
     "ChatCompletionChunk",
     "ChatCompletionMessage",
@@ -259,6 +257,7 @@ __all__ = [
     "ContentPart",
     "CustomToolCallItem",
     "DeltaEvent",
+    "EVENT_TYPES",
     "Event",
     "FileCitation",
     "FilePathAnnotation",
@@ -284,6 +283,7 @@ __all__ = [
     "OutputTextContent",
     "OutputTokensDetails",
     "PromptTokensDetails",
+    "RESPONSE_EVENT_TYPES",
     "ReasoningItem",
     "ReasoningTextContent",
     "RefusalContent",

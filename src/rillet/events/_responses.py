@@ -26,12 +26,12 @@ from rillet.events._response import (
 )
 
 __all__ = [
-    "RESPONSE_EVENT_TYPES",
     "ContentEvent",
     "DeltaEvent",
     "Event",
     "ItemEvent",
     "KeepaliveEvent",
+    "RESPONSE_EVENT_TYPES",
     "ResponseAudioDeltaEvent",
     "ResponseAudioDoneEvent",
     "ResponseAudioTranscriptDeltaEvent",
