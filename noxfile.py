@@ -35,11 +35,16 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session
-def tests(session: nox.Session) -> None:
-    """The test suite against the built package; every async test on asyncio and trio."""
+@nox.parametrize("json", ["stdlib", "orjson"])
+def tests(session: nox.Session, json: str) -> None:
+    """The tests against the built package, with each JSON backend; async tests on both loops."""
     install_groups(session, "tests")
-    session.install(".")
-    session.run("pytest", *session.posargs, env={"HYPOTHESIS_PROFILE": "ci"})
+    session.install(".[speedups]" if json == "orjson" else ".")
+    env = {
+        "HYPOTHESIS_PROFILE": "ci",
+        "RILLET_EXPECT_JSON": "orjson" if json == "orjson" else "json",
+    }
+    session.run("pytest", *session.posargs, env=env)
 
 
 @nox.session
