@@ -32,4 +32,7 @@ napoleon_numpy_docstring = False
 napoleon_use_ivar = True
 nitpicky = True
 # Standard-library targets cannot be resolved offline (CI has no network for intersphinx).
-nitpick_ignore_regex = [(r"py:class", r"(bytes|str|int|bool|object|Exception|memoryview)")]
+nitpick_ignore_regex = [
+    (r"py:class", r"(bytes|str|int|float|bool|object|Exception|memoryview|bytearray)"),
+    (r"py:class", r"(collections\.abc|typing|types)\..*"),
+]
