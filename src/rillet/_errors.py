@@ -6,8 +6,19 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rillet._sse import ServerSentEvent
+    from rillet.events import ChatCompletion, Event, Response, ResponseError
 
-__all__ = ["EventDecodeError", "EventTooLargeError", "RilletError", "SSEError"]
+__all__ = [
+    "EventDecodeError",
+    "EventTooLargeError",
+    "InconsistentStreamError",
+    "ResponseFailedError",
+    "RilletError",
+    "SSEError",
+    "ServerStreamError",
+    "StreamError",
+    "StreamTruncatedError",
+]
 
 EXCERPT_BYTES = 64
 
@@ -82,3 +93,97 @@ class EventDecodeError(RilletError):
         super().__init__(
             f"cannot decode {event_type or 'untyped'!r} event{where}: {reason} (data: {excerpt!r})"
         )
+
+
+class InconsistentStreamError(RilletError):
+    """Events that contradict each other: a delta for an item never added, a wrong index...
+
+    Attributes:
+        event_type: The type of the event that did not fit.
+        sequence_number: Its sequence number, if the stream has them.
+        reason: What did not fit.
+    """
+
+    def __init__(self, *, event_type: str, sequence_number: int | None, reason: str) -> None:
+        self.event_type = event_type
+        self.sequence_number = sequence_number
+        self.reason = reason
+        number = "" if sequence_number is None else f" #{sequence_number}"
+        super().__init__(f"inconsistent stream at {event_type!r} event{number}: {reason}")
+
+
+class StreamError(RilletError):
+    """The stream ended without a usable result; ``partial`` is the best result so far.
+
+    Attributes:
+        partial: What was accumulated before the stream ended: a ``Response`` or a
+            ``ChatCompletion`` (``None`` if nothing arrived).
+    """
+
+    def __init__(self, message: str, *, partial: Response | ChatCompletion | None) -> None:
+        self.partial = partial
+        super().__init__(message)
+
+
+class ResponseFailedError(StreamError):
+    """The response failed (``response.failed``).
+
+    Attributes:
+        response: The failed response, as the server sent it.
+        error: Why it failed (``response.error``), if the server said.
+    """
+
+    def __init__(self, response: Response, *, partial: Response | None) -> None:
+        self.response = response
+        self.error: ResponseError | None = response.error
+        why = f": {self.error.message} ({self.error.code})" if self.error else ""
+        super().__init__(f"response {response.id} failed{why}", partial=partial)
+
+
+class ServerStreamError(StreamError):
+    """The server reported an error in the stream (an ``error`` event, or an ``error`` payload).
+
+    Attributes:
+        message: The server's message.
+        code: Its error code, if any (``"insufficient_quota"``...).
+        error_type: Its error type, if any (``"server_error"``...).
+        param: The parameter it is about, if any.
+        event: The event that carried it.
+    """
+
+    def __init__(
+        self,
+        *,
+        message: str,
+        code: object,
+        error_type: str | None,
+        param: str | None,
+        event: Event,
+        partial: Response | ChatCompletion | None,
+    ) -> None:
+        self.message = message
+        self.code = code
+        self.error_type = error_type
+        self.param = param
+        self.event = event
+        detail = ", ".join(
+            f"{name}={value!r}"
+            for name, value in (("code", code), ("type", error_type), ("param", param))
+            if value is not None
+        )
+        super().__init__(
+            f"the server reported an error: {message}" + (f" ({detail})" if detail else ""),
+            partial=partial,
+        )
+
+
+class StreamTruncatedError(StreamError):
+    """The stream ended before its end: no terminal event (Responses), or choices unfinished.
+
+    Attributes:
+        reason: Where and how the stream was cut.
+    """
+
+    def __init__(self, reason: str, *, partial: Response | ChatCompletion | None) -> None:
+        self.reason = reason
+        super().__init__(f"the stream was truncated: {reason}", partial=partial)

@@ -20,7 +20,7 @@ from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, overrid
 
 from rillet._json import loads
 
-__all__ = ["Model", "by_type", "converter", "structure_hook", "tagged_union"]
+__all__ = ["Model", "by_type", "converter", "evolve", "structure_hook", "tagged_union"]
 
 M = TypeVar("M", bound="Model")
 
@@ -53,10 +53,37 @@ class Model:
         return result
 
 
+def evolve(model: M, **changes: Any) -> M:  # noqa: ANN401 - any field's value
+    """A copy of ``model`` with ``changes``, whose ``to_dict()`` is the source's, changed.
+
+    Unlike ``attrs.evolve``, fields rillet does not model survive into ``to_dict()``.
+    """
+    changed = attrs.evolve(model, **changes)
+    if model._source is not None:  # noqa: SLF001
+        object.__setattr__(changed, "_source", _Overlay(model, changes))
+    return changed
+
+
+class _Overlay:
+    """The source of an evolved model: its original, and what changed (turned to JSON lazily)."""
+
+    __slots__ = ("changes", "original")
+
+    def __init__(self, original: Model, changes: dict[str, Any]) -> None:
+        self.original = original
+        self.changes = changes
+
+
 def _to_dict(model: Model) -> dict[str, Any]:
     source = model._source  # noqa: SLF001 - the base class reads its own field
     if type(source) is bytes:
         result: dict[str, Any] = loads(source)
+        return result
+    if type(source) is _Overlay:
+        result = _to_dict(source.original)
+        result.update(
+            (name, converter.unstructure(value)) for name, value in source.changes.items()
+        )
         return result
     if source is not None:
         return copy.deepcopy(source)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""Accumulators (sans-IO): stream events in, whole ``Response`` / ``ChatCompletion`` out."""

@@ -1,0 +1,652 @@
+"""The parse functions on bad and unusual data: typed errors, never a crash, never a coercion."""
+
+from __future__ import annotations
+
+import copy
+import functools
+import json
+import types
+import typing
+from collections.abc import Callable, Iterator
+from typing import Any, Literal
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import rillet.events._parse as parse_module
+from corpus_files import manifest, read
+from rillet import EventDecodeError, RilletError
+from rillet._json import JSON_BACKEND
+from rillet.events import (
+    ChatCompletionChunk,
+    ChatErrorEvent,
+    Event,
+    InvalidEvent,
+    KeepaliveEvent,
+    Model,
+    OnInvalid,
+    ResponseErrorEvent,
+    ResponseOutputItemAddedEvent,
+    ResponseRefusalDeltaEvent,
+    UnknownAnnotation,
+    UnknownContent,
+    UnknownEvent,
+    UnknownItem,
+    parse_chat_chunk,
+    parse_event,
+    parse_event_data,
+)
+from rillet.sse import ServerSentEvent, SSEDecoder
+
+Path = tuple[str | int, ...]
+CHAT = "<chat>"  # in place of an event type: parse with parse_chat_chunk
+DELETE: Any = object()
+
+
+def _load_corpus() -> tuple[dict[str, dict[str, Any]], list[dict[str, Any]]]:
+    """The first real payload of each Responses type (and type:nested-type), every chat chunk."""
+    responses: dict[str, dict[str, Any]] = {}
+    chat: list[dict[str, Any]] = []
+    for entry in manifest():
+        decoder = SSEDecoder()
+        for sse in [*decoder.feed(read(entry["file"])), *decoder.close()]:
+            payload = json.loads(sse.raw_data) if sse.raw_data != b"[DONE]" else None
+            if entry["file"].startswith("chat/") and payload is not None:
+                chat.append(payload)
+            elif payload is not None:
+                kind = payload["type"]
+                responses.setdefault(kind, payload)
+                if payload.get("logprobs"):
+                    responses.setdefault(f"{kind}:logprobs", payload)
+                for key in ("item", "part", "annotation"):
+                    if isinstance(payload.get(key), dict):
+                        responses.setdefault(f"{kind}:{payload[key]['type']}", payload)
+    return responses, chat
+
+
+RESPONSES, CHUNKS = _load_corpus()
+
+
+def _chunk(has: Callable[[dict[str, Any]], Any]) -> tuple[str, dict[str, Any]]:
+    return CHAT, next(c for c in CHUNKS if c["choices"] and has(c["choices"][0]) or has(c))
+
+
+SOURCES: dict[str, tuple[str | None, dict[str, Any]]] = {
+    **{name: (None, payload) for name, payload in RESPONSES.items()},
+    "chat:text": _chunk(lambda c: c.get("delta", {}).get("content")),
+    "chat:logprobs": _chunk(lambda c: (c.get("logprobs") or {}).get("content")),
+    "chat:usage": _chunk(lambda c: c.get("usage")),
+}
+
+
+def _encode(value: Any) -> bytes:
+    return json.dumps(value, separators=(",", ":")).encode()
+
+
+def _stdlib_loads(data: bytes) -> Any:
+    return json.loads(data.decode("utf-8"))
+
+
+def _at(node: Any, path: Path) -> Any:
+    """What is at ``path`` in a JSON value, or in a model (attributes and indexes)."""
+    for key in path:
+        node = node[key] if isinstance(node, dict | list) else getattr(node, str(key))
+    return node
+
+
+def _set(doc: Any, path: Path, value: Any) -> Any:
+    """``doc`` with the value at ``path`` replaced (or deleted, for ``DELETE``), in place."""
+    if not path:
+        return value
+    parent = _at(doc, path[:-1])
+    if value is DELETE:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = value
+    return doc
+
+
+def changed(source: str, path: Path = (), value: Any = DELETE) -> tuple[str | None, bytes, Any]:
+    """A real payload with one change: (what to parse it as, its bytes, its JSON)."""
+    event_type, payload = SOURCES[source]
+    doc = _set(copy.deepcopy(payload), path, value) if path else copy.deepcopy(payload)
+    return event_type, _encode(doc), doc
+
+
+def parse(event_type: str | None, data: bytes, on_invalid: OnInvalid = "raise") -> Event:
+    if event_type == CHAT:
+        return parse_chat_chunk(data, on_invalid=on_invalid)
+    return parse_event_data(event_type, data, on_invalid=on_invalid)
+
+
+def claimed(event_type: str | None, doc: Any) -> str | None:
+    """The type an error about ``doc`` should name."""
+    if event_type == CHAT:
+        return "chat.completion.chunk"
+    json_type = doc.get("type") if isinstance(doc, dict) else None
+    return json_type if isinstance(json_type, str) else event_type
+
+
+def expect_error(event_type: str | None, data: bytes, field: str | None, kind: str | None) -> None:
+    """Both policies report the same error: type, field, excerpt, and a message with all three."""
+    with pytest.raises(EventDecodeError) as info:
+        parse(event_type, data)
+    error = info.value
+    assert isinstance(error, RilletError)
+    assert (error.event_type, error.field) == (kind, field), str(error)
+    assert error.excerpt == data[: len(error.excerpt)]
+    assert len(error.excerpt) >= min(len(data), 32)
+    assert repr(error.excerpt) in str(error)
+    assert all(name is None or name in str(error) for name in (kind, field))
+    returned = parse(event_type, data, on_invalid="return")
+    assert isinstance(returned, InvalidEvent)
+    assert (returned.event_type, returned.raw_data) == (kind, data)
+    assert (returned.error.event_type, returned.error.field) == (kind, field)
+
+
+@functools.cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def faithful(value: Any, src: Any, hint: Any, path: str = "") -> None:  # noqa: C901
+    """``value``, read as ``hint``, holds exactly the JSON ``src``: nothing coerced, and no
+    null taken where the model has no room for one."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in {types.UnionType, typing.Union}:
+        if src is None:
+            assert value is None, path
+            assert type(None) in args, f"null accepted for a required value at {path}"
+            return
+        non_null = next(a for a in args if a is not type(None))
+        hint = type(value) if isinstance(value, Model) else non_null
+        assert hint in args, path
+        origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if hint is Any or origin is dict:
+        assert value == src, path
+        assert origin is not dict or type(src) is dict, path
+    elif origin is list:
+        assert type(src) is list, f"{src!r:.30} read as the list {value!r:.30} at {path}"
+        assert len(value) == len(src), path
+        for index, (item, item_src) in enumerate(zip(value, src, strict=True)):
+            faithful(item, item_src, args[0], f"{path}[{index}]")
+    elif hint is float:
+        assert type(src) in {int, float}, path
+        assert value == src, path
+    elif origin is Literal or hint in {str, int, bool}:
+        assert type(src) is type(value), path
+        assert value == src, path
+    else:
+        assert isinstance(value, hint), path
+        assert type(src) is dict, path
+        if isinstance(value, UnknownEvent):
+            assert value.data == src
+            return
+        src = type(value)._from_wire(src)
+        for name in attrs.fields_dict(type(value)):
+            if not name.startswith("_") and name in src and (path or name != "type"):
+                faithful(
+                    getattr(value, name), src[name], _hints(type(value))[name], f"{path}.{name}"
+                )
+
+
+def parses_faithfully_or_fails_cleanly(event_type: str | None, doc: Any) -> None:
+    data = _encode(doc)
+    returned = parse(event_type, data, on_invalid="return")
+    if isinstance(returned, InvalidEvent):
+        with pytest.raises(EventDecodeError) as info:
+            parse(event_type, data)
+        assert (returned.error.field, returned.error.event_type) == (
+            info.value.field,
+            info.value.event_type,
+        )
+        assert returned.raw_data == data
+        return
+    event = parse(event_type, data)
+    assert event == returned
+    assert event.to_dict() == doc
+    assert event_type == CHAT or event.type == claimed(event_type, doc)
+    assert type(event).from_dict(event.to_dict()) == event
+    faithful(event, doc, type(event))
+
+
+# -- the payload as a whole ---------------------------------------------------------------------
+
+# fmt: off
+NOT_OBJECTS = [b"", b" ", b"not json", b"{", b'{"type":', b"\xff\xfe{}", b"\xef\xbb\xbf{}", b"[]",
+               b'[{"type":"keepalive"}]', b'"response.created"', b"1", b"-0.5", b"null", b"true",
+               b"[DONE]", b"{}}", b'{"type":"keepalive"} x', b"\x00", b"<html>" + b"x" * 500]
+# fmt: on
+
+
+@pytest.mark.parametrize("data", NOT_OBJECTS)
+@pytest.mark.parametrize("event_type", [None, "response.output_text.delta", "future.x", CHAT])
+def test_data_that_is_not_a_json_object_is_an_error_about_the_payload(
+    data: bytes, event_type: str | None
+) -> None:
+    expect_error(event_type, data, None, claimed(event_type, None))
+
+
+# -- wrong JSON types, missing fields ----------------------------------------------------------
+
+DELTA, LOGPROBS = "response.output_text.delta", "response.output_text.delta:logprobs"
+MESSAGE, FILE_SEARCH = (
+    "response.output_item.done:message",
+    "response.output_item.done:file_search_call",
+)  # noqa: E501
+CREATED, URL_CITATION = "response.created", "response.output_text.annotation.added:url_citation"
+# fmt: off
+WRONG_TYPES: list[tuple[str, Path, Any, str]] = [
+    (DELTA, ("output_index",), "0", "output_index"), (DELTA, ("output_index",), True, "output_index"),
+    (DELTA, ("output_index",), 0.0, "output_index"), (DELTA, ("output_index",), 1.5, "output_index"),
+    (DELTA, ("output_index",), None, "output_index"), (DELTA, ("delta",), 5, "delta"),
+    (DELTA, ("sequence_number",), False, "sequence_number"), (DELTA, ("item_id",), ["m"], "item_id"),
+    (LOGPROBS, ("logprobs",), None, "logprobs"), (LOGPROBS, ("logprobs",), "", "logprobs"),
+    (LOGPROBS, ("logprobs",), {}, "logprobs"), (LOGPROBS, ("logprobs",), {"t": 1}, "logprobs"),
+    (LOGPROBS, ("logprobs", 0, "token"), 5, "logprobs[0].token"),
+    (LOGPROBS, ("logprobs", 0, "logprob"), "-0.5", "logprobs[0].logprob"),
+    (LOGPROBS, ("logprobs", 0, "logprob"), True, "logprobs[0].logprob"),
+    (LOGPROBS, ("logprobs", 0, "bytes"), "", "logprobs[0].bytes"),
+    (LOGPROBS, ("logprobs", 0, "bytes", 0), 8.0, "logprobs[0].bytes[0]"),
+    (MESSAGE, ("item",), None, "item"), (MESSAGE, ("item",), [], "item"),
+    (MESSAGE, ("item", "id"), 7, "item.id"), (MESSAGE, ("item", "content"), {}, "item.content"),
+    (MESSAGE, ("item", "content", 0), None, "item.content[0]"),
+    (MESSAGE, ("item", "content", 0, "text"), 5, "item.content[0].text"),
+    (MESSAGE, ("item", "content", 0, "annotations"), [None], "item.content[0].annotations[0]"),
+    (FILE_SEARCH, ("item", "queries"), "abc", "item.queries"),
+    (FILE_SEARCH, ("item", "queries"), {"q": 1}, "item.queries"),
+    ("response.content_part.added:output_text", ("part",), None, "part"),
+    (URL_CITATION, ("annotation", "url"), 5, "annotation.url"),
+    (CREATED, ("response",), None, "response"), (CREATED, ("response", "id"), 1, "response.id"),
+    (CREATED, ("response", "temperature"), True, "response.temperature"),
+    (CREATED, ("response", "temperature"), "1.0", "response.temperature"),
+    (CREATED, ("response", "background"), 0, "response.background"),
+    (CREATED, ("response", "metadata"), [], "response.metadata"),
+    (CREATED, ("response", "tools"), {}, "response.tools"),
+    (CREATED, ("response", "output"), {}, "response.output"),
+    ("response.completed", ("response", "usage", "output_tokens"), 1.0, "response.usage.output_tokens"),  # noqa: E501
+    ("chat:text", ("created",), 1.5, "created"), ("chat:text", ("choices",), {}, "choices"),
+    ("chat:text", ("choices", 0, "index"), True, "choices[0].index"),
+    ("chat:text", ("choices", 0, "delta"), None, "choices[0].delta"),
+    ("chat:text", ("choices", 0, "delta", "content"), 5, "choices[0].delta.content"),
+    ("chat:logprobs", ("choices", 0, "logprobs", "content", 0, "token"), 5,
+     "choices[0].logprobs.content[0].token"),
+    ("chat:usage", ("usage", "prompt_tokens"), "12", "usage.prompt_tokens"),
+]
+MISSING_REQUIRED: list[tuple[str, Path, str]] = [
+    (DELTA, ("output_index",), "output_index"), (DELTA, ("delta",), "delta"),
+    (LOGPROBS, ("logprobs", 0, "token"), "logprobs[0].token"), (MESSAGE, ("item",), "item"),
+    (MESSAGE, ("item", "id"), "item.id"), (MESSAGE, ("item", "type"), "item.type"),
+    (MESSAGE, ("item", "content", 0, "text"), "item.content[0].text"),
+    (CREATED, ("response", "id"), "response.id"),
+    ("response.output_item.done:function_call", ("item", "call_id"), "item.call_id"),
+    ("chat:text", ("choices", 0, "index"), "choices[0].index"),
+    ("chat:usage", ("usage", "total_tokens"), "usage.total_tokens"),
+]
+MISSING_OPTIONAL: list[tuple[str, Path, Any]] = [
+    (DELTA, ("sequence_number",), None), (LOGPROBS, ("logprobs",), []),
+    (LOGPROBS, ("obfuscation",), None), (CREATED, ("response", "temperature"), None),
+    (CREATED, ("response", "output"), []), (MESSAGE, ("item", "content"), []),
+    ("chat:text", ("id",), ""), ("chat:text", ("created",), 0), ("chat:text", ("choices",), []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(
+    ("source", "path", "value", "field"), WRONG_TYPES, ids=[f"{w[3]}={w[2]!r}" for w in WRONG_TYPES]
+)
+def test_a_wrong_json_type_is_an_error_naming_the_field(
+    source: str, path: Path, value: Any, field: str
+) -> None:
+    event_type, data, doc = changed(source, path, value)
+    expect_error(event_type, data, field, claimed(event_type, doc))
+
+
+@pytest.mark.parametrize(("source", "path", "field"), MISSING_REQUIRED, ids=str)
+def test_a_missing_required_field_is_an_error_naming_it(
+    source: str, path: Path, field: str
+) -> None:
+    event_type, data, doc = changed(source, path)
+    expect_error(event_type, data, field, claimed(event_type, doc))
+
+
+@pytest.mark.parametrize(("source", "path", "default"), MISSING_OPTIONAL, ids=str)
+def test_a_missing_optional_field_gets_its_default(source: str, path: Path, default: Any) -> None:
+    event_type, data, doc = changed(source, path)
+    event = parse(event_type, data)
+    assert _at(event, path) == default
+    assert event.to_dict() == doc
+
+
+def test_a_float_field_accepts_a_json_integer() -> None:
+    event_type, data, doc = changed(CREATED, ("response", "temperature"), 1)
+    event = parse(event_type, data)
+    assert _at(event, ("response", "temperature")) == 1
+    assert event.to_dict() == doc
+
+
+# -- unknown fields, unknown types, nested unions ----------------------------------------------
+
+# fmt: off
+UNKNOWN_FIELDS: list[tuple[str, Path]] = [
+    (DELTA, ()), (LOGPROBS, ("logprobs", 0)), (MESSAGE, ("item",)), (CREATED, ("response",)),
+    (MESSAGE, ("item", "content", 0)), (URL_CITATION, ("annotation",)), ("error", ()),
+    ("response.completed", ("response", "usage")), ("chat:text", ("choices", 0, "delta")),
+    ("chat:logprobs", ("choices", 0, "logprobs", "content", 0)),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("source", "path"), UNKNOWN_FIELDS, ids=str)
+@pytest.mark.parametrize("extra", [None, {"nested": [1, {"deep": True}]}, "x" * 300])
+def test_unknown_fields_are_kept_by_to_dict(source: str, path: Path, extra: Any) -> None:
+    event_type, _, doc = changed(source)
+    _at(doc, path)["x_future_field"] = extra
+    event = parse(event_type, _encode(doc))
+    assert event.to_dict() == doc
+    assert _at(event, path).to_dict() == _at(doc, path)
+
+
+UNKNOWN_TYPES = ["response.future_thing", "response.output_text.delta.v2", "Response.Created",
+                 "invalid", "chat.completion.chunk", "__class__", "get", "keepalive.v2", "ërror"]  # fmt: skip
+
+
+@pytest.mark.parametrize("json_type", UNKNOWN_TYPES)
+@pytest.mark.parametrize("event_field", [None, "response.output_text.delta", "keepalive"])
+def test_an_unknown_type_is_an_unknown_event(json_type: str, event_field: str | None) -> None:
+    doc = {"type": json_type, "sequence_number": 7, "item_id": 5, "delta": {"x": [1]}}
+    event = parse_event_data(event_field, _encode(doc))
+    assert type(event) is UnknownEvent
+    assert (event.type, event.sequence_number, event.data) == (json_type, 7, doc)
+    assert event.to_dict() == doc
+    assert UnknownEvent.from_dict(event.to_dict()) == event
+
+
+@pytest.mark.parametrize("number", ["7", True, 7.0, None, [7]])
+def test_an_unknown_event_ignores_a_sequence_number_that_is_not_an_integer(number: Any) -> None:
+    doc = {"type": "response.future_thing", "sequence_number": number}
+    event = parse_event_data(None, _encode(doc))
+    assert type(event) is UnknownEvent
+    assert event.sequence_number is None
+    assert event.to_dict() == doc
+
+
+@pytest.mark.parametrize(
+    ("event_field", "doc"),
+    [(None, {"type": "keepalive"}), ("keepalive", {}), (None, {"type": "keepalive", "x": [1]})],
+)
+def test_keepalive(event_field: str | None, doc: dict[str, Any]) -> None:
+    event = parse_event_data(event_field, _encode(doc))
+    assert type(event) is KeepaliveEvent
+    assert event.to_dict() == doc
+
+
+# fmt: off
+@pytest.mark.parametrize(("path", "kind", "unknown_type"), [
+    (("item",), UnknownItem, "future_item"), (("item",), UnknownItem, "Message"),
+    (("item", "content", 0), UnknownContent, "output_audio"),
+    (("item", "content", 0, "annotations", 0), UnknownAnnotation, "future_citation"),
+])
+# fmt: on
+def test_a_nested_unknown_type_keeps_everything(path: Path, kind: type, unknown_type: str) -> None:
+    _, _, doc = changed(MESSAGE)
+    doc["item"]["content"][0]["annotations"] = [{"type": "url_citation", "url": "https://x"}]
+    _at(doc, path).update(type=unknown_type, payload={"a": [1, None]}, text=5)
+    event = parse(None, _encode(doc))
+    assert type(_at(event, path)) is kind
+    assert _at(event, path).to_dict() == _at(doc, path)
+    assert event.to_dict() == doc
+
+
+def test_a_known_item_type_is_structured_as_that_type_only() -> None:
+    # A "message" with a function call's fields is a bad message, not a function call.
+    item = {"type": "message", "call_id": "c", "name": "f", "arguments": "{}"}
+    event_type, data, doc = changed(MESSAGE, ("item",), item)
+    expect_error(event_type, data, "item.id", claimed(event_type, doc))
+
+
+# -- routing: the SSE event field and the JSON type ---------------------------------------------
+
+REFUSAL = {"type": "response.refusal.delta", "item_id": "i", "output_index": 0,
+           "content_index": 0, "delta": "no"}  # fmt: skip
+UNTYPED = {k: v for k, v in REFUSAL.items() if k != "type"}
+
+
+@pytest.mark.parametrize("event_field", [None, DELTA, CREATED, "future.x", "message"])
+def test_the_json_type_wins_over_the_event_field(event_field: str | None) -> None:
+    data = _encode(REFUSAL)
+    event = parse_event(ServerSentEvent(event_field or "message", data, "", None, bool(event_field)))
+    assert type(event) is ResponseRefusalDeltaEvent
+    assert event.to_dict() == REFUSAL
+
+
+def test_without_a_json_type_the_event_field_routes() -> None:
+    sse = ServerSentEvent("response.refusal.delta", _encode(UNTYPED), has_event_field=True)
+    event = parse_event(sse)
+    assert type(event) is ResponseRefusalDeltaEvent
+    assert event.to_dict() == UNTYPED
+    assert ResponseRefusalDeltaEvent.from_dict(event.to_dict()) == event
+    assert type(parse_event_data("future.x", _encode(UNTYPED))) is UnknownEvent
+
+
+@pytest.mark.parametrize("json_type", [5, True, ["response.refusal.delta"], {"x": 1}, 1.5, None])
+@pytest.mark.parametrize("event_field", [None, "response.refusal.delta"])
+def test_a_json_type_that_is_not_a_string_is_an_error(json_type: Any, event_field: str) -> None:
+    expect_error(event_field, _encode({**REFUSAL, "type": json_type}), "type", event_field)
+
+
+@pytest.mark.parametrize("doc", [{}, UNTYPED, {"event": "response.created"}])
+def test_no_type_anywhere_is_an_error(doc: dict[str, Any]) -> None:
+    expect_error(None, _encode(doc), "type", None)
+    sse = ServerSentEvent(raw_data=_encode(doc))
+    with pytest.raises(EventDecodeError):
+        parse_event(sse)
+
+
+# -- the error event, and chat ------------------------------------------------------------------
+
+NESTED_ERROR = RESPONSES["error"]
+FLAT_ERROR = {"type": "error", "sequence_number": 2, **{k: NESTED_ERROR["error"][k] for k in ("message", "code", "param")}}  # fmt: skip # noqa: E501
+
+
+@pytest.mark.parametrize("event_field", [None, "error"])
+def test_both_shapes_of_the_error_event_read_the_same(event_field: str | None) -> None:
+    nested, flat = (parse_event_data(event_field, _encode(d)) for d in (NESTED_ERROR, FLAT_ERROR))
+    assert isinstance(nested, ResponseErrorEvent)
+    assert isinstance(flat, ResponseErrorEvent)
+    assert nested.message.startswith("You exceeded your current quota")
+    assert (nested.message, nested.code, nested.param) == (flat.message, flat.code, flat.param)
+    assert (nested.code, nested.error_type, flat.error_type) == ("insufficient_quota",) * 2 + (None,)
+    assert nested.to_dict() == NESTED_ERROR
+    assert ResponseErrorEvent.from_dict(nested.to_dict()) == nested
+
+
+def test_an_error_event_routed_by_its_event_field_round_trips() -> None:
+    doc = {k: v for k, v in NESTED_ERROR.items() if k != "type"}
+    event = parse_event_data("error", _encode(doc))
+    assert isinstance(event, ResponseErrorEvent)
+    assert event.error_type == "insufficient_quota"
+    assert ResponseErrorEvent.from_dict(event.to_dict()) == event
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("message", 5), ("type", 5), ("code", ["x"]), ("param", {})]
+)
+def test_a_bad_nested_error_names_its_path_in_the_json(key: str, value: Any) -> None:
+    event_type, data, _ = changed("error", ("error", key), value)
+    expect_error(event_type, data, f"error.{key}", "error")
+
+
+@pytest.mark.parametrize("extra", [{}, {"id": "x", "object": "chat.completion.chunk"}])
+def test_a_chat_error_payload_is_a_chat_error_event(extra: dict[str, Any]) -> None:
+    doc = {"error": {"message": "Rate limit", "type": "requests", "code": "429"}, **extra}
+    event = parse_chat_chunk(_encode(doc))
+    assert isinstance(event, ChatErrorEvent)
+    assert (event.error.message, event.error.type, event.error.code) == ("Rate limit", "requests", "429")  # fmt: skip # noqa: E501
+    assert event.to_dict() == doc
+    assert isinstance(parse_chat_chunk(_encode({**doc, "choices": []})), ChatCompletionChunk)
+    expect_error(CHAT, _encode({"error": None}), "error", "chat.error")
+
+
+def test_an_azure_prompt_filter_chunk_is_a_chunk() -> None:
+    doc = next(c for c in CHUNKS if c["object"] == "")
+    event = parse_chat_chunk(_encode(doc))
+    assert isinstance(event, ChatCompletionChunk)
+    assert (event.object, event.choices, event.id) == ("", [], "")
+    assert event.to_dict() == doc
+
+
+def test_a_chat_chunk_with_a_type_key_round_trips() -> None:
+    doc = {**SOURCES["chat:text"][1], "type": "chat.completion.chunk.v2"}
+    event = parse_chat_chunk(_encode(doc))
+    assert event.to_dict() == doc
+    assert ChatCompletionChunk.from_dict(event.to_dict()) == event
+
+
+# -- depth, size, and the JSON backends ---------------------------------------------------------
+
+
+def deep_item(depth: int) -> bytes:
+    item = b'{"type":"web_search_call","id":"ws","action":' + b"[" * depth + b"]" * depth + b"}"
+    return b'{"type":"response.output_item.added","output_index":0,"item":' + item + b"}"
+
+
+@pytest.mark.skipif(JSON_BACKEND != "orjson", reason="orjson takes 1000 levels")
+def test_deep_json_that_parses_can_be_copied_back() -> None:
+    event = parse_event_data(None, deep_item(1000))
+    assert isinstance(event, ResponseOutputItemAddedEvent)
+    assert event.item.to_dict() == event.to_dict()["item"]
+    assert ResponseOutputItemAddedEvent.from_dict(event.to_dict()) == event
+
+
+@pytest.mark.parametrize("data", [b"[" * 5000, deep_item(5000)])
+def test_deep_json_is_a_decode_error_with_the_stdlib_backend(
+    data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(parse_module, "loads", _stdlib_loads)
+    expect_error(None, data, None, None)
+    expect_error(CHAT, data, None, "chat.completion.chunk")
+
+
+def test_integers_beyond_64_bits_are_kept_exactly() -> None:
+    doc = {"type": "response.future_thing", "n": 2**64 + 1, "m": -(2**70)}
+    assert parse_event_data(None, _encode(doc)).to_dict() == doc
+
+
+def _outcome(event_type: str | None, data: bytes) -> tuple[Any, ...]:
+    returned = parse(event_type, data, on_invalid="return")
+    if isinstance(returned, InvalidEvent):
+        return ("error", returned.error.event_type, returned.error.field)
+    return (type(returned), returned.to_dict(), returned)
+
+
+# fmt: off
+BACKEND_CASES = [
+    *[(t, d) for t in (None, CHAT) for d in NOT_OBJECTS],
+    *[changed(s, p, v)[:2] for s, p, v, _ in WRONG_TYPES],
+    *[changed(s, p)[:2] for s, p, _ in MISSING_REQUIRED],
+    *[changed(s, p)[:2] for s, p, _ in MISSING_OPTIONAL],
+    *[(None, _encode(p)) for p in RESPONSES.values()], *[(CHAT, _encode(c)) for c in CHUNKS[::20]],
+    (None, _encode(FLAT_ERROR)), ("error", b'{"error":{}}'), (None, b'{"type":"keepalive"}'),
+    ("response.refusal.delta", _encode(UNTYPED)), (None, b'{"type":"x","s":"\\ud83d\\ude42"}'),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("event_type", "data"), BACKEND_CASES, ids=range(len(BACKEND_CASES)))
+def test_the_stdlib_json_backend_gives_the_same_results(
+    event_type: str | None, data: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _outcome(event_type, data)
+    monkeypatch.setattr(parse_module, "loads", _stdlib_loads)
+    assert _outcome(event_type, data) == expected
+
+
+# -- properties ---------------------------------------------------------------------------------
+
+# fmt: off
+NAMES = sorted({*RESPONSES, *(k for p in RESPONSES.values() for k in p), "output_text",
+                "url_citation", "message", "summary_text", "reasoning", "error", "choices"})
+SCALARS = (st.none() | st.booleans() | st.integers(-(2**63), 2**63 - 1) | st.text(max_size=6)
+           | st.floats(allow_nan=False, allow_infinity=False) | st.sampled_from(NAMES))
+KEYS = st.sampled_from(NAMES) | st.text(max_size=4)
+JSON_VALUES = st.recursive(
+    SCALARS, lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
+    max_leaves=8,
+)
+# fmt: on
+
+
+def _nodes(value: Any, path: Path = ()) -> Iterator[tuple[Path, Any]]:
+    yield path, value
+    if isinstance(value, dict | list):
+        for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+            yield from _nodes(child, (*path, key))
+
+
+@st.composite
+def mutations(draw: st.DrawFn, source: str) -> Any:
+    """A real payload with 1-3 values replaced, keys deleted or keys added, at any depth."""
+    doc: Any = copy.deepcopy(SOURCES[source][1])
+    for _ in range(draw(st.integers(1, 3))):
+        path, node = draw(st.sampled_from(list(_nodes(doc))))
+        operation = draw(st.sampled_from(["replace", "delete", "add"]))
+        if operation == "add" and isinstance(node, dict):
+            node[draw(KEYS)] = draw(JSON_VALUES)
+        else:
+            doc = _set(doc, path, DELETE if operation == "delete" and path else draw(JSON_VALUES))
+    return doc
+
+
+@given(st.data(), st.sampled_from(sorted(RESPONSES)), st.booleans())
+def test_a_mutated_real_event_parses_faithfully_or_is_a_decode_error(
+    data: st.DataObject, source: str, use_event_field: bool
+) -> None:
+    doc = data.draw(mutations(source))
+    parses_faithfully_or_fails_cleanly(RESPONSES[source]["type"] if use_event_field else None, doc)
+
+
+@given(st.data(), st.sampled_from(["chat:text", "chat:logprobs", "chat:usage"]))
+def test_a_mutated_real_chat_chunk_parses_faithfully_or_is_a_decode_error(
+    data: st.DataObject, source: str
+) -> None:
+    parses_faithfully_or_fails_cleanly(CHAT, data.draw(mutations(source)))
+
+
+EVENT_FIELDS = sorted({p["type"] for p in RESPONSES.values()} | {"future.x", "keepalive", ""})
+REAL_BYTES = [_encode(p) for p in [*RESPONSES.values(), *CHUNKS[:40]]]
+ANY_BYTES = (st.binary(max_size=200) | JSON_VALUES.map(_encode) | st.sampled_from(NOT_OBJECTS)
+             | st.builds(lambda d, n: d[:n], st.sampled_from(REAL_BYTES), st.integers(0, 400)))  # fmt: skip
+
+
+def policies_agree(event_type: str | None, data: bytes, stdlib: bool) -> None:
+    """With "return" nothing is raised; with "raise" the same outcome, or the same error."""
+    with pytest.MonkeyPatch.context() as patch:
+        if stdlib:
+            patch.setattr(parse_module, "loads", _stdlib_loads)
+        returned = parse(event_type, data, on_invalid="return")
+        if not isinstance(returned, InvalidEvent):
+            assert parse(event_type, data) == returned
+            return
+        with pytest.raises(EventDecodeError) as info:
+            parse(event_type, data)
+    assert (returned.error.field, returned.error.event_type) == (
+        info.value.field,
+        info.value.event_type,
+    )
+    assert returned.raw_data == data
+    assert info.value.excerpt == data[: len(info.value.excerpt)]
+
+
+@given(ANY_BYTES, st.none() | st.sampled_from(EVENT_FIELDS), st.booleans())
+def test_arbitrary_bytes_are_an_event_or_a_decode_error(
+    data: bytes, event_type: str | None, stdlib: bool
+) -> None:
+    policies_agree(event_type, data, stdlib)
+
+
+@given(ANY_BYTES, st.booleans())
+def test_arbitrary_bytes_are_a_chat_chunk_or_a_decode_error(data: bytes, stdlib: bool) -> None:
+    policies_agree(CHAT, data, stdlib)
