@@ -111,7 +111,8 @@ class _Part:
         self.model = model
         self.text = TextBuffer(_part_text(model))
         self.annotations: list[Any] = list(getattr(model, "annotations", ()))
-        self.logprobs: list[_Logprob] | None = getattr(model, "logprobs", None)
+        logprobs = getattr(model, "logprobs", None)
+        self.logprobs: list[_Logprob] | None = None if logprobs is None else list(logprobs)
         self.done = False
         self.built: _PartModel | None = None
 
@@ -384,7 +385,9 @@ class ResponseAccumulator:
         part = self._part(event)
         part.text.append(event.delta)
         if event.logprobs:
-            part.logprobs = [*(part.logprobs or ()), *event.logprobs]
+            if part.logprobs is None:
+                part.logprobs = []
+            part.logprobs.extend(event.logprobs)  # our own list: snapshots get copies
 
     def _text_done(
         self, event: ResponseOutputTextDoneEvent | ResponseReasoningTextDoneEvent

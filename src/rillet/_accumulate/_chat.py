@@ -1,0 +1,327 @@
+r"""Folds Chat Completions chunks into a ``ChatCompletion``, and derives per-choice events.
+
+Unlike a Responses stream, a chat stream has no final object from the server: the completion
+is built from the deltas. Text is kept in :class:`TextBuffer`\\ s (appends are O(len(delta))),
+and the frozen ``ChatCompletion`` is built when :attr:`ChatCompletionAccumulator.snapshot` is
+read, reusing the choices that did not change.
+"""
+
+from __future__ import annotations
+
+from rillet._accumulate._text import TextBuffer
+from rillet._errors import ServerStreamError, StreamTruncatedError
+from rillet.events import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionMessage,
+    ChatContentDeltaEvent,
+    ChatContentDoneEvent,
+    ChatErrorEvent,
+    ChatEvent,
+    ChatRefusalDeltaEvent,
+    ChatRefusalDoneEvent,
+    ChatToolCall,
+    ChatToolCallArgumentsDeltaEvent,
+    ChatToolCallArgumentsDoneEvent,
+    ChoiceDelta,
+    ChoiceDeltaToolCall,
+    ChoiceLogprobs,
+    ChunkChoice,
+    CompletionChoice,
+    CompletionUsage,
+    Event,
+    FunctionCall,
+    TokenLogprob,
+)
+
+__all__ = ["ChatCompletionAccumulator"]
+
+
+class _ToolCall:
+    __slots__ = ("arguments", "done", "id", "index", "name", "type")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.id: str | None = None
+        self.type: str | None = None
+        self.name: str | None = None
+        self.arguments = TextBuffer()
+        self.done = False
+
+    def build(self) -> ChatToolCall:
+        function = FunctionCall(name=self.name or "", arguments=self.arguments.value())
+        return ChatToolCall(id=self.id or "", type=self.type or "function", function=function)
+
+
+class _Choice:
+    __slots__ = (
+        "built",
+        "content",
+        "content_done",
+        "current_tool",
+        "finish_reason",
+        "function_arguments",
+        "function_name",
+        "index",
+        "logprobs",
+        "refusal",
+        "refusal_done",
+        "role",
+        "tool_calls",
+    )
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.role: str | None = None
+        self.content: TextBuffer | None = None  # None until the server sends content
+        self.refusal: TextBuffer | None = None
+        self.tool_calls: dict[int, _ToolCall] = {}
+        self.current_tool: _ToolCall | None = None
+        self.function_name: str | None = None  # the legacy function_call
+        self.function_arguments: TextBuffer | None = None
+        self.finish_reason: str | None = None
+        # Log probabilities of the content and refusal tokens, or None if none came.
+        self.logprobs: tuple[list[TokenLogprob] | None, list[TokenLogprob] | None] | None = None
+        self.content_done = self.refusal_done = False
+        self.built: CompletionChoice | None = None
+
+    def build(self) -> CompletionChoice:
+        if self.built is None:
+            tools = [self.tool_calls[i].build() for i in sorted(self.tool_calls)]
+            function = None
+            if self.function_arguments is not None or self.function_name is not None:
+                arguments = self.function_arguments.value() if self.function_arguments else ""
+                function = FunctionCall(name=self.function_name or "", arguments=arguments)
+            message = ChatCompletionMessage(
+                role=self.role or "assistant",
+                content=self.content.value() if self.content is not None else None,
+                refusal=self.refusal.value() if self.refusal is not None else None,
+                tool_calls=tools or None,
+                function_call=function,
+            )
+            logprobs = None
+            if self.logprobs is not None:
+                content, refusal = self.logprobs
+                logprobs = ChoiceLogprobs(
+                    content=None if content is None else list(content),
+                    refusal=None if refusal is None else list(refusal),
+                )
+            self.built = CompletionChoice(
+                index=self.index,
+                message=message,
+                finish_reason=self.finish_reason,
+                logprobs=logprobs,
+            )
+        return self.built
+
+
+class ChatCompletionAccumulator:
+    """Builds the whole ``ChatCompletion`` from Chat Completions chunks.
+
+    Sans-IO: feed it chunks from anywhere with :meth:`add`, which also returns the derived
+    events (``chat.content.delta`` and the rest, see :mod:`rillet.events`) in order; read
+    :attr:`snapshot` at any time, call :meth:`close` when the stream ends, then :meth:`result`.
+
+    Tool-call fragments are merged by ``index`` (the id and name from the first fragment, the
+    arguments concatenated), choices by their ``index`` (``n > 1``). A later chunk with
+    ``usage: null`` does not erase the usage an earlier chunk reported, and chunks with no
+    choices (the usage chunk, Azure's content-filter results) are welcome.
+    """
+
+    def __init__(self) -> None:
+        self._id = ""
+        self._created = 0
+        self._model = ""
+        self._usage: CompletionUsage | None = None
+        self._system_fingerprint: str | None = None
+        self._service_tier: str | None = None
+        self._choices: dict[int, _Choice] = {}
+        self._chunks = 0
+        self._closed = False
+        self._snapshot: ChatCompletion | None = None
+
+    @property
+    def snapshot(self) -> ChatCompletion | None:
+        """The completion as accumulated so far (``None`` before the first chunk)."""
+        if self._snapshot is None and self._chunks:
+            self._snapshot = ChatCompletion(
+                id=self._id,
+                created=self._created,
+                model=self._model,
+                choices=[self._choices[i].build() for i in sorted(self._choices)],
+                usage=self._usage,
+                system_fingerprint=self._system_fingerprint,
+                service_tier=self._service_tier,
+            )
+        return self._snapshot
+
+    def close(self) -> None:
+        """Note that the stream ended."""
+        self._closed = True
+
+    def result(self) -> ChatCompletion:
+        """The whole completion, once every choice has a ``finish_reason``.
+
+        Raises:
+            StreamTruncatedError: The stream ended (or is read) before every choice finished;
+                the error carries the partial completion.
+        """
+        snapshot = self.snapshot
+        unfinished = [c.index for c in self._choices.values() if c.finish_reason is None]
+        if snapshot is None or not self._choices or unfinished:
+            what = f"choice(s) {unfinished} have no finish_reason" if unfinished else "no choices"
+            state = "ended" if self._closed else "has not ended"
+            reason = f"the stream {state} after {self._chunks} chunk(s): {what}"
+            raise StreamTruncatedError(reason, partial=snapshot)
+        return snapshot
+
+    def add(self, chunk: Event) -> list[ChatEvent]:
+        """Fold one chunk in; return the events it derives, in order.
+
+        Raises:
+            ServerStreamError: ``chunk`` is a ``{"error": ...}`` payload
+                (:class:`~rillet.events.ChatErrorEvent`); the error carries the partial
+                completion.
+        """
+        if isinstance(chunk, ChatErrorEvent):
+            error = chunk.error
+            raise ServerStreamError(
+                message=error.message,
+                code=error.code,
+                error_type=error.type,
+                param=error.param,
+                event=chunk,
+                partial=self.snapshot,
+            )
+        if not isinstance(chunk, ChatCompletionChunk):
+            return []
+        self._chunks += 1
+        self._snapshot = None
+        if chunk.id and not self._id:
+            self._id, self._created, self._model = chunk.id, chunk.created, chunk.model
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+        if chunk.system_fingerprint is not None:
+            self._system_fingerprint = chunk.system_fingerprint
+        if chunk.service_tier is not None:
+            self._service_tier = chunk.service_tier
+        events: list[ChatEvent] = []
+        for choice in chunk.choices:
+            self._add_choice(choice, events)
+        return events
+
+    def _add_choice(self, chunk_choice: ChunkChoice, events: list[ChatEvent]) -> None:
+        index = chunk_choice.index
+        choice = self._choices.get(index)
+        if choice is None:
+            choice = self._choices[index] = _Choice(index)
+        choice.built = None
+        delta = chunk_choice.delta
+        _add_text(choice, delta, events)
+        for fragment in delta.tool_calls or ():
+            _add_tool_fragment(choice, fragment, events)
+        if delta.function_call is not None:
+            choice.function_name = _concat(choice.function_name, delta.function_call.name)
+            if delta.function_call.arguments:
+                choice.function_arguments = _append(
+                    choice.function_arguments, delta.function_call.arguments
+                )
+        if chunk_choice.logprobs is not None:
+            _add_logprobs(choice, chunk_choice.logprobs)
+        if chunk_choice.finish_reason is not None:
+            choice.finish_reason = chunk_choice.finish_reason
+            _choice_done(choice, events)
+
+
+def _add_text(choice: _Choice, delta: ChoiceDelta, events: list[ChatEvent]) -> None:
+    if delta.role:
+        choice.role = delta.role
+    if delta.content is not None:
+        choice.content = _append(choice.content, delta.content)
+        if delta.content:
+            events.append(ChatContentDeltaEvent(choice_index=choice.index, delta=delta.content))
+    if delta.refusal is not None:
+        choice.refusal = _append(choice.refusal, delta.refusal)
+        if delta.refusal:
+            events.append(ChatRefusalDeltaEvent(choice_index=choice.index, delta=delta.refusal))
+
+
+def _append(buffer: TextBuffer | None, text: str) -> TextBuffer:
+    if buffer is None:
+        buffer = TextBuffer()
+    buffer.append(text)
+    return buffer
+
+
+def _concat(text: str | None, more: str | None) -> str | None:
+    """Fragments of a name arrive as strings to join, like everything else in a delta."""
+    return (text or "") + more if more else text
+
+
+def _add_tool_fragment(
+    choice: _Choice, fragment: ChoiceDeltaToolCall, events: list[ChatEvent]
+) -> None:
+    call = choice.tool_calls.get(fragment.index)
+    if call is None:
+        if choice.current_tool is not None:  # the previous call is complete
+            _tool_done(choice, choice.current_tool, events)
+        call = choice.tool_calls[fragment.index] = _ToolCall(fragment.index)
+    choice.current_tool = call
+    call.id = fragment.id or call.id
+    call.type = fragment.type or call.type
+    function = fragment.function
+    if function is None:
+        return
+    call.name = _concat(call.name, function.name)
+    if function.arguments:
+        call.arguments.append(function.arguments)
+        events.append(
+            ChatToolCallArgumentsDeltaEvent(
+                choice_index=choice.index,
+                index=call.index,
+                id=call.id,
+                name=call.name,
+                delta=function.arguments,
+            )
+        )
+
+
+def _add_logprobs(choice: _Choice, logprobs: ChoiceLogprobs) -> None:
+    content, refusal = choice.logprobs or (None, None)
+    if logprobs.content is not None:
+        content = content if content is not None else []
+        content.extend(logprobs.content)  # our own list: snapshots get copies
+    if logprobs.refusal is not None:
+        refusal = refusal if refusal is not None else []
+        refusal.extend(logprobs.refusal)
+    choice.logprobs = (content, refusal)
+
+
+def _tool_done(choice: _Choice, call: _ToolCall, events: list[ChatEvent]) -> None:
+    if not call.done:
+        call.done = True
+        events.append(
+            ChatToolCallArgumentsDoneEvent(
+                choice_index=choice.index,
+                index=call.index,
+                id=call.id,
+                name=call.name,
+                arguments=call.arguments.value(),
+            )
+        )
+
+
+def _choice_done(choice: _Choice, events: list[ChatEvent]) -> None:
+    """The choice finished: every part of it still open is done."""
+    if choice.content is not None and len(choice.content) and not choice.content_done:
+        choice.content_done = True
+        events.append(
+            ChatContentDoneEvent(choice_index=choice.index, content=choice.content.value())
+        )
+    if choice.refusal is not None and len(choice.refusal) and not choice.refusal_done:
+        choice.refusal_done = True
+        events.append(
+            ChatRefusalDoneEvent(choice_index=choice.index, refusal=choice.refusal.value())
+        )
+    for index in sorted(choice.tool_calls):
+        _tool_done(choice, choice.tool_calls[index], events)
