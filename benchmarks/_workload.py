@@ -120,22 +120,44 @@ def responses_stream(n_deltas: int, *, seed: int = 0) -> bytes:
             )
         )
     full = "".join(text)
+    part = {"type": "output_text", "annotations": [], "logprobs": [], "text": full}
+    item = {
+        "id": item_id,
+        "type": "message",
+        "status": "completed",
+        "content": [part],
+        "role": "assistant",
+    }
+    at = {"item_id": item_id, "output_index": 0, "content_index": 0}
     seq += 1
     out.append(
         _event(
             {
                 "type": "response.output_text.done",
                 "sequence_number": seq,
-                "item_id": item_id,
-                "output_index": 0,
-                "content_index": 0,
+                **at,
                 "text": full,
                 "logprobs": [],
             }
         )
     )
-    done = {**response, "status": "completed"}
     seq += 1
+    out.append(
+        _event({"type": "response.content_part.done", "sequence_number": seq, **at, "part": part})
+    )
+    seq += 1
+    out.append(
+        _event(
+            {
+                "type": "response.output_item.done",
+                "sequence_number": seq,
+                "output_index": 0,
+                "item": item,
+            }
+        )
+    )
+    seq += 1
+    done = {**response, "status": "completed", "output": [item]}
     out.append(_event({"type": "response.completed", "sequence_number": seq, "response": done}))
     return b"".join(out)
 

@@ -56,12 +56,23 @@ class Model:
 def evolve(model: M, **changes: Any) -> M:  # noqa: ANN401 - any field's value
     """A copy of ``model`` with ``changes``, whose ``to_dict()`` is the source's, changed.
 
-    Unlike ``attrs.evolve``, fields rillet does not model survive into ``to_dict()``.
+    Unlike ``attrs.evolve``, fields rillet does not model survive into ``to_dict()``; and it
+    is several times faster (the accumulators build snapshots with it on every read).
     """
-    changed = attrs.evolve(model, **changes)
-    if model._source is not None:  # noqa: SLF001
-        object.__setattr__(changed, "_source", _Overlay(model, changes))
+    cls = type(model)
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = tuple(a.name for a in attrs.fields(cls) if a.init)
+    changed = object.__new__(cls)
+    set_field = object.__setattr__  # the models are frozen
+    for name in names:
+        set_field(changed, name, changes[name] if name in changes else getattr(model, name))
+    source = model._source  # noqa: SLF001
+    set_field(changed, "_source", None if source is None else _Overlay(model, changes))
     return changed
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 class _Overlay:
