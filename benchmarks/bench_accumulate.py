@@ -13,16 +13,17 @@ Run: ``python benchmarks/bench_accumulate.py`` (or ``nox -s bench``).
 
 from __future__ import annotations
 
+import functools
 import json
 import platform
 from collections.abc import Callable
 
 import openai
-from _workload import best_of, responses_stream
 from openai._models import construct_type
 from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import ResponseStreamEvent
 
+from _workload import best_of, responses_stream
 from rillet import ResponseAccumulator
 from rillet.events import Event, parse_event
 from rillet.sse import SSEDecoder
@@ -36,7 +37,7 @@ def rillet_events(body: bytes) -> list[Event]:
 
 def openai_events(body: bytes) -> list[object]:
     return [
-        construct_type(type_=ResponseStreamEvent, value=json.loads(sse.raw_data))  # type: ignore[arg-type]
+        construct_type(type_=ResponseStreamEvent, value=json.loads(sse.raw_data))
         for sse in SSEDecoder().feed(body)
     ]
 
@@ -66,21 +67,19 @@ def run_openai(events: list[object]) -> int:
 
 
 def main() -> None:
-    print(
-        f"Python {platform.python_version()}, openai {openai.__version__}; best of {REPEATS}, GC off"
-    )
+    print(f"Python {platform.python_version()}, openai {openai.__version__}", end="")
+    print(f"; best of {REPEATS}, GC off")
     print()
-    print(
-        "| deltas | rillet µs/event | rillet reading the snapshot every event | openai helper | rillet vs openai |"
-    )
+    print("| deltas | rillet µs/event | rillet, reading the snapshot every event ", end="")
+    print("| openai helper | rillet vs openai |")
     print("|---:|---:|---:|---:|---:|")
     for n in (25_000, 50_000, 100_000):
         body = responses_stream(n)
         ours, theirs = rillet_events(body), openai_events(body)
         runs: list[tuple[Callable[[], int], int]] = [
-            (lambda: run_rillet(ours), len(ours)),
-            (lambda: run_rillet_reading(ours), len(ours)),
-            (lambda: run_openai(theirs), len(theirs)),
+            (functools.partial(run_rillet, ours), len(ours)),
+            (functools.partial(run_rillet_reading, ours), len(ours)),
+            (functools.partial(run_openai, theirs), len(theirs)),
         ]
         per_event = [best_of(REPEATS, run)[0] / count * 1e6 for run, count in runs]
         print(
