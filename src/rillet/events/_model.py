@@ -8,21 +8,31 @@ the dict it came from. Models built by hand have no source: their ``to_dict()`` 
 
 from __future__ import annotations
 
-import copy
 import functools
 import operator
+import typing
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Self, TypeVar
 
 import attrs
 import cattrs
+from cattrs.errors import IterableValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from rillet._json import loads
 
-__all__ = ["Model", "by_type", "converter", "evolve", "structure_hook", "tagged_union"]
+__all__ = [
+    "Model",
+    "by_type",
+    "converter",
+    "copy_json",
+    "evolve",
+    "structure_hook",
+    "tagged_union",
+]
 
 M = TypeVar("M", bound="Model")
+J = TypeVar("J")
 
 
 @attrs.frozen(kw_only=True)
@@ -47,9 +57,15 @@ class Model:
         return data
 
     @classmethod
+    def _wire_path(cls, data: Mapping[str, Any], field: str) -> str:
+        """Where ``field`` (as :meth:`_from_wire` named it) is in the wire JSON ``data``."""
+        del data
+        return field
+
+    @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
         """Build the model from a JSON object (as :meth:`to_dict` returns it)."""
-        result: Self = converter.structure(copy.deepcopy(dict(data)), cls)
+        result: Self = converter.structure(copy_json(dict(data)), cls)
         return result
 
 
@@ -97,7 +113,7 @@ def _to_dict(model: Model) -> dict[str, Any]:
         )
         return result
     if source is not None:
-        return copy.deepcopy(source)  # type: ignore[arg-type]
+        return copy_json(source)  # type: ignore[arg-type]
     return _fields_to_dict(model)
 
 
@@ -112,6 +128,32 @@ def _fields_to_dict(model: Model) -> dict[str, Any]:
 
 
 _FIELD_UNSTRUCTURE: dict[type[Model], Callable[[Any], dict[str, Any]]] = {}
+
+
+def copy_json(value: J) -> J:
+    """A deep copy of a JSON value, without recursion (JSON may nest deeper than the stack)."""
+    if type(value) is dict:
+        root: Any = {}
+    elif type(value) is list:
+        root = []
+    else:
+        return value
+    stack: list[tuple[Any, Any]] = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        items = source.items() if type(source) is dict else enumerate(source)
+        for key, item in items:
+            kind = type(item)
+            copied: Any = item
+            if kind is dict or kind is list:
+                copied = kind()
+                stack.append((item, copied))
+            if type(target) is dict:
+                target[key] = copied
+            else:
+                target.append(copied)
+    result: J = root
+    return result
 
 
 def _strict(kind: type, name: str) -> Callable[[object, object], object]:
@@ -163,6 +205,45 @@ converter.register_structure_hook_func(
 converter.register_structure_hook_func(lambda t: t == list[Any], _strict(list, "a JSON array"))
 
 
+def _list_factory(kind: Any) -> Callable[[object, object], list[Any]]:  # noqa: ANN401 - a type
+    """Structure ``list[X]`` from a JSON array only (cattrs would take any iterable)."""
+    (element,) = typing.get_args(kind)
+    hooks: list[Callable[[object, object], object]] = []
+
+    def structure(value: object, _: object) -> list[Any]:
+        if type(value) is not list:
+            msg = f"expected a JSON array, got {type(value).__name__} {value!r:.40}"
+            raise TypeError(msg)
+        if not value:
+            return []
+        if not hooks:
+            hooks.append(converter.get_structure_hook(element))
+        hook = hooks[0]
+        result = []
+        errors: list[Exception] = []
+        for index, item in enumerate(value):
+            try:
+                result.append(hook(item, element))
+            except Exception as error:  # noqa: BLE001 - collected, raised below with its index
+                note = IterableValidationNote(f"Structuring {kind} @ index {index}", index, element)
+                error.__notes__ = [*getattr(error, "__notes__", ()), note]
+                errors.append(error)
+        if errors:
+            msg = f"While structuring {kind}"
+            raise IterableValidationError(msg, errors, kind)
+        return result
+
+    return structure
+
+
+def _is_model_list(kind: object) -> bool:
+    origin: object = typing.get_origin(kind)
+    return origin is list and typing.get_args(kind) != (Any,)
+
+
+converter.register_structure_hook_factory(_is_model_list, _list_factory)
+
+
 def structure_hook(cls: type[M], *, routed: bool = False) -> Callable[[Mapping[str, Any], Any], M]:
     """The generated function that builds ``cls`` from a dict (it does not set the source).
 
@@ -170,7 +251,10 @@ def structure_hook(cls: type[M], *, routed: bool = False) -> Callable[[Mapping[s
     is then not read again.
     """
     fields = attrs.fields_dict(cls)
-    skip = {"type": override(omit=True)} if routed and "type" in fields else {}
+    skipped = set(cls._synthetic_fields)  # not on the wire: never read from it
+    if routed and "type" in fields:
+        skipped.add("type")
+    skip = {name: override(omit=True) for name in skipped}
     build: Callable[[Mapping[str, Any], Any], M] = make_dict_structure_fn(
         cls,
         converter,
@@ -212,9 +296,7 @@ def tagged_union(union: object, classes: Mapping[str, type[Model]], fallback: ty
     """
     hooks: dict[type[Model], Callable[[object, object], Model]] = {}
 
-    def structure(data: object, _: object) -> Model | None:
-        if data is None:
-            return None
+    def structure(data: object, _: object) -> Model:
         kind = data.get("type") if type(data) is dict else None
         cls = classes.get(kind, fallback) if type(kind) is str else fallback
         hook = hooks.get(cls)
@@ -222,8 +304,12 @@ def tagged_union(union: object, classes: Mapping[str, type[Model]], fallback: ty
             hook = hooks[cls] = converter.get_structure_hook(cls)
         return hook(data, cls)
 
+    def structure_optional(data: object, kind: object) -> Model | None:
+        return None if data is None else structure(data, kind)
+
+    converter.register_structure_hook_func(lambda t: t == union, structure)
     optional = union | None  # type: ignore[operator]
-    converter.register_structure_hook_func(lambda t: t in (union, optional), structure)
+    converter.register_structure_hook_func(lambda t: t == optional, structure_optional)
 
 
 def by_type(*classes: type[M]) -> dict[str, type[M]]:

@@ -122,23 +122,33 @@ def parse_event_data(
         EventDecodeError: The data is not a valid event (with ``on_invalid="raise"``).
     """
     route = (_routes.get(event_type) or _route(event_type)) if event_type else None
-    try:
-        payload = loads(data)
-    except ValueError as error:
-        return _invalid(event_type, data, None, f"not valid JSON ({error})", on_invalid)
-    if type(payload) is not dict:
-        return _invalid(event_type, data, None, "not a JSON object", on_invalid)
+    payload = _load(event_type, data, on_invalid)
+    if type(payload) is InvalidEvent:
+        return payload
     json_type = payload.get("type")
     if type(json_type) is str:
         if json_type != event_type:  # the JSON type wins
             route = _routes.get(json_type) or _route(json_type)
-    elif json_type is None and event_type is not None:
+    elif "type" not in payload and event_type is not None:
         json_type = event_type
     else:
         return _invalid(event_type, data, "type", "no type string", on_invalid)
     if route is None:
         return _unknown(payload, json_type)
     return _structure_event(route, payload, data, json_type, on_invalid)
+
+
+def _load(event_type: str | None, data: bytes, on_invalid: OnInvalid) -> Any:  # noqa: ANN401
+    """The JSON object in ``data``, or the InvalidEvent that says why there is none."""
+    try:
+        payload = loads(data)
+    except ValueError as error:
+        return _invalid(event_type, data, None, f"not valid JSON ({error})", on_invalid)
+    except RecursionError:
+        return _invalid(event_type, data, None, "JSON nested too deeply", on_invalid)
+    if type(payload) is not dict:
+        return _invalid(event_type, data, None, "not a JSON object", on_invalid)
+    return payload
 
 
 def parse_chat_chunk(
@@ -153,12 +163,9 @@ def parse_chat_chunk(
         EventDecodeError: The data is not a valid chunk (with ``on_invalid="raise"``).
     """
     kind = "chat.completion.chunk"
-    try:
-        payload = loads(data)
-    except ValueError as error:
-        return _invalid(kind, data, None, f"not valid JSON ({error})", on_invalid)
-    if type(payload) is not dict:
-        return _invalid(kind, data, None, "not a JSON object", on_invalid)
+    payload = _load(kind, data, on_invalid)
+    if type(payload) is InvalidEvent:
+        return payload
     if "error" in payload and "choices" not in payload:
         return _structure_event(_CHAT_ERROR, payload, data, "chat.error", on_invalid)
     return _structure_event(_CHUNK, payload, data, kind, on_invalid)
@@ -176,7 +183,11 @@ def _structure_event(
         event: E = build(payload, cls)
     except (ClassValidationError, IterableValidationError, TypeError, ValueError) as error:
         field, reason = _first_problem(error)
+        if field is not None:
+            field = cls._wire_path(payload, field)
         return _invalid(event_type, data, field, reason, on_invalid)
+    except RecursionError:
+        return _invalid(event_type, data, None, "JSON nested too deeply", on_invalid)
     object.__setattr__(event, "_source", data)
     return event
 

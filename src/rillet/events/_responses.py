@@ -165,6 +165,10 @@ class UnknownEvent(ResponseStreamEvent):
     data: dict[str, Any] = attrs.field(factory=dict, repr=False)
 
 
+# The nested error object's own "type" is the error's type, not the event's.
+_FLAT: dict[str, str] = {"type": "error_type"}
+
+
 @attrs.frozen(kw_only=True)
 class ResponseErrorEvent(ResponseStreamEvent):
     """An error in the stream (``error``): data first; a stream's final response raises it.
@@ -186,14 +190,17 @@ class ResponseErrorEvent(ResponseStreamEvent):
         nested = data.get("error")
         if type(nested) is not dict or "message" in data:
             return data
-        return {
-            "type": data.get("type"),
-            "sequence_number": data.get("sequence_number"),
-            "message": nested.get("message", ""),
-            "code": nested.get("code"),
-            "param": nested.get("param"),
-            "error_type": nested.get("type"),
-        }
+        flat = {key: value for key, value in data.items() if key != "error"}
+        flat.update((_FLAT.get(str(key), str(key)), value) for key, value in nested.items())
+        return flat
+
+    @classmethod
+    def _wire_path(cls, data: Mapping[str, Any], field: str) -> str:
+        if type(data.get("error")) is dict and "message" not in data:
+            nested = {flat: wire for wire, flat in _FLAT.items()}.get(field, field)
+            if nested in data["error"]:
+                return f"error.{nested}"
+        return field
 
 
 @attrs.frozen(kw_only=True)
