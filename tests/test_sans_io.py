@@ -14,6 +14,10 @@ import pytest
 
 SRC = Path(__file__).parent.parent / "src" / "rillet"
 SANS_IO = [
+    "rillet._accumulate",
+    "rillet._accumulate._chat",
+    "rillet._accumulate._responses",
+    "rillet._accumulate._text",
     "rillet._errors",
     "rillet._json",
     "rillet._sse",
