@@ -3,27 +3,65 @@
 from rillet._accumulate import ChatCompletionAccumulator as ChatCompletionAccumulator
 from rillet._accumulate import ResponseAccumulator as ResponseAccumulator
 from rillet._accumulate import ResponseOutcome as ResponseOutcome
+from rillet._client import AsyncClient as AsyncClient
+from rillet._errors import APIConnectionError as APIConnectionError
+from rillet._errors import APIError as APIError
+from rillet._errors import APIStatusError as APIStatusError
+from rillet._errors import APITimeoutError as APITimeoutError
+from rillet._errors import AuthenticationError as AuthenticationError
+from rillet._errors import BadRequestError as BadRequestError
+from rillet._errors import ConflictError as ConflictError
 from rillet._errors import EventDecodeError as EventDecodeError
 from rillet._errors import EventTooLargeError as EventTooLargeError
 from rillet._errors import InconsistentStreamError as InconsistentStreamError
+from rillet._errors import InternalServerError as InternalServerError
+from rillet._errors import NotEventStreamError as NotEventStreamError
+from rillet._errors import NotFoundError as NotFoundError
+from rillet._errors import PermissionDeniedError as PermissionDeniedError
+from rillet._errors import RateLimitError as RateLimitError
 from rillet._errors import ResponseFailedError as ResponseFailedError
 from rillet._errors import RilletError as RilletError
 from rillet._errors import ServerStreamError as ServerStreamError
 from rillet._errors import SSEError as SSEError
 from rillet._errors import StreamError as StreamError
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
+from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
+from rillet._policy import RetryPolicy as RetryPolicy
+from rillet._policy import Timeouts as Timeouts
+from rillet._stream import ChatCompletionStream as ChatCompletionStream
+from rillet._stream import ResponseStream as ResponseStream
+from rillet._stream import StreamStats as StreamStats
 
 __all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AsyncClient",
+    "AuthenticationError",
+    "BadRequestError",
     "ChatCompletionAccumulator",
+    "ChatCompletionStream",
+    "ConflictError",
     "EventDecodeError",
     "EventTooLargeError",
     "InconsistentStreamError",
+    "InternalServerError",
+    "NotEventStreamError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
     "ResponseAccumulator",
     "ResponseFailedError",
     "ResponseOutcome",
+    "ResponseStream",
+    "RetryPolicy",
     "RilletError",
     "SSEError",
     "ServerStreamError",
     "StreamError",
+    "StreamStats",
     "StreamTruncatedError",
+    "Timeouts",
+    "UnprocessableEntityError",
 ]

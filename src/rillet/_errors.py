@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -9,15 +10,28 @@ if TYPE_CHECKING:
     from rillet.events import ChatCompletion, Event, Response, ResponseError
 
 __all__ = [
+    "APIConnectionError",
+    "APIError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConflictError",
     "EventDecodeError",
     "EventTooLargeError",
     "InconsistentStreamError",
+    "InternalServerError",
+    "NotEventStreamError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
     "ResponseFailedError",
     "RilletError",
     "SSEError",
     "ServerStreamError",
     "StreamError",
     "StreamTruncatedError",
+    "UnprocessableEntityError",
 ]
 
 EXCERPT_BYTES = 64
@@ -187,3 +201,123 @@ class StreamTruncatedError(StreamError):
     def __init__(self, reason: str, *, partial: Response | ChatCompletion | None) -> None:
         self.reason = reason
         super().__init__(f"the stream was truncated: {reason}", partial=partial)
+
+
+class APIError(RilletError):
+    """A request to the API failed: base of the HTTP status, connection and timeout errors."""
+
+
+class APIStatusError(APIError):
+    """The API answered with an error status.
+
+    Attributes:
+        status_code: The HTTP status.
+        message: The API's error message (or the status line).
+        code: The API's error code (``"rate_limit_exceeded"``...), if it sent one.
+        error_type: The API's error type (``"invalid_request_error"``...), if it sent one.
+        param: The parameter the error is about, if any.
+        request_id: The ``x-request-id`` of the failed request, for support.
+        body: The response body: the parsed JSON, or the text.
+        headers: The response headers (``retry-after``, rate limits...).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int,
+        code: object = None,
+        error_type: str | None = None,
+        param: str | None = None,
+        request_id: str | None = None,
+        body: object = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        self.status_code = status_code
+        self.message = message
+        self.code = code
+        self.error_type = error_type
+        self.param = param
+        self.request_id = request_id
+        self.body = body
+        self.headers: Mapping[str, str] = headers or {}
+        detail = f" (code {code!r})" if code else ""
+        request = f" [request {request_id}]" if request_id else ""
+        super().__init__(f"HTTP {status_code}: {message}{detail}{request}")
+
+
+class BadRequestError(APIStatusError):
+    """400: the request was malformed or had invalid parameters."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key is missing, wrong or revoked."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the key may not use this model or resource."""
+
+
+class NotFoundError(APIStatusError):
+    """404: no such model, response or endpoint."""
+
+
+class ConflictError(APIStatusError):
+    """409: the resource is in a conflicting state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: the request was well formed but could not be processed."""
+
+
+class RateLimitError(APIStatusError):
+    """429: too many requests or tokens, or the quota is exhausted."""
+
+
+class InternalServerError(APIStatusError):
+    """5xx: the server failed."""
+
+
+class APIConnectionError(APIError):
+    """The API could not be reached, or the connection broke."""
+
+
+class APITimeoutError(APIConnectionError):
+    """A timeout expired: connecting, reading, waiting for an event, or the total deadline.
+
+    Attributes:
+        kind: Which timeout: ``"connect"``, ``"read"``, ``"first_event"``, ``"idle"``,
+            ``"total"`` (or ``"write"``, ``"pool"``).
+        seconds: Its value, in seconds, when known.
+        partial: When it expired mid-stream: the result accumulated until then.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        kind: str,
+        seconds: float | None = None,
+        partial: Response | ChatCompletion | None = None,
+    ) -> None:
+        self.kind = kind
+        self.seconds = seconds
+        self.partial = partial
+        super().__init__(message)
+
+
+class NotEventStreamError(APIError):
+    """A streaming request got a successful answer that is not ``text/event-stream``.
+
+    Attributes:
+        content_type: What the server sent instead.
+        body: The start of the body.
+    """
+
+    def __init__(self, content_type: str, body: bytes) -> None:
+        self.content_type = content_type
+        self.body = body
+        super().__init__(
+            f"expected a text/event-stream response, got {content_type or 'no content type'!r}: "
+            f"did the server ignore stream=True? ({body[:80]!r})"
+        )

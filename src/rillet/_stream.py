@@ -1,0 +1,464 @@
+"""Streams: typed events from an HTTP response, as they arrive, with a replay cache.
+
+One network reader per stream: iterators take events from a shared list (the replay cache) by
+position, and whichever needs an event that has not arrived reads the next chunk, under a lock.
+So a second iteration replays the cache and then continues from the network, after a ``break``
+too, and two tasks iterating at once both see every event. With ``cache=False`` nothing is
+kept: memory stays flat, iterating again continues where the last iteration stopped, and only
+one task may read the stream.
+
+Timeouts beyond httpx's own (connect, read, write, pool) are deadlines checked around each
+chunk read: the first event, the idle time between events (keep-alive comments and events do
+not count), and the total. A stalled stream raises :class:`~rillet.APITimeoutError`; it never
+hangs. Leaving ``async with``, :meth:`aclose`, an error or a cancellation closes the HTTP
+response at once; after the terminal event the rest of the body is read (with a short bound) so
+that the connection goes back to the pool.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator, Mapping
+from types import TracebackType
+from typing import Any, Final, Generic, Self, TypeVar
+
+import anyio
+import attrs
+import httpx
+
+from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._errors import (
+    APIConnectionError,
+    APITimeoutError,
+    RilletError,
+    StreamError,
+    StreamTruncatedError,
+)
+from rillet._policy import Timeouts
+from rillet._sse import ServerSentEvent, SSEDecoder
+from rillet._transport import transport_error
+from rillet.events import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    CompletionUsage,
+    Event,
+    KeepaliveEvent,
+    OnInvalid,
+    Response,
+    ResponseCompletedEvent,
+    ResponseFailedEvent,
+    ResponseIncompleteEvent,
+    ResponseOutputTextDeltaEvent,
+    ResponseUsage,
+    parse_chat_chunk,
+    parse_event,
+)
+
+__all__ = ["ChatCompletionStream", "ResponseStream", "StreamStats"]
+
+R = TypeVar("R", Response, ChatCompletion)
+Y = TypeVar("Y", bound=Event)
+
+# After the terminal event, how long to wait for the rest of the body before closing.
+_DRAIN_SECONDS: Final = 2.0
+_TERMINAL: Final = (ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent)
+
+
+@attrs.frozen(kw_only=True)
+class StreamStats:
+    """What a stream did so far.
+
+    Attributes:
+        time_to_first_event: Seconds from sending the request to the first event.
+        time_to_first_text: Seconds from sending the request to the first text delta.
+        events_by_type: How many events of each type arrived.
+        bytes_received: Bytes of the body read so far.
+        duration: Seconds from sending the request to the end of the stream (or to now).
+        retries: How many times the request was retried before it succeeded.
+        usage: Token usage, once the server reported it.
+    """
+
+    time_to_first_event: float | None
+    time_to_first_text: float | None
+    events_by_type: Mapping[str, int]
+    bytes_received: int
+    duration: float
+    retries: int
+    usage: ResponseUsage | CompletionUsage | None
+
+
+class _BaseStream(Generic[R, Y]):
+    """The machinery shared by both kinds of stream: reading, caching, timeouts, closing."""
+
+    _yields: type[Y]
+
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        timeouts: Timeouts,
+        cache: bool = True,
+        on_invalid: OnInvalid = "raise",
+        retries: int = 0,
+        started: float | None = None,
+    ) -> None:
+        self._response = response
+        self._chunks = response.aiter_bytes()
+        self._decoder = SSEDecoder()
+        self._timeouts = timeouts
+        self._cache = cache
+        self._on_invalid: OnInvalid = on_invalid
+        self._retries = retries
+        self._started = anyio.current_time() if started is None else started
+        self._events: list[Event] = []
+        self._offset = 0  # position (in the whole stream) of _events[0]
+        self._consumed = 0  # with cache=False: how far the iteration got
+        self._owner: object = None  # with cache=False: the one task that reads
+        self._lock = anyio.Lock()
+        self._finished = False  # no more events will arrive
+        self._failure: BaseException | None = None
+        self._closed = False
+        self._first_event_at: float | None = None
+        self._first_text_at: float | None = None
+        self._last_event_at: float | None = None
+        self._ended_at: float | None = None
+        self._drain_deadline = math.inf
+        self._counts: dict[str, int] = {}
+        self._bytes = 0
+
+    # -- the public surface ----------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[Y]:
+        return _Iterator(self, self._yields)
+
+    @property
+    def headers(self) -> httpx.Headers:
+        """The response headers (rate limits, processing time...)."""
+        return self._response.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the request, for support."""
+        request_id: str | None = self._response.headers.get("x-request-id")
+        return request_id
+
+    @property
+    def stats(self) -> StreamStats:
+        """Timings, event counts, bytes and usage, so far."""
+        end = self._ended_at if self._ended_at is not None else anyio.current_time()
+        first_event = self._first_event_at
+        first_text = self._first_text_at
+        snapshot = self.snapshot
+        return StreamStats(
+            time_to_first_event=None if first_event is None else first_event - self._started,
+            time_to_first_text=None if first_text is None else first_text - self._started,
+            events_by_type=dict(self._counts),
+            bytes_received=self._bytes,
+            duration=end - self._started,
+            retries=self._retries,
+            usage=snapshot.usage if snapshot is not None else None,
+        )
+
+    @property
+    def snapshot(self) -> R | None:
+        """The result accumulated so far (``None`` before the first event)."""
+        raise NotImplementedError
+
+    async def final_response(self) -> R:
+        """Read the rest of the stream and return the final result.
+
+        Raises:
+            StreamError: The stream did not end with a usable result; the error carries the
+                partial result (``ResponseFailedError``, ``ServerStreamError``,
+                ``StreamTruncatedError``).
+            APIConnectionError: The connection broke or a timeout expired.
+        """
+        async for _ in _Iterator(self, Event):
+            pass
+        return self._result()
+
+    get_final_response = final_response
+
+    async def aclose(self) -> None:
+        """Close the HTTP response now; events already received stay available."""
+        if not self._closed:
+            self._closed = True
+            self._finish()
+            # Shielded and bounded: closing must happen even in a cancelled scope.
+            with anyio.move_on_after(1, shield=True):
+                await self._response.aclose()
+
+    # -- reading --------------------------------------------------------------------------
+
+    def _result(self) -> R:
+        raise NotImplementedError
+
+    def _on_event(self, sse: ServerSentEvent) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        if not self._finished:
+            self._finished = True
+            self._ended_at = anyio.current_time()
+
+    async def _fill(self) -> None:
+        """Read chunks until at least one more event has arrived, or the stream ended."""
+        if not self._cache:
+            self._offset += len(self._events)
+            self._events = []
+        count = len(self._events)
+        try:
+            while len(self._events) == count and not self._finished:
+                chunk = await self._read_chunk()
+                if chunk is None:
+                    self._decoder.close()
+                    self._finish()
+                    with anyio.CancelScope(shield=True):
+                        await self._response.aclose()
+                    break
+                self._bytes += len(chunk)
+                for sse in self._decoder.feed(chunk):
+                    self._on_event(sse)
+        except BaseException as error:
+            if isinstance(error, anyio.get_cancelled_exc_class()):
+                reason = f"reading was cancelled after {self._bytes} bytes"
+                self._failure = StreamTruncatedError(reason, partial=self.snapshot)
+            else:
+                self._failure = error
+            await self.aclose()
+            raise
+
+    async def _read_chunk(self) -> bytes | None:
+        deadline, kind = self._deadline()
+        with anyio.CancelScope(deadline=deadline):
+            try:
+                return await anext(self._chunks)
+            except StopAsyncIteration:
+                return None
+            except httpx.TransportError as error:
+                raise self._broken(transport_error(error)) from error
+        if kind == "drain":  # the rest of the body after the end was too slow: drop it
+            await self.aclose()
+            return None
+        seconds: float = getattr(self._timeouts, kind)
+        events = sum(self._counts.values())
+        message = f"the {kind} timeout ({seconds} s) expired after {self._bytes} bytes"
+        message += f" and {events} events"
+        raise APITimeoutError(message, kind=kind, seconds=seconds, partial=self.snapshot)
+
+    def _deadline(self) -> tuple[float, str]:
+        """The earliest deadline for the next chunk, and which timeout it is."""
+        timeouts = self._timeouts
+        candidates = [(self._drain_deadline, "drain")]
+        if timeouts.total is not None:
+            candidates.append((self._started + timeouts.total, "total"))
+        if self._first_event_at is None:
+            if timeouts.first_event is not None:
+                candidates.append((self._started + timeouts.first_event, "first_event"))
+        elif timeouts.idle is not None and self._last_event_at is not None:
+            candidates.append((self._last_event_at + timeouts.idle, "idle"))
+        return min(candidates)
+
+    def _broken(self, cause: APIConnectionError) -> StreamError:
+        """The error for a connection that broke mid-stream: it says where, and keeps what came."""
+        events = sum(self._counts.values())
+        reason = f"the connection broke after {self._bytes} bytes and {events} events ({cause})"
+        error = StreamTruncatedError(reason, partial=self.snapshot)
+        error.__cause__ = cause
+        return error
+
+    def _record(self, event: Event) -> None:
+        now = anyio.current_time()
+        if self._first_event_at is None:
+            self._first_event_at = now
+        if type(event) is not KeepaliveEvent:
+            self._last_event_at = now
+        self._counts[event.type] = self._counts.get(event.type, 0) + 1
+        self._events.append(event)
+
+    def _end_reached(self) -> None:
+        """The terminal event arrived: read what follows, but not for long."""
+        self._drain_deadline = anyio.current_time() + _DRAIN_SECONDS
+
+    def _cut(self) -> str:
+        """Where and how the body ended, for a truncation error."""
+        where = f"the body ended after {self._bytes} bytes and {sum(self._counts.values())} events"
+        tail = self._decoder.unterminated
+        if tail is not None:
+            where += (
+                f"; an unterminated event of {tail.size} bytes at byte {tail.offset} "
+                f"was discarded ({tail.excerpt!r})"
+            )
+        return where
+
+
+class _Iterator(Generic[Y]):
+    """One pass over a stream: the cache first, then the network."""
+
+    __slots__ = ("_index", "_only", "_stream")
+
+    def __init__(self, stream: _BaseStream[Any, Any], only: type[Y]) -> None:
+        self._stream = stream
+        self._only = only
+        self._index = 0 if stream._cache else stream._consumed  # noqa: SLF001
+        if not stream._cache:  # noqa: SLF001
+            task = anyio.get_current_task().id
+            if stream._owner not in (None, task):  # noqa: SLF001
+                msg = "a stream created with cache=False can be read from one task only"
+                raise RilletError(msg)
+            stream._owner = task  # noqa: SLF001
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> Y:
+        stream = self._stream
+        only = self._only
+        while True:
+            events = stream._events  # noqa: SLF001
+            position = self._index - stream._offset  # noqa: SLF001
+            if position < len(events):
+                event = events[position]
+                self._index += 1
+                if not stream._cache:  # noqa: SLF001
+                    stream._consumed = self._index  # noqa: SLF001
+                if isinstance(event, only):
+                    return event
+                continue
+            if stream._finished:  # noqa: SLF001
+                if stream._failure is not None:  # noqa: SLF001
+                    raise stream._failure  # noqa: SLF001
+                raise StopAsyncIteration
+            async with stream._lock:  # noqa: SLF001
+                if self._index - stream._offset >= len(stream._events):  # noqa: SLF001
+                    await stream._fill()  # noqa: SLF001
+
+
+class ResponseStream(_BaseStream[Response, Event]):
+    """A Responses API stream: ``async for`` yields typed events as they arrive.
+
+    Use it as an async context manager. ``await final_response()`` reads the rest and returns
+    the final :class:`~rillet.events.Response`; :attr:`snapshot` is the response so far.
+    """
+
+    _yields = Event
+
+    def __init__(self, response: httpx.Response, **options: Any) -> None:  # noqa: ANN401
+        super().__init__(response, **options)
+        self._accumulator = ResponseAccumulator()
+
+    @property
+    def accumulator(self) -> ResponseAccumulator:
+        """The accumulator behind :attr:`snapshot` (outcome, final response, problems)."""
+        return self._accumulator
+
+    @property
+    def snapshot(self) -> Response | None:
+        """The response accumulated so far (``None`` before the first event)."""
+        return self._accumulator.snapshot
+
+    @property
+    def response_id(self) -> str | None:
+        """The response's id, once an event said it."""
+        snapshot = self._accumulator.snapshot
+        return snapshot.id if snapshot is not None and snapshot.id else None
+
+    async def text_deltas(self) -> AsyncIterator[str]:
+        """Only the output text, delta by delta."""
+        async for event in self:
+            if type(event) is ResponseOutputTextDeltaEvent:
+                yield event.delta
+
+    def _on_event(self, sse: ServerSentEvent) -> None:
+        event = parse_event(sse, on_invalid=self._on_invalid)
+        self._accumulator.add(event)
+        if type(event) is ResponseOutputTextDeltaEvent and self._first_text_at is None:
+            self._first_text_at = anyio.current_time()
+        elif isinstance(event, _TERMINAL):
+            self._end_reached()
+        self._record(event)
+
+    def _result(self) -> Response:
+        accumulator = self._accumulator
+        if accumulator.close() == "truncated":
+            raise StreamTruncatedError(self._cut(), partial=accumulator.snapshot)
+        return accumulator.result()
+
+
+class ChatCompletionStream(_BaseStream[ChatCompletion, ChatCompletionChunk]):
+    """A Chat Completions stream: ``async for`` yields each :class:`ChatCompletionChunk`.
+
+    :meth:`events` also yields the derived chat events (``chat.content.delta``...) after the
+    chunk they came from. ``await final_response()`` returns the whole
+    :class:`~rillet.events.ChatCompletion`.
+    """
+
+    _yields = ChatCompletionChunk
+
+    def __init__(self, response: httpx.Response, **options: Any) -> None:  # noqa: ANN401
+        super().__init__(response, **options)
+        self._accumulator = ChatCompletionAccumulator()
+        self._done = False
+
+    @property
+    def accumulator(self) -> ChatCompletionAccumulator:
+        """The accumulator behind :attr:`snapshot`."""
+        return self._accumulator
+
+    @property
+    def snapshot(self) -> ChatCompletion | None:
+        """The completion accumulated so far (``None`` before the first chunk)."""
+        return self._accumulator.snapshot
+
+    @property
+    def response_id(self) -> str | None:
+        """The completion's id, once a chunk said it."""
+        snapshot = self._accumulator.snapshot
+        return snapshot.id if snapshot is not None and snapshot.id else None
+
+    def events(self) -> AsyncIterator[Event]:
+        """Each chunk, followed by the chat events derived from it."""
+        return _Iterator(self, Event)
+
+    async def text_deltas(self) -> AsyncIterator[str]:
+        """Only the content of the first choice, delta by delta."""
+        async for chunk in self:
+            for choice in chunk.choices:
+                if choice.index == 0 and choice.delta.content:
+                    yield choice.delta.content
+
+    def _on_event(self, sse: ServerSentEvent) -> None:
+        if self._done:
+            return
+        if sse.raw_data == b"[DONE]":
+            self._done = True
+            self._end_reached()
+            return
+        chunk = parse_chat_chunk(sse.raw_data, on_invalid=self._on_invalid)
+        derived = self._accumulator.add(chunk)
+        if derived and self._first_text_at is None:
+            self._first_text_at = anyio.current_time()
+        self._record(chunk)
+        for event in derived:
+            self._events.append(event)
+
+    def _result(self) -> ChatCompletion:
+        self._accumulator.close()
+        try:
+            return self._accumulator.result()
+        except StreamTruncatedError as error:
+            if self._done:
+                raise
+            reason = f"{self._cut()}, with no [DONE]: {error.reason}"
+            raise StreamTruncatedError(reason, partial=error.partial) from None
