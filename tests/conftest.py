@@ -25,3 +25,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.ge
 def anyio_backend(request: pytest.FixtureRequest) -> str:
     """Run every async test on both asyncio and trio (explicitly: never silently one)."""
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def emulator_recordings() -> dict[str, bytes]:
+    """Every recorded stream of the corpus, by name (``responses/...``, ``chat/...``)."""
+    from corpus_files import CORPUS  # noqa: PLC0415
+
+    return {
+        str(path.relative_to(CORPUS)): path.read_bytes()
+        for path in sorted(CORPUS.rglob("*.sse"))
+        if "reframed" not in path.parts[-2]
+    }

@@ -154,6 +154,7 @@ class AsyncClient:
         max_retries: int | None = None,
         cache: bool = True,
         on_invalid: OnInvalid = "raise",
+        **stream_options: Any,  # noqa: ANN401
     ) -> S:
         timeouts = self._timeouts(timeout)
         request = self._request(
@@ -166,7 +167,7 @@ class AsyncClient:
         content_type = response.headers.get("content-type", "")
         if content_type.split(";")[0].strip().lower() != "text/event-stream":
             try:
-                start = await anext(response.aiter_bytes(), b"")
+                start = await response.aread()  # what the server sent instead: usually JSON
             finally:
                 await response.aclose()
             raise NotEventStreamError(content_type, start)
@@ -177,6 +178,7 @@ class AsyncClient:
             on_invalid=on_invalid,
             retries=retries,
             started=started,
+            **stream_options,
         )
 
     def _timeouts(self, timeout: Timeouts | float | None) -> Timeouts:
@@ -294,7 +296,9 @@ class AsyncResponses:
         """Get a response (``GET /responses/{id}``), or stream it again.
 
         With ``stream=True`` the events of a background response are streamed, from the
-        start or from after the event numbered ``starting_after``.
+        start or from after the event numbered ``starting_after``. Such a stream starts in the
+        middle: events about items it never saw added are not accumulated (they are listed in
+        ``stream.accumulator.problems``); the final response, from the terminal event, is whole.
         """
         path = f"responses/{response_id}"
         if not stream:
@@ -313,6 +317,7 @@ class AsyncResponses:
             max_retries=max_retries,
             cache=cache,
             on_invalid=on_invalid,
+            strict=starting_after is None,
         )
 
     async def cancel(

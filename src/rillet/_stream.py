@@ -17,10 +17,11 @@ that the connection goes back to the pool.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar
+from typing import Any, Final, Generic, Self, TypeVar, cast
 
 import anyio
 import attrs
@@ -103,7 +104,8 @@ class _BaseStream(Generic[R, Y]):
         started: float | None = None,
     ) -> None:
         self._response = response
-        self._chunks = response.aiter_bytes()
+        # httpx types it as an iterator; it is an async generator, closed in aclose().
+        self._chunks = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
         self._decoder = SSEDecoder()
         self._timeouts = timeouts
         self._cache = cache
@@ -197,6 +199,10 @@ class _BaseStream(Generic[R, Y]):
             self._finish()
             # Shielded and bounded: closing must happen even in a cancelled scope.
             with anyio.move_on_after(1, shield=True):
+                # (RuntimeError: another task is in the middle of reading it; closing the
+                # response below ends that read.)
+                with contextlib.suppress(RuntimeError):
+                    await self._chunks.aclose()
                 await self._response.aclose()
 
     # -- reading --------------------------------------------------------------------------
@@ -354,9 +360,19 @@ class ResponseStream(_BaseStream[Response, Event]):
 
     _yields = Event
 
-    def __init__(self, response: httpx.Response, **options: Any) -> None:  # noqa: ANN401
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        strict: bool = True,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
         super().__init__(response, **options)
-        self._accumulator = ResponseAccumulator()
+        # A stream that starts after the beginning (retrieve with starting_after), or that goes
+        # on past invalid events, has events about items it never saw added: those are
+        # skipped (and listed in accumulator.problems), not errors.
+        strict = strict and self._on_invalid == "raise"
+        self._accumulator = ResponseAccumulator(strict=strict)
 
     @property
     def accumulator(self) -> ResponseAccumulator:

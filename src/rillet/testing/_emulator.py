@@ -163,8 +163,9 @@ class Emulator:
         )
 
     def _pick(self, name: str | None, *, chat: bool) -> _Recording | None:
-        if name is not None:
-            return self._recordings.get(name)
+        if name is not None:  # a recording of the other endpoint's kind is not found here
+            found = self._recordings.get(name)
+            return found if found is not None and name.startswith("chat/") == chat else None
         return next((r for n, r in self._recordings.items() if n.startswith("chat/") == chat), None)
 
     def _answer(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from typing import Self
 
 import anyio
 import httpx
@@ -40,23 +41,28 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         )
 
 
-class _Body(httpx.AsyncByteStream):
+class _Body(httpx.AsyncByteStream, AsyncIterator[bytes]):
     def __init__(self, steps: Iterator[Step], transport: ReplayTransport) -> None:
         self._steps = steps
         self._transport = transport
         self._closed = False
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> bytes:
+        # An iterator, not an async generator: nothing is left for the garbage collector to
+        # finalize when a response is closed early.
         for step in self._steps:
             if isinstance(step, bytes):
-                yield step
-            elif step is DROP:
+                return step
+            if step is DROP:
                 msg = "peer closed connection without sending complete message body"
                 raise httpx.RemoteProtocolError(msg)
-            elif step is STALL:
+            if step is STALL:
                 await anyio.sleep_forever()
-            else:
-                await anyio.sleep(step)  # type: ignore[arg-type]
+            await anyio.sleep(step)  # type: ignore[arg-type]
+        raise StopAsyncIteration
 
     async def aclose(self) -> None:
         if not self._closed:
