@@ -3,9 +3,16 @@
 from __future__ import annotations
 
 import os
+import socket
+import threading
+import time
+from collections.abc import Iterator
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, settings
+
+from rillet.testing import Emulator
 
 # CI runs on a loaded 2-core machine: no deadlines, a fixed seed, a bounded number of examples.
 settings.register_profile(
@@ -37,3 +44,38 @@ def emulator_recordings() -> dict[str, bytes]:
         for path in sorted(CORPUS.rglob("*.sse"))
         if "reframed" not in path.parts[-2]
     }
+
+
+@attrs.frozen
+class Served:
+    """The emulator, served by uvicorn on 127.0.0.1."""
+
+    url: str
+    emulator: Emulator
+
+
+@pytest.fixture(scope="session")
+def served(emulator_recordings: dict[str, bytes]) -> Iterator[Served]:
+    """uvicorn serving the emulator on 127.0.0.1, port 0, in a thread, for the whole session."""
+    import uvicorn  # noqa: PLC0415
+
+    emulator = Emulator(emulator_recordings)
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        emulator, log_level="critical", lifespan="off", timeout_graceful_shutdown=2
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        if time.monotonic() > deadline or not thread.is_alive():
+            pytest.fail("the emulator's server did not start")
+        time.sleep(0.01)
+    yield Served(url=f"http://127.0.0.1:{port}/v1", emulator=emulator)
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+    assert not thread.is_alive(), "the emulator's server did not stop"

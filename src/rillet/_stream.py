@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar, cast
 
@@ -41,6 +41,7 @@ from rillet._transport import transport_error
 from rillet.events import (
     ChatCompletion,
     ChatCompletionChunk,
+    ChatContentDeltaEvent,
     CompletionUsage,
     Event,
     KeepaliveEvent,
@@ -351,6 +352,35 @@ class _Iterator(Generic[Y]):
                     await stream._fill()  # noqa: SLF001
 
 
+class _Texts:
+    """The text of a stream's events: an iterator, not a generator, so that a ``break`` leaves
+    nothing behind for the garbage collector (which trio would report).
+    """
+
+    __slots__ = ("_events", "_text")
+
+    def __init__(self, events: _Iterator[Any], text: Callable[[Any], str | None]) -> None:
+        self._events = events
+        self._text = text
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> str:
+        while True:
+            text = self._text(await self._events.__anext__())
+            if text:
+                return text
+
+
+def _response_text(event: ResponseOutputTextDeltaEvent) -> str:
+    return event.delta
+
+
+def _chat_text(event: ChatContentDeltaEvent) -> str | None:
+    return event.delta if event.choice_index == 0 else None
+
+
 class ResponseStream(_BaseStream[Response, Event]):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
@@ -390,11 +420,9 @@ class ResponseStream(_BaseStream[Response, Event]):
         snapshot = self._accumulator.snapshot
         return snapshot.id if snapshot is not None and snapshot.id else None
 
-    async def text_deltas(self) -> AsyncIterator[str]:
+    def text_deltas(self) -> AsyncIterator[str]:
         """Only the output text, delta by delta."""
-        async for event in self:
-            if type(event) is ResponseOutputTextDeltaEvent:
-                yield event.delta
+        return _Texts(_Iterator(self, ResponseOutputTextDeltaEvent), _response_text)
 
     def _on_event(self, sse: ServerSentEvent) -> None:
         event = parse_event(sse, on_invalid=self._on_invalid)
@@ -447,12 +475,9 @@ class ChatCompletionStream(_BaseStream[ChatCompletion, ChatCompletionChunk]):
         """Each chunk, followed by the chat events derived from it."""
         return _Iterator(self, Event)
 
-    async def text_deltas(self) -> AsyncIterator[str]:
+    def text_deltas(self) -> AsyncIterator[str]:
         """Only the content of the first choice, delta by delta."""
-        async for chunk in self:
-            for choice in chunk.choices:
-                if choice.index == 0 and choice.delta.content:
-                    yield choice.delta.content
+        return _Texts(_Iterator(self, ChatContentDeltaEvent), _chat_text)
 
     def _on_event(self, sse: ServerSentEvent) -> None:
         if self._done:

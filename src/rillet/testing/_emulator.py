@@ -10,7 +10,8 @@ Per request, headers choose what is replayed and how:
 * ``x-rillet-recording``: the name of the recording (else the first of the endpoint's kind);
 * ``x-rillet-chunk-size``: cut the body into chunks of this many bytes (else one per event);
 * ``x-rillet-delay``: seconds to wait between chunks;
-* ``x-rillet-fault``: a :class:`~rillet.testing.Fault` to inject.
+* ``x-rillet-fault``: a :class:`~rillet.testing.Fault` to inject;
+* ``x-rillet-key``: with a ``fail-first`` fault, which requests count together (else all).
 """
 
 from __future__ import annotations
@@ -122,8 +123,9 @@ class Emulator:
         spec = headers.get("x-rillet-fault")
         fault = Fault.parse(spec) if spec else None
         if fault is not None and fault.kind in ("status", "fail-first"):
-            self._failures[spec or ""] += 1
-            if fault.kind == "status" or self._failures[spec or ""] <= fault.count:
+            key = f"{spec} {headers.get('x-rillet-key', '')}"
+            self._failures[key] += 1
+            if fault.kind == "status" or self._failures[key] <= fault.count:
                 return _error(fault.status, "injected fault", fault.retry_after)
         route = path.removeprefix("/v1").strip("/")
         if method == "POST" and route in ("responses", "chat/completions"):
