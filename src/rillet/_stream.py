@@ -353,8 +353,10 @@ class _Iterator(Generic[Y]):
 
 
 class _Texts:
-    """The text of a stream's events: an iterator, not a generator, so that a ``break`` leaves
-    nothing behind for the garbage collector (which trio would report).
+    """The text of a stream's events.
+
+    An iterator, not a generator: a ``break`` leaves nothing behind for the garbage collector
+    (which trio would report).
     """
 
     __slots__ = ("_events", "_text")
