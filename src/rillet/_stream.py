@@ -54,6 +54,7 @@ from rillet.events import (
     ResponseUsage,
     parse_chat_chunk,
     parse_event,
+    parse_event_data,
 )
 
 __all__ = ["ChatCompletionStream", "ResponseStream", "StreamStats"]
@@ -63,7 +64,9 @@ Y = TypeVar("Y", bound=Event)
 
 # After the terminal event, how long to wait for the rest of the body before closing.
 _DRAIN_SECONDS: Final = 2.0
-_TERMINAL: Final = (ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent)
+_TERMINAL: Final = frozenset({ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent})
+# What a chunk brought, as bits: any event, an event other than a keepalive, text, the end.
+_ANY, _ACTIVE, _TEXT, _END = 1, 2, 4, 8
 
 
 @attrs.frozen(kw_only=True)
@@ -113,8 +116,14 @@ class _BaseStream(Generic[R, Y]):
         self._on_invalid: OnInvalid = on_invalid
         self._retries = retries
         self._started = anyio.current_time() if started is None else started
-        self._events: list[Event] = []
-        self._offset = 0  # position (in the whole stream) of _events[0]
+        self._count = 0  # events so far
+        # The events of the last chunk, typed: positions _fresh_start to _count.
+        self._fresh: list[Event] = []
+        self._fresh_start = 0
+        # The replay cache: every event as (type, raw data) to parse again when replayed, or
+        # the event itself when it cannot be parsed again (derived events). Raw data costs less
+        # memory than typed events, and the garbage collector need not walk it.
+        self._log: list[Event | tuple[str | None, bytes]] = []
         self._consumed = 0  # with cache=False: how far the iteration got
         self._owner: object = None  # with cache=False: the one task that reads
         self._lock = anyio.Lock()
@@ -128,6 +137,7 @@ class _BaseStream(Generic[R, Y]):
         self._drain_deadline = math.inf
         self._counts: dict[str, int] = {}
         self._bytes = 0
+        self._arrived = 0  # what the chunk being read brought: _ANY | _ACTIVE | _TEXT | _END
 
     # -- the public surface ----------------------------------------------------------------
 
@@ -221,12 +231,10 @@ class _BaseStream(Generic[R, Y]):
 
     async def _fill(self) -> None:
         """Read chunks until at least one more event has arrived, or the stream ended."""
-        if not self._cache:
-            self._offset += len(self._events)
-            self._events = []
-        count = len(self._events)
+        self._fresh = []
+        self._fresh_start = count = self._count
         try:
-            while len(self._events) == count and not self._finished:
+            while self._count == count and not self._finished:
                 chunk = await self._read_chunk()
                 if chunk is None:
                     self._decoder.close()
@@ -237,6 +245,8 @@ class _BaseStream(Generic[R, Y]):
                 self._bytes += len(chunk)
                 for sse in self._decoder.feed(chunk):
                     self._on_event(sse)
+                if self._arrived:
+                    self._clock()
         except BaseException as error:
             if isinstance(error, anyio.get_cancelled_exc_class()):
                 reason = f"reading was cancelled after {self._bytes} bytes"
@@ -285,18 +295,39 @@ class _BaseStream(Generic[R, Y]):
         error.__cause__ = cause
         return error
 
-    def _record(self, event: Event) -> None:
+    def _record(self, event: Event, entry: Event | tuple[str | None, bytes]) -> None:
+        """Keep ``event``, and ``entry`` (what replays it) in the cache."""
+        self._arrived |= _ANY if type(event) is KeepaliveEvent else _ACTIVE
+        self._counts[event.type] = self._counts.get(event.type, 0) + 1
+        self._fresh.append(event)
+        if self._cache:
+            self._log.append(entry)
+        self._count += 1
+
+    def _event_at(self, position: int) -> Event:
+        """The event at ``position`` (below ``_count``): fresh, or replayed from the cache."""
+        fresh = position - self._fresh_start
+        if fresh >= 0:
+            return self._fresh[fresh]
+        entry = self._log[position]
+        return self._replay(entry) if type(entry) is tuple else entry  # type: ignore[return-value]
+
+    def _replay(self, entry: tuple[str | None, bytes]) -> Event:
+        raise NotImplementedError
+
+    def _clock(self) -> None:
+        """Time what the last chunk brought (once per chunk: reading the clock costs)."""
         now = anyio.current_time()
+        arrived = self._arrived
         if self._first_event_at is None:
             self._first_event_at = now
-        if type(event) is not KeepaliveEvent:
+        if arrived & _ACTIVE:
             self._last_event_at = now
-        self._counts[event.type] = self._counts.get(event.type, 0) + 1
-        self._events.append(event)
-
-    def _end_reached(self) -> None:
-        """The terminal event arrived: read what follows, but not for long."""
-        self._drain_deadline = anyio.current_time() + _DRAIN_SECONDS
+        if arrived & _TEXT and self._first_text_at is None:
+            self._first_text_at = now
+        if arrived & _END:
+            self._drain_deadline = now + _DRAIN_SECONDS
+        self._arrived = 0
 
     def _cut(self) -> str:
         """Where and how the body ended, for a truncation error."""
@@ -333,10 +364,9 @@ class _Iterator(Generic[Y]):
         stream = self._stream
         only = self._only
         while True:
-            events = stream._events  # noqa: SLF001
-            position = self._index - stream._offset  # noqa: SLF001
-            if position < len(events):
-                event = events[position]
+            position = self._index
+            if position < stream._count:  # noqa: SLF001
+                event = stream._event_at(position)  # noqa: SLF001
                 self._index += 1
                 if not stream._cache:  # noqa: SLF001
                     stream._consumed = self._index  # noqa: SLF001
@@ -348,7 +378,7 @@ class _Iterator(Generic[Y]):
                     raise stream._failure  # noqa: SLF001
                 raise StopAsyncIteration
             async with stream._lock:  # noqa: SLF001
-                if self._index - stream._offset >= len(stream._events):  # noqa: SLF001
+                if self._index >= stream._count:  # noqa: SLF001
                     await stream._fill()  # noqa: SLF001
 
 
@@ -429,11 +459,15 @@ class ResponseStream(_BaseStream[Response, Event]):
     def _on_event(self, sse: ServerSentEvent) -> None:
         event = parse_event(sse, on_invalid=self._on_invalid)
         self._accumulator.add(event)
-        if type(event) is ResponseOutputTextDeltaEvent and self._first_text_at is None:
-            self._first_text_at = anyio.current_time()
-        elif isinstance(event, _TERMINAL):
-            self._end_reached()
-        self._record(event)
+        kind = type(event)
+        if kind is ResponseOutputTextDeltaEvent:
+            self._arrived |= _TEXT
+        elif kind in _TERMINAL:
+            self._arrived |= _END  # then read what follows, but not for long
+        self._record(event, (sse.event if sse.has_event_field else None, sse.raw_data))
+
+    def _replay(self, entry: tuple[str | None, bytes]) -> Event:
+        return parse_event_data(entry[0], entry[1], on_invalid="return")
 
     def _result(self) -> Response:
         accumulator = self._accumulator
@@ -486,15 +520,18 @@ class ChatCompletionStream(_BaseStream[ChatCompletion, ChatCompletionChunk]):
             return
         if sse.raw_data == b"[DONE]":
             self._done = True
-            self._end_reached()
+            self._arrived |= _END
             return
         chunk = parse_chat_chunk(sse.raw_data, on_invalid=self._on_invalid)
         derived = self._accumulator.add(chunk)
-        if derived and self._first_text_at is None:
-            self._first_text_at = anyio.current_time()
-        self._record(chunk)
+        if derived:
+            self._arrived |= _TEXT
+        self._record(chunk, (None, sse.raw_data))
         for event in derived:
-            self._events.append(event)
+            self._record(event, event)
+
+    def _replay(self, entry: tuple[str | None, bytes]) -> Event:
+        return parse_chat_chunk(entry[1], on_invalid="return")
 
     def _result(self) -> ChatCompletion:
         self._accumulator.close()

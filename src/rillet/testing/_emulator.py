@@ -87,13 +87,23 @@ class Emulator:
     Args:
         recordings: Raw SSE streams by name; names starting with ``chat/`` are Chat
             Completions streams, the others Responses streams.
+        chunk_size: Bytes per chunk of a body (0: one chunk per event), unless a request's
+            ``x-rillet-chunk-size`` says otherwise.
+        delay: Seconds between chunks, unless a request's ``x-rillet-delay`` says otherwise.
         keepalive_interval: Seconds between comments under the ``keepalive-only`` fault.
     """
 
     def __init__(
-        self, recordings: Mapping[str, bytes], *, keepalive_interval: float = 0.05
+        self,
+        recordings: Mapping[str, bytes],
+        *,
+        chunk_size: int = 0,
+        delay: float = 0.0,
+        keepalive_interval: float = 0.05,
     ) -> None:
         self._recordings = {name: _index(name, body) for name, body in recordings.items()}
+        self.chunk_size = chunk_size
+        self.delay = delay
         self.keepalive_interval = keepalive_interval
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         """Every request received: method, path with query, headers, body."""
@@ -183,8 +193,8 @@ class Emulator:
         if not streaming or (fault is not None and fault.kind == "non-sse"):
             return Reply(200, _JSON + request_id, iter([json.dumps(_final(recording)).encode()]))
         body = recording.body if after < 0 else _after(recording, after)
-        size = int(headers.get("x-rillet-chunk-size", "0"))
-        delay = float(headers.get("x-rillet-delay", "0"))
+        size = int(headers.get("x-rillet-chunk-size", self.chunk_size))
+        delay = float(headers.get("x-rillet-delay", self.delay))
         return Reply(200, _SSE + request_id, self._steps(recording, body, fault, size, delay))
 
     def _steps(
