@@ -53,7 +53,6 @@ from rillet.events import (
     ResponseOutputTextDeltaEvent,
     ResponseUsage,
     parse_chat_chunk,
-    parse_event,
     parse_event_data,
 )
 
@@ -305,10 +304,7 @@ class _BaseStream(Generic[R, Y]):
         self._count += 1
 
     def _event_at(self, position: int) -> Event:
-        """The event at ``position`` (below ``_count``): fresh, or replayed from the cache."""
-        fresh = position - self._fresh_start
-        if fresh >= 0:
-            return self._fresh[fresh]
+        """The event at ``position``, before the fresh ones: replayed from the cache."""
         entry = self._log[position]
         return self._replay(entry) if type(entry) is tuple else entry  # type: ignore[return-value]
 
@@ -366,7 +362,8 @@ class _Iterator(Generic[Y]):
         while True:
             position = self._index
             if position < stream._count:  # noqa: SLF001
-                event = stream._event_at(position)  # noqa: SLF001
+                fresh = position - stream._fresh_start  # noqa: SLF001
+                event = stream._fresh[fresh] if fresh >= 0 else stream._event_at(position)  # noqa: SLF001
                 self._index += 1
                 if not stream._cache:  # noqa: SLF001
                     stream._consumed = self._index  # noqa: SLF001
@@ -457,14 +454,22 @@ class ResponseStream(_BaseStream[Response, Event]):
         return _Texts(_Iterator(self, ResponseOutputTextDeltaEvent), _response_text)
 
     def _on_event(self, sse: ServerSentEvent) -> None:
-        event = parse_event(sse, on_invalid=self._on_invalid)
+        routed = sse.event if sse.has_event_field else None
+        event = parse_event_data(routed, sse.raw_data, on_invalid=self._on_invalid)
         self._accumulator.add(event)
         kind = type(event)
         if kind is ResponseOutputTextDeltaEvent:
-            self._arrived |= _TEXT
+            self._arrived |= _TEXT | _ACTIVE
         elif kind in _TERMINAL:
-            self._arrived |= _END  # then read what follows, but not for long
-        self._record(event, (sse.event if sse.has_event_field else None, sse.raw_data))
+            self._arrived |= _END | _ACTIVE  # then read what follows, but not for long
+        else:
+            self._arrived |= _ANY if kind is KeepaliveEvent else _ACTIVE
+        counts = self._counts
+        counts[event.type] = counts.get(event.type, 0) + 1
+        self._fresh.append(event)
+        if self._cache:
+            self._log.append((routed, sse.raw_data))
+        self._count += 1
 
     def _replay(self, entry: tuple[str | None, bytes]) -> Event:
         return parse_event_data(entry[0], entry[1], on_invalid="return")

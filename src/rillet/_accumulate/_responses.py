@@ -11,7 +11,7 @@ or ``failed``) carries the response, that object is returned unchanged.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from rillet._accumulate._text import TextBuffer
 from rillet._errors import (
@@ -136,7 +136,17 @@ class _Part:
 class _Item:
     """An output item being streamed: its latest model and what its deltas added."""
 
-    __slots__ = ("built", "content", "done", "image", "model", "status", "streamed", "summary")
+    __slots__ = (
+        "_model",
+        "built",
+        "content",
+        "done",
+        "id",
+        "image",
+        "status",
+        "streamed",
+        "summary",
+    )
 
     def __init__(self, model: OutputItem) -> None:
         self.model = model
@@ -148,6 +158,15 @@ class _Item:
         self.streamed = TextBuffer(getattr(model, field) or "") if field else None
         self.image: str | None = None
         self.status: str | None = None
+
+    @property
+    def model(self) -> OutputItem:
+        return self._model
+
+    @model.setter
+    def model(self, model: OutputItem) -> None:
+        self._model = model
+        self.id: str | None = getattr(model, "id", None)
 
     def build(self) -> OutputItem:
         if self.built is None:
@@ -278,26 +297,26 @@ class ResponseAccumulator:
 
     def add(self, event: Event) -> None:
         """Fold one event into the snapshot. Keepalive and unknown events are ignored."""
-        if not isinstance(event, ResponseStreamEvent):
-            return
-        if event.sequence_number is not None:
-            self.last_sequence_number = event.sequence_number
         handler = _HANDLERS.get(type(event))
         if handler is None:
-            if isinstance(event, ItemEvent) and event.type.rsplit(".", 1)[-1] in _STATUS_WORDS:
-                self._item_status(event)
+            if isinstance(event, ResponseStreamEvent):
+                if event.sequence_number is not None:
+                    self.last_sequence_number = event.sequence_number
+                if isinstance(event, ItemEvent) and event.type.rsplit(".", 1)[-1] in _STATUS_WORDS:
+                    self._item_status(event)
             return
+        number = cast("ResponseStreamEvent", event).sequence_number  # handled: a stream event
+        if number is not None:
+            self.last_sequence_number = number
         try:
             handler(self, event)
         except _Mismatch as mismatch:
             if self.strict:
                 raise InconsistentStreamError(
-                    event_type=event.type,
-                    sequence_number=event.sequence_number,
-                    reason=str(mismatch),
+                    event_type=event.type, sequence_number=number, reason=str(mismatch)
                 ) from None
-            number = "" if event.sequence_number is None else f" #{event.sequence_number}"
-            self.problems.append(f"{event.type}{number}: {mismatch}")
+            where = "" if number is None else f" #{number}"
+            self.problems.append(f"{event.type}{where}: {mismatch}")
             return
         self._snapshot = None
 
@@ -345,7 +364,7 @@ class ResponseAccumulator:
             msg = f"no output item at output_index {index} ({len(self._items)} so far)"
             raise _Mismatch(msg)
         item = self._items[index]
-        known = getattr(item.model, "id", None)
+        known = item.id
         if item_id is not None and known is not None and known != item_id:
             msg = f"item_id {item_id!r}, but the item at output_index {index} is {known!r}"
             raise _Mismatch(msg)
@@ -361,7 +380,13 @@ class ResponseAccumulator:
         self._snapshot = None
 
     def _part(self, event: ContentEvent) -> _Part:
-        item = self._item(event.output_index, event.item_id)
+        items = self._items
+        index = event.output_index
+        if 0 <= index < len(items) and items[index].id == event.item_id:  # the usual case
+            item = items[index]
+            item.built = None
+        else:
+            item = self._item(index, event.item_id)
         if not 0 <= event.content_index < len(item.content):
             msg = f"no part at content_index {event.content_index} ({len(item.content)} so far)"
             raise _Mismatch(msg)
