@@ -8,7 +8,7 @@ import types
 
 import pytest
 
-PUBLIC_MODULES = ["rillet", "rillet.events", "rillet.sse"]
+PUBLIC_MODULES = ["rillet", "rillet.events", "rillet.sse", "rillet.testing"]
 
 
 def public_names(module: types.ModuleType) -> set[str]:

@@ -482,7 +482,7 @@ class ResponseStream(_BaseStream[Response, Event]):
 
 
 class ChatCompletionStream(_BaseStream[ChatCompletion, ChatCompletionChunk]):
-    """A Chat Completions stream: ``async for`` yields each :class:`ChatCompletionChunk`.
+    """A Chat Completions stream: ``async for`` yields each chunk.
 
     :meth:`events` also yields the derived chat events (``chat.content.delta``...) after the
     chunk they came from. ``await final_response()`` returns the whole

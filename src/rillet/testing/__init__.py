@@ -15,11 +15,11 @@ from rillet.testing._replay import replay_transport as replay_transport
 
 __all__ = [
     "DROP",
-    "STALL",
     "Emulator",
     "Fault",
     "FaultKind",
-    "Reply",
     "ReplayTransport",
+    "Reply",
+    "STALL",
     "replay_transport",
 ]

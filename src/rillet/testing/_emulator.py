@@ -106,7 +106,7 @@ class Emulator:
         self.delay = delay
         self.keepalive_interval = keepalive_interval
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
-        """Every request received: method, path with query, headers, body."""
+        """The requests received, as (method, path with query, headers, body)."""
         self.open_bodies = 0
         """Response bodies being sent right now (for leak checks)."""
         self._failures: Counter[str] = Counter()
