@@ -4,6 +4,11 @@ from rillet._accumulate import ChatCompletionAccumulator as ChatCompletionAccumu
 from rillet._accumulate import ResponseAccumulator as ResponseAccumulator
 from rillet._accumulate import ResponseOutcome as ResponseOutcome
 from rillet._client import AsyncClient as AsyncClient
+from rillet._dispatch import DispatchContext as DispatchContext
+from rillet._dispatch import ErrorPolicy as ErrorPolicy
+from rillet._dispatch import HandlerError as HandlerError
+from rillet._dispatch import Router as Router
+from rillet._dispatch import UnknownEventTypeWarning as UnknownEventTypeWarning
 from rillet._errors import APIConnectionError as APIConnectionError
 from rillet._errors import APIError as APIError
 from rillet._errors import APIStatusError as APIStatusError
@@ -43,8 +48,11 @@ __all__ = [
     "ChatCompletionAccumulator",
     "ChatCompletionStream",
     "ConflictError",
+    "DispatchContext",
+    "ErrorPolicy",
     "EventDecodeError",
     "EventTooLargeError",
+    "HandlerError",
     "InconsistentStreamError",
     "InternalServerError",
     "NotEventStreamError",
@@ -57,11 +65,13 @@ __all__ = [
     "ResponseStream",
     "RetryPolicy",
     "RilletError",
+    "Router",
     "SSEError",
     "ServerStreamError",
     "StreamError",
     "StreamStats",
     "StreamTruncatedError",
     "Timeouts",
+    "UnknownEventTypeWarning",
     "UnprocessableEntityError",
 ]

@@ -20,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any, Final, Generic, Self, TypeVar, cast
 
@@ -28,6 +29,7 @@ import attrs
 import httpx
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._dispatch import Delivering, Router, dispatching
 from rillet._errors import (
     APIConnectionError,
     APITimeoutError,
@@ -60,6 +62,7 @@ __all__ = ["ChatCompletionStream", "ResponseStream", "StreamStats"]
 
 R = TypeVar("R", Response, ChatCompletion)
 Y = TypeVar("Y", bound=Event)
+H = TypeVar("H", bound=Callable[..., Any])
 
 # After the terminal event, how long to wait for the rest of the body before closing.
 _DRAIN_SECONDS: Final = 2.0
@@ -137,6 +140,7 @@ class _BaseStream(Generic[R, Y]):
         self._counts: dict[str, int] = {}
         self._bytes = 0
         self._arrived = 0  # what the chunk being read brought: _ANY | _ACTIVE | _TEXT | _END
+        self._router: Router | None = None  # handlers registered with on()
 
     # -- the public surface ----------------------------------------------------------------
 
@@ -201,6 +205,48 @@ class _BaseStream(Generic[R, Y]):
         return self._result()
 
     get_final_response = final_response
+
+    # -- handlers ---------------------------------------------------------------------------
+
+    def on(self, *patterns: str | type[Event], buffer: int | None = None) -> Callable[[H], H]:
+        """Register a handler for this stream only (see :meth:`rillet.Router.on`)."""
+        if self._router is None:
+            self._router = Router()
+        return self._router.on(*patterns, buffer=buffer)
+
+    async def dispatch(self, router: Router | None = None) -> R:
+        """Run the handlers until the stream ends; return the final result.
+
+        The handlers are ``router``'s and those registered with :meth:`on`. If a handler stops
+        the stream early (``context.stop()``), the result so far is returned.
+
+        Raises:
+            HandlerError: A handler raised (with the ``"raise"`` error policy).
+            StreamError: As :meth:`final_response`.
+        """
+        async with self.dispatching(router) as events:
+            async for _ in events:
+                pass
+        if events.stopped:
+            snapshot = self.snapshot
+            if snapshot is not None:
+                return snapshot
+        return self._result()
+
+    def dispatching(self, router: Router | None = None) -> AbstractAsyncContextManager[Delivering]:
+        """Iterate the stream and run the handlers in one pass.
+
+        ``async with stream.dispatching(router) as events: async for event in events: ...``
+        (a context manager, because the async handlers' task group must end in the block).
+        """
+        routers = [r for r in (router, self._router) if r is not None]
+        if len(routers) == 1:
+            chosen = routers[0]
+        else:
+            chosen = Router(errors=routers[0].errors if routers else "raise")
+            for each in routers:
+                chosen.include(each)
+        return dispatching(chosen, self, _Iterator(self, Event))
 
     async def aclose(self) -> None:
         """Close the HTTP response now; events already received stay available."""

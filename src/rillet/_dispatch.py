@@ -1,0 +1,438 @@
+"""The dispatcher: handlers registered with ``@router.on(...)``, run as a stream's events arrive.
+
+Sync handlers run inline, in registration order. Each async handler runs in its own task, fed by
+a bounded buffer: it sees its events in stream order, one at a time, concurrently with the
+other handlers; when its buffer is full, reading from the network waits (backpressure). All the
+tasks belong to one task group owned by the dispatch call: nothing outlives it.
+
+Routing is computed once per event class and type string, the first time they are seen, and
+cached: dispatching an event is a dict lookup.
+"""
+
+from __future__ import annotations
+
+import difflib
+import fnmatch
+import inspect
+import logging
+import warnings
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from rillet._errors import RilletError
+from rillet.events import EVENT_TYPES, Event
+
+if TYPE_CHECKING:
+    from rillet._stream import StreamStats
+    from rillet.events import ChatCompletion, Response
+
+__all__ = [
+    "Delivering",
+    "DispatchContext",
+    "ErrorPolicy",
+    "HandlerError",
+    "Router",
+    "UnknownEventTypeWarning",
+]
+
+logger = logging.getLogger("rillet")
+
+H = TypeVar("H", bound=Callable[..., Any])
+Pattern = str | type[Event]
+ErrorPolicy = Literal["raise", "continue"]
+"""What a handler's exception does: ``"raise"`` ends the dispatch with a :class:`HandlerError`;
+``"continue"`` reports it to the ``on_error`` handlers (or the ``rillet`` logger) and goes on."""
+
+_END_SECONDS: Final = 5.0  # how long on_end handlers may take, shielded from cancellation
+_GLOB: Final = frozenset("*?[")
+
+
+class UnknownEventTypeWarning(UserWarning):
+    """A handler was registered for a type string that matches no known event type."""
+
+
+class HandlerError(RilletError):
+    """A handler raised; the original exception is the ``__cause__``.
+
+    Attributes:
+        handler: The handler that raised.
+        event: The event it was handling (``None`` for ``on_start``/``on_end`` handlers).
+        partial: The stream's result so far.
+    """
+
+    def __init__(
+        self,
+        handler: Callable[..., Any],
+        event: Event | None,
+        partial: Response | ChatCompletion | None,
+        cause: BaseException,
+    ) -> None:
+        self.handler = handler
+        self.event = event
+        self.partial = partial
+        name = getattr(handler, "__qualname__", repr(handler))
+        about = f" handling {event.type!r}" if event is not None else ""
+        super().__init__(f"handler {name}{about} raised {type(cause).__name__}: {cause}")
+        self.__cause__ = cause
+
+
+class DispatchContext:
+    """What a handler that takes a second parameter gets: the stream, and a way to stop it."""
+
+    def __init__(self, stream: Any) -> None:  # noqa: ANN401 - a ResponseStream or a ChatCompletionStream
+        self.stream = stream
+        """The stream being dispatched."""
+        self.stopped = False
+        """Whether :meth:`stop` was called."""
+
+    @property
+    def snapshot(self) -> Any:  # noqa: ANN401 - a Response or a ChatCompletion
+        """The stream's result so far."""
+        return self.stream.snapshot
+
+    @property
+    def stats(self) -> StreamStats:
+        """The stream's statistics so far."""
+        stats: StreamStats = self.stream.stats
+        return stats
+
+    def stop(self) -> None:
+        """Stop the stream after this event: the rest is not read, and the dispatch returns."""
+        self.stopped = True
+
+
+class _Handler:
+    __slots__ = ("buffer", "call", "is_async", "wants_context")
+
+    def __init__(self, call: Callable[..., Any], buffer: int) -> None:
+        self.call = call
+        self.is_async = inspect.iscoroutinefunction(call)
+        self.wants_context = _parameters(call) >= 2
+        self.buffer = buffer
+
+
+class Router:
+    """Handlers for stream events, by type string, glob or event class.
+
+    Example:
+        >>> router = Router()
+        >>> @router.on("response.output_text.delta")
+        ... def show(event):
+        ...     print(event.delta, end="")
+
+    Args:
+        strict: Make a type string that matches no known event type an error, not a warning.
+        errors: What a handler's exception does (see :data:`ErrorPolicy`).
+        buffer: How many events an async handler may have waiting (the backpressure bound).
+    """
+
+    def __init__(
+        self, *, strict: bool = False, errors: ErrorPolicy = "raise", buffer: int = 64
+    ) -> None:
+        if buffer < 1:
+            msg = f"buffer must be at least 1, not {buffer}"
+            raise ValueError(msg)
+        self.strict = strict
+        self.errors: ErrorPolicy = errors
+        self.buffer = buffer
+        self._entries: list[tuple[Pattern, _Handler]] = []
+        self._included: list[Router] = []
+        self._lifecycle: dict[str, list[Callable[..., Any]]] = {
+            "start": [],
+            "end": [],
+            "error": [],
+            "cancel": [],
+        }
+
+    def on(self, *patterns: Pattern, buffer: int | None = None) -> Callable[[H], H]:
+        """Register the decorated function for events matching any of ``patterns``.
+
+        A pattern is an exact type string (``"response.output_text.delta"``), a glob over the
+        whole dotted name (``"response.*"``; ``"*"`` is every event) or an event class
+        (``ResponseFunctionCallArgumentsDoneEvent``, or a base class such as ``DeltaEvent``).
+        A sync function runs inline; an async one in its own task. Give it a second parameter
+        to receive a :class:`DispatchContext`.
+
+        Raises:
+            ValueError: No pattern, or (with ``strict=True``) a type string that matches no
+                known event type.
+        """
+        if not patterns:
+            msg = 'on() needs a pattern: a type string, a glob ("*" for all) or an event class'
+            raise ValueError(msg)
+        for pattern in patterns:
+            if isinstance(pattern, str):
+                self._check(pattern)
+
+        def register(function: H) -> H:
+            handler = _Handler(function, buffer or self.buffer)
+            self._entries.extend((pattern, handler) for pattern in patterns)
+            return function
+
+        return register
+
+    def on_start(self, function: H) -> H:
+        """Register a function called before the first event."""
+        self._lifecycle["start"].append(function)
+        return function
+
+    def on_end(self, function: H) -> H:
+        """Register a function called at the very end, however the dispatch ends (shielded)."""
+        self._lifecycle["end"].append(function)
+        return function
+
+    def on_error(self, function: H) -> H:
+        """Register a function called with each :class:`HandlerError` or stream error."""
+        self._lifecycle["error"].append(function)
+        return function
+
+    def on_cancel(self, function: H) -> H:
+        """Register a function called when the dispatch is cancelled from outside (shielded)."""
+        self._lifecycle["cancel"].append(function)
+        return function
+
+    def include(self, other: Router) -> None:
+        """Add every handler of ``other`` (and of what it includes), after this router's own."""
+        if other is self:
+            msg = "a router cannot include itself"
+            raise ValueError(msg)
+        self._included.append(other)
+
+    def _check(self, pattern: str) -> None:
+        if _GLOB & set(pattern):
+            if any(fnmatch.fnmatchcase(known, pattern) for known in EVENT_TYPES):
+                return
+            close: list[str] = []
+        elif pattern in EVENT_TYPES:
+            return
+        else:
+            close = difflib.get_close_matches(pattern, EVENT_TYPES, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        message = f"{pattern!r} matches no known event type{hint}"
+        if self.strict:
+            raise ValueError(message)
+        warnings.warn(message, UnknownEventTypeWarning, stacklevel=3)
+
+    def _all(self) -> Iterable[tuple[Pattern, _Handler]]:
+        yield from self._entries
+        for other in self._included:
+            yield from other._all()  # noqa: SLF001
+
+    def _lifecycle_all(self, kind: str) -> list[Callable[..., Any]]:
+        functions = list(self._lifecycle[kind])
+        for other in self._included:
+            functions += other._lifecycle_all(kind)  # noqa: SLF001
+        return functions
+
+
+class _Route:
+    """The handlers of one event class and type: sync ones in order, then async ones."""
+
+    __slots__ = ("asynchronous", "synchronous")
+
+    def __init__(self, synchronous: list[_Handler], asynchronous: list[int]) -> None:
+        self.synchronous = synchronous
+        self.asynchronous = asynchronous
+
+
+class _Dispatch:
+    """One dispatch of one stream: routes, workers, lifecycle and the error policy."""
+
+    def __init__(self, router: Router, stream: Any) -> None:  # noqa: ANN401
+        self.router = router
+        self.stream = stream
+        self.context = DispatchContext(stream)
+        self.entries = list(router._all())  # noqa: SLF001
+        handlers: list[_Handler] = []
+        for _, handler in self.entries:
+            if handler.is_async and handler not in handlers:
+                handlers.append(handler)
+        self.workers = handlers
+        self.sends: list[MemoryObjectSendStream[Event]] = []
+        self.routes: dict[tuple[type, str], _Route] = {}
+
+    def route(self, event: Event) -> _Route:
+        key = (type(event), event.type)
+        route = self.routes.get(key)
+        if route is None:
+            matched: list[_Handler] = []
+            for pattern, handler in self.entries:
+                if handler not in matched and _matches(pattern, event):
+                    matched.append(handler)
+            route = self.routes[key] = _Route(
+                [h for h in matched if not h.is_async],
+                [self.workers.index(h) for h in matched if h.is_async],
+            )
+        return route
+
+    async def call(self, handler: _Handler, event: Event) -> None:
+        try:
+            if handler.wants_context:
+                result = handler.call(event, self.context)
+            else:
+                result = handler.call(event)
+            if handler.is_async:
+                await result
+        except Exception as error:  # noqa: BLE001 - every handler error is reported or raised
+            await self.failed(HandlerError(handler.call, event, self.stream.snapshot, error))
+
+    async def failed(self, error: HandlerError) -> None:
+        """A handler raised: raise it, or report it and go on, as the policy says."""
+        if self.router.errors == "raise":
+            raise error
+        await self.report(error)
+
+    async def report(self, error: RilletError) -> None:
+        functions = self.router._lifecycle_all("error")  # noqa: SLF001
+        if not functions:
+            logger.error("%s", error, exc_info=error)
+        for function in functions:
+            await _call(function, error)
+
+    async def worker(self, handler: _Handler, receive: MemoryObjectReceiveStream[Event]) -> None:
+        async with receive:
+            while True:
+                try:
+                    event = receive.receive_nowait()
+                except anyio.WouldBlock:
+                    try:
+                        event = await receive.receive()
+                    except anyio.EndOfStream:
+                        return
+                except anyio.EndOfStream:
+                    return
+                await self.call(handler, event)
+
+    async def deliver(self, event: Event) -> None:
+        route = self.route(event)
+        for handler in route.synchronous:
+            await self.call(handler, event)
+        for index in route.asynchronous:
+            send = self.sends[index]
+            try:
+                send.send_nowait(event)  # no checkpoint: workers catch up at the next read
+            except anyio.WouldBlock:
+                await send.send(event)  # the buffer is full: wait (backpressure)
+
+
+@asynccontextmanager
+async def dispatching(
+    router: Router,
+    stream: Any,  # noqa: ANN401 - a ResponseStream or a ChatCompletionStream
+    events: AsyncIterator[Event],
+) -> AsyncIterator[Delivering]:
+    """Run ``router``'s handlers on ``events`` as the caller iterates them.
+
+    The handlers' task group lives exactly as long as the ``async with`` block: leaving it
+    lets the async handlers finish the events they already have, then ends them.
+    """
+    run = _Dispatch(router, stream)
+    try:
+        async with anyio.create_task_group() as group:
+            for handler in run.workers:
+                send, receive = anyio.create_memory_object_stream[Event](handler.buffer)
+                run.sends.append(send)
+                group.start_soon(run.worker, handler, receive)
+            try:
+                for function in router._lifecycle_all("start"):  # noqa: SLF001
+                    await _call(function, run.context)
+                yield Delivering(run, events)
+            finally:
+                for send in run.sends:
+                    send.close()
+    except anyio.get_cancelled_exc_class():
+        with anyio.CancelScope(shield=True):
+            for function in router._lifecycle_all("cancel"):  # noqa: SLF001
+                await _call(function, run.context)
+        raise
+    except BaseException as error:  # noqa: BLE001 - unwrapped from the group and raised
+        problem = _unwrap(error)
+        with anyio.CancelScope(shield=True):
+            await stream.aclose()  # a handler or the stream failed: close the connection now
+            if isinstance(problem, RilletError):
+                await run.report(problem)
+        raise problem from problem.__cause__
+    finally:
+        with anyio.CancelScope(shield=True) as scope:
+            scope.deadline = anyio.current_time() + _END_SECONDS
+            for function in router._lifecycle_all("end"):  # noqa: SLF001
+                await _call(function, run.context)
+
+
+class Delivering:
+    """The events of a dispatch: each is delivered to the handlers as it is taken."""
+
+    __slots__ = ("_events", "_run")
+
+    def __init__(self, run: _Dispatch, events: AsyncIterator[Event]) -> None:
+        self._run = run
+        self._events = events
+
+    @property
+    def stopped(self) -> bool:
+        """Whether a handler stopped the stream."""
+        return self._run.context.stopped
+
+    def __aiter__(self) -> Delivering:
+        return self
+
+    async def __anext__(self) -> Event:
+        if self._run.context.stopped:
+            await self._run.stream.aclose()
+            raise StopAsyncIteration
+        event = await self._events.__anext__()
+        await self._run.deliver(event)
+        return event
+
+
+def _matches(pattern: Pattern, event: Event) -> bool:
+    if isinstance(pattern, str):
+        if _GLOB & set(pattern):
+            return fnmatch.fnmatchcase(event.type, pattern)
+        return pattern == event.type
+    return isinstance(event, pattern)
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    """The error to raise from a task group's: the first handler error, else the first error."""
+    if not isinstance(error, BaseExceptionGroup):
+        return error
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [error]
+    while pending:
+        current = pending.pop(0)
+        if isinstance(current, BaseExceptionGroup):
+            pending[:0] = current.exceptions
+        else:
+            leaves.append(current)
+    cancelled = anyio.get_cancelled_exc_class()
+    for kind in (HandlerError, Exception, BaseException):
+        for leaf in leaves:
+            if isinstance(leaf, kind) and not isinstance(leaf, cancelled):
+                return leaf
+    return leaves[0] if leaves else error
+
+
+def _parameters(function: Callable[..., Any]) -> int:
+    """How many positional arguments ``function`` takes (2 or more if it takes ``*args``)."""
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    count = 0
+    for parameter in parameters:
+        if parameter.kind is parameter.VAR_POSITIONAL:
+            return max(count, 2)
+        if parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
+            count += 1
+    return count
+
+
+async def _call(function: Callable[..., Any], argument: object) -> None:
+    result = function(argument) if _parameters(function) >= 1 else function()
+    if isinstance(result, Awaitable):
+        await result

@@ -1,0 +1,390 @@
+"""The dispatcher: routing, ordering, concurrency, backpressure, errors, lifecycle, context."""
+
+from __future__ import annotations
+
+import random
+import warnings
+from typing import Any
+
+import anyio
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from clients import decoded, in_process
+from rillet import (
+    DispatchContext,
+    HandlerError,
+    Router,
+    StreamTruncatedError,
+    UnknownEventTypeWarning,
+)
+from rillet.events import (
+    ChatCompletionChunk,
+    ChatContentDeltaEvent,
+    DeltaEvent,
+    Event,
+    Response,
+    ResponseOutputTextDeltaEvent,
+    ResponseStreamEvent,
+)
+from rillet.testing import Emulator
+
+pytestmark = pytest.mark.anyio
+
+TEXT = "responses/plain_text_sorted_keys_2026.sse"
+LONG = "responses/reasoning_summary_multi_part.sse"
+
+
+@pytest.fixture
+def emulator(emulator_recordings: dict[str, bytes]) -> Emulator:
+    return Emulator(emulator_recordings)
+
+
+def recording(name: str, **more: str) -> dict[str, str]:
+    return {"x-rillet-recording": name, **more}
+
+
+def number(event: Event) -> int | None:
+    assert isinstance(event, ResponseStreamEvent)
+    return event.sequence_number
+
+
+RESPONSES = [
+    "responses/function_call_parallel.sse",
+    "responses/web_search_url_citations.sse",
+    "responses/code_interpreter.sse",
+    "responses/mcp_list_tools_three_servers.sse",
+    TEXT,
+]
+
+
+@pytest.mark.parametrize("name", RESPONSES)
+async def test_each_handler_sees_exactly_what_it_subscribed_to(
+    emulator: Emulator, emulator_recordings: dict[str, bytes], name: str
+) -> None:
+    expected = decoded(emulator_recordings[name])
+    seen: dict[str, list[Event]] = {}
+    router = Router()
+
+    def keep(key: str, *patterns: Any) -> None:
+        seen[key] = []
+
+        @router.on(*patterns)
+        def sync_handler(event: Event) -> None:
+            seen[key].append(event)
+
+        seen[f"async {key}"] = []
+
+        @router.on(*patterns)
+        async def async_handler(event: Event) -> None:
+            seen[f"async {key}"].append(event)
+
+    keep("exact", "response.output_text.delta")
+    keep("glob", "response.output_item.*")
+    keep("class", DeltaEvent)
+    keep("all", "*")
+    keep("several", "response.completed", "response.*", ResponseStreamEvent)  # once each
+    async with in_process(emulator, recording(name)) as (client, _):
+        stream = await client.responses.create(model="m", input="hi", stream=True)
+        async with stream:
+            response = await stream.dispatch(router)
+    assert response == getattr(expected[-1], "response", None)
+    wanted = {
+        "exact": [e for e in expected if e.type == "response.output_text.delta"],
+        "glob": [e for e in expected if e.type.startswith("response.output_item.")],
+        "class": [e for e in expected if isinstance(e, DeltaEvent)],
+        "all": expected,
+        "several": expected,
+    }
+    for key, events in wanted.items():
+        assert seen[key] == events, key
+        assert seen[f"async {key}"] == events, key
+
+
+def test_sync_handlers_run_in_registration_order_and_routers_compose() -> None:
+    calls: list[str] = []
+    first, second = Router(), Router()
+    first.on("*")(lambda event: calls.append("a"))
+    second.on("*")(lambda event: calls.append("b"))
+    first.on("keepalive")(lambda event: calls.append("c"))
+    first.include(second)
+    with pytest.raises(ValueError, match="itself"):
+        first.include(first)
+    assert [type(h.call).__name__ for _, h in first._all()] == ["function"] * 3
+    assert [p for p, _ in first._all()] == ["*", "keepalive", "*"]
+
+
+def test_a_type_string_that_matches_nothing_is_caught_at_registration() -> None:
+    router = Router()
+    with pytest.warns(UnknownEventTypeWarning, match="did you mean 'response.output_text.delta'"):
+        router.on("response.output_text.deltas")(print)
+    with pytest.warns(UnknownEventTypeWarning, match="matches no known event type"):
+        router.on("reponse.*")(print)
+    with pytest.raises(ValueError, match=r"response\.output_text\.deltas"):
+        Router(strict=True).on("response.output_text.deltas")
+    with pytest.raises(ValueError, match="needs a pattern"):
+        router.on()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        router.on("response.*", "chat.content.delta", "keepalive", "*", Event)(print)
+
+
+async def test_unknown_types_from_the_server_still_route(emulator: Emulator) -> None:
+    body = (
+        b'event: response.rate_limits.updated\ndata: {"type":"response.rate_limits.updated",'
+        b'"sequence_number":0}\n\n'
+    )
+    emulator = Emulator({"responses/unknown.sse": body})
+    seen: list[str] = []
+    router = Router()
+    with pytest.warns(UnknownEventTypeWarning):
+        router.on("response.rate_limits.updated")(lambda e: seen.append("exact"))
+    with pytest.warns(UnknownEventTypeWarning):
+        router.on("response.rate_limits.*")(lambda e: seen.append("glob"))
+    router.on("*")(lambda e: seen.append("all"))
+    async with in_process(emulator) as (client, _):
+        stream = await client.responses.create(model="m", input="hi", stream=True)
+        async with stream:
+            with pytest.raises(StreamTruncatedError):  # no terminal event in this recording
+                await stream.dispatch(router)
+    assert seen == ["exact", "glob", "all"]
+
+
+@settings(max_examples=25)
+@given(seed=st.integers(0, 2**32))
+async def test_each_handler_gets_its_events_in_order_under_any_interleaving(
+    seed: int, emulator_recordings: dict[str, bytes]
+) -> None:
+    rng = random.Random(seed)
+    emulator = Emulator(emulator_recordings)
+    orders: list[list[int | None]] = [[], [], []]
+    router = Router(buffer=rng.randint(1, 8))
+
+    def handler(index: int) -> Any:
+        async def handle(event: Event) -> None:
+            for _ in range(rng.randint(0, 3)):
+                await anyio.lowlevel.checkpoint()
+            orders[index].append(number(event))
+
+        return handle
+
+    for index in range(3):
+        router.on("*")(handler(index))
+    async with in_process(emulator, recording(TEXT, **{"x-rillet-chunk-size": "97"})) as (
+        client,
+        _,
+    ):
+        async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+            await stream.dispatch(router)
+    assert orders == [list(range(13))] * 3
+
+
+async def test_different_handlers_run_concurrently(emulator: Emulator) -> None:
+    a_saw, b_saw = anyio.Event(), anyio.Event()
+    router = Router()
+
+    @router.on("response.created")
+    async def first(event: Event) -> None:
+        a_saw.set()
+        await b_saw.wait()  # would deadlock if handlers ran one after the other
+
+    @router.on("response.created")
+    async def second(event: Event) -> None:
+        b_saw.set()
+        await a_saw.wait()
+
+    with anyio.fail_after(10):
+        async with in_process(emulator, recording(TEXT)) as (client, _):
+            async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+                assert (await stream.dispatch(router)).status == "completed"
+
+
+async def test_a_slow_handler_holds_the_stream_back_within_its_buffer(emulator: Emulator) -> None:
+    buffer = 4
+    delivered = 0
+    behind: list[int] = []
+    router = Router(buffer=buffer)
+
+    @router.on("*")
+    def count(event: Event) -> None:  # sync handlers run as each event is delivered
+        nonlocal delivered
+        delivered += 1
+
+    handled = 0
+
+    @router.on("*")
+    async def slow(event: Event) -> None:
+        nonlocal handled
+        behind.append(delivered - handled)
+        for _ in range(20):
+            await anyio.lowlevel.checkpoint()
+        handled += 1
+
+    async with in_process(emulator, recording(LONG, **{"x-rillet-chunk-size": "256"})) as (
+        client,
+        _,
+    ):
+        async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+            await stream.dispatch(router)
+    assert handled == delivered == 676
+    assert max(behind) <= buffer + 1  # the buffer, and one waiting to get in: never more
+    assert max(behind) == buffer + 1  # the bound was reached: the reader did wait
+
+
+@pytest.mark.parametrize("kind", ["sync", "async"])
+async def test_a_handler_error_cancels_everything_and_carries_its_cause(
+    emulator: Emulator, kind: str
+) -> None:
+    router = Router()
+    other_cancelled = anyio.Event()
+    errors: list[BaseException] = []
+    router.on_error(errors.append)
+
+    async def failing_async(event: Event) -> None:
+        raise KeyError(event.type)
+
+    def failing_sync(event: Event) -> None:
+        raise KeyError(event.type)
+
+    router.on("response.output_text.delta")(failing_sync if kind == "sync" else failing_async)
+
+    @router.on("*")
+    async def waiting(event: Event) -> None:
+        try:
+            await anyio.sleep_forever()
+        except anyio.get_cancelled_exc_class():
+            other_cancelled.set()
+            raise
+
+    async with in_process(emulator, recording(TEXT)) as (client, transport):
+        async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+            with pytest.raises(HandlerError) as caught:
+                await stream.dispatch(router)
+            assert transport.open_bodies == 0  # closed before the block was left
+    error = caught.value
+    assert isinstance(error.__cause__, KeyError)
+    assert error.event is not None
+    assert error.event.type == "response.output_text.delta"
+    assert isinstance(error.partial, Response)
+    assert other_cancelled.is_set()
+    assert errors == [error]
+
+
+async def test_with_the_continue_policy_the_rest_of_the_stream_is_handled(
+    emulator: Emulator,
+) -> None:
+    router = Router(errors="continue")
+    errors: list[HandlerError] = []
+    router.on_error(errors.append)
+    texts: list[str] = []
+
+    @router.on(ResponseOutputTextDeltaEvent)
+    async def sometimes_fails(event: ResponseOutputTextDeltaEvent) -> None:
+        if len(texts) % 2:
+            texts.append("")
+            raise RuntimeError("odd")
+        texts.append(event.delta)
+
+    async with in_process(emulator, recording(TEXT)) as (client, _):
+        async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+            response = await stream.dispatch(router)
+    assert response.status == "completed"
+    assert len(texts) == 5
+    assert [str(e.__cause__) for e in errors] == ["odd", "odd"]
+
+
+async def test_cancellation_from_outside_passes_through_and_closes(emulator: Emulator) -> None:
+    lifecycle: list[str] = []
+    router = Router()
+    router.on_cancel(lambda context: lifecycle.append("cancel"))
+    router.on_end(lambda context: lifecycle.append("end"))
+    started = anyio.Event()
+
+    @router.on("response.in_progress")
+    async def block(event: Event) -> None:
+        started.set()
+        await anyio.sleep_forever()
+
+    async with in_process(emulator, recording(TEXT)) as (client, transport):
+        with anyio.CancelScope() as scope:
+            async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+                async with anyio.create_task_group() as group:
+                    group.start_soon(stream.dispatch, router)
+                    await started.wait()
+                    scope.cancel()
+        assert scope.cancelled_caught
+        assert transport.open_bodies == 0
+    assert lifecycle == ["cancel", "end"]
+
+
+async def test_a_handler_can_stop_the_stream_and_read_the_context(emulator: Emulator) -> None:
+    router = Router()
+    looked: list[tuple[str | None, int]] = []
+
+    @router.on("response.output_text.delta")
+    def enough(event: Event, context: DispatchContext) -> None:
+        snapshot = context.snapshot
+        looked.append((snapshot.output_text, context.stats.events_by_type[event.type]))
+        if len(looked) == 2:
+            context.stop()
+
+    async with in_process(emulator, recording(TEXT)) as (client, transport):
+        async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+            partial = await stream.dispatch(router)
+        assert transport.open_bodies == 0
+    assert partial.status == "in_progress"
+    assert partial.output_text == looked[-1][0]
+    assert [count for _, count in looked] == [1, 2]
+
+
+async def test_lifecycle_order(emulator: Emulator) -> None:
+    order: list[str] = []
+    router = Router()
+    router.on_start(lambda context: order.append("start"))
+    router.on_end(lambda context: order.append("end"))
+
+    @router.on("response.completed")
+    async def last(event: Event) -> None:
+        await anyio.lowlevel.checkpoint()
+        order.append("completed")
+
+    router.on("response.created")(lambda event: order.append("created"))
+    async with in_process(emulator, recording(TEXT)) as (client, _):
+        async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+            await stream.dispatch(router)
+    assert order == ["start", "created", "completed", "end"]
+
+
+async def test_one_router_serves_chat_streams_and_dispatching_iterates_too(
+    emulator: Emulator,
+) -> None:
+    chunks: list[ChatCompletionChunk] = []
+    texts: list[str] = []
+    router = Router()
+    router.on(ChatCompletionChunk)(chunks.append)
+    router.on("chat.content.delta")(lambda event: texts.append(event.delta))
+    async with in_process(emulator) as (client, _):
+        stream = await client.chat.completions.create(model="m", messages=[], stream=True)
+        async with stream:
+            seen = []
+            async with stream.dispatching(router) as events:
+                async for event in events:
+                    seen.append(event)
+            completion = await stream.final_response()
+    assert [e for e in seen if isinstance(e, ChatCompletionChunk)] == chunks
+    assert [e.delta for e in seen if isinstance(e, ChatContentDeltaEvent)] == texts
+    assert "".join(texts) == completion.choices[0].message.content
+
+
+async def test_handlers_of_one_stream_with_on(emulator: Emulator) -> None:
+    texts: list[str] = []
+    async with in_process(emulator, recording(TEXT)) as (client, _):
+        async with await client.responses.create(model="m", input="hi", stream=True) as stream:
+            stream.on("response.output_text.delta")(lambda event: texts.append(event.delta))
+            shared = Router()
+            counted: list[Event] = []
+            shared.on("*")(counted.append)
+            response = await stream.dispatch(shared)
+    assert "".join(texts) == response.output_text
+    assert len(counted) == 13
