@@ -37,4 +37,6 @@ nitpick_ignore_regex = [
     (r"py:class", r"(collections\.abc|typing|types|pathlib|random|httpx|anyio)\..*"),
     # Private bases and helpers of public classes are not documented.
     (r"py:class", r"rillet\..*\._\w+"),
+    (r"py:class", r"rillet\._\w+\.[A-Z]"),  # type variables
+    (r"py:class", r"ErrorPolicy"),  # a Literal alias, spelled out where it is used
 ]

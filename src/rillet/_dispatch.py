@@ -126,7 +126,9 @@ class Router:
 
     Args:
         strict: Make a type string that matches no known event type an error, not a warning.
-        errors: What a handler's exception does (see :data:`ErrorPolicy`).
+        errors: What a handler's exception does: ``"raise"`` ends the dispatch with a
+            :class:`HandlerError`; ``"continue"`` reports it to the ``on_error`` handlers (or
+            the ``rillet`` logger) and goes on.
         buffer: How many events an async handler may have waiting (the backpressure bound).
     """
 
