@@ -17,9 +17,9 @@ import time
 from collections.abc import Awaitable, Callable
 
 import anyio
+
 from _workload import chunked, responses_stream
 from bench_client import rillet_client
-
 from rillet import AsyncClient, Router
 from rillet.events import Event, ResponseOutputTextDeltaEvent
 
