@@ -4,6 +4,7 @@ from rillet._accumulate import ChatCompletionAccumulator as ChatCompletionAccumu
 from rillet._accumulate import ResponseAccumulator as ResponseAccumulator
 from rillet._accumulate import ResponseOutcome as ResponseOutcome
 from rillet._client import AsyncClient as AsyncClient
+from rillet._core import StreamStats as StreamStats
 from rillet._dispatch import DispatchContext as DispatchContext
 from rillet._dispatch import ErrorPolicy as ErrorPolicy
 from rillet._dispatch import HandlerError as HandlerError
@@ -35,7 +36,6 @@ from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts
 from rillet._stream import ChatCompletionStream as ChatCompletionStream
 from rillet._stream import ResponseStream as ResponseStream
-from rillet._stream import StreamStats as StreamStats
 
 __all__ = [
     "APIConnectionError",

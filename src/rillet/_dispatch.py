@@ -27,7 +27,7 @@ from rillet._errors import RilletError
 from rillet.events import EVENT_TYPES, Event
 
 if TYPE_CHECKING:
-    from rillet._stream import StreamStats
+    from rillet._core import StreamStats
     from rillet.events import ChatCompletion, Response
 
 __all__ = [
@@ -196,6 +196,17 @@ class Router:
         """Register a function called when the dispatch is cancelled from outside (shielded)."""
         self._lifecycle["cancel"].append(function)
         return function
+
+    @staticmethod
+    def combine(*routers: Router | None) -> Router:
+        """One router running the handlers of all the given ones, in order."""
+        given = [router for router in routers if router is not None]
+        if len(given) == 1:
+            return given[0]
+        combined = Router(errors=given[0].errors if given else "raise")
+        for router in given:
+            combined.include(router)
+        return combined
 
     def include(self, other: Router) -> None:
         """Add every handler of ``other`` (and of what it includes), after this router's own."""

@@ -18,128 +18,49 @@ that the connection goes back to the pool.
 from __future__ import annotations
 
 import contextlib
-import math
-from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
-from typing import Any, Final, Generic, Self, TypeVar, cast
+from typing import Any, Generic, Self, TypeVar, cast
 
 import anyio
-import attrs
 import httpx
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._core import ChatCore, ResponseCore, StreamCore, StreamStats
 from rillet._dispatch import Delivering, Router, dispatching
-from rillet._errors import (
-    APIConnectionError,
-    APITimeoutError,
-    RilletError,
-    StreamError,
-    StreamTruncatedError,
-)
-from rillet._policy import Timeouts
-from rillet._sse import ServerSentEvent, SSEDecoder
+from rillet._errors import RilletError
 from rillet._transport import transport_error
 from rillet.events import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatContentDeltaEvent,
-    CompletionUsage,
     Event,
-    KeepaliveEvent,
-    OnInvalid,
     Response,
-    ResponseCompletedEvent,
-    ResponseFailedEvent,
-    ResponseIncompleteEvent,
     ResponseOutputTextDeltaEvent,
-    ResponseUsage,
-    parse_chat_chunk,
-    parse_event_data,
 )
 
-__all__ = ["ChatCompletionStream", "ResponseStream", "StreamStats"]
+__all__ = ["ChatCompletionStream", "ResponseStream", "texts"]
 
 R = TypeVar("R", Response, ChatCompletion)
 Y = TypeVar("Y", bound=Event)
 H = TypeVar("H", bound=Callable[..., Any])
 
-# After the terminal event, how long to wait for the rest of the body before closing.
-_DRAIN_SECONDS: Final = 2.0
-_TERMINAL: Final = frozenset({ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent})
-# What a chunk brought, as bits: any event, an event other than a keepalive, text, the end.
-_ANY, _ACTIVE, _TEXT, _END = 1, 2, 4, 8
 
-
-@attrs.frozen(kw_only=True)
-class StreamStats:
-    """What a stream did so far.
-
-    Attributes:
-        time_to_first_event: Seconds from sending the request to the first event.
-        time_to_first_text: Seconds from sending the request to the first text delta.
-        events_by_type: How many events of each type arrived.
-        bytes_received: Bytes of the body read so far.
-        duration: Seconds from sending the request to the end of the stream (or to now).
-        retries: How many times the request was retried before it succeeded.
-        usage: Token usage, once the server reported it.
-    """
-
-    time_to_first_event: float | None
-    time_to_first_text: float | None
-    events_by_type: Mapping[str, int]
-    bytes_received: int
-    duration: float
-    retries: int
-    usage: ResponseUsage | CompletionUsage | None
-
-
-class _BaseStream(Generic[R, Y]):
-    """The machinery shared by both kinds of stream: reading, caching, timeouts, closing."""
+class _Stream(Generic[R, Y]):
+    """The async reading shared by both kinds of stream: chunks, deadlines, closing."""
 
     _yields: type[Y]
+    _core: StreamCore[R]
 
-    def __init__(
-        self,
-        response: httpx.Response,
-        *,
-        timeouts: Timeouts,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        retries: int = 0,
-        started: float | None = None,
-    ) -> None:
+    def __init__(self, response: httpx.Response, core: StreamCore[R]) -> None:
         self._response = response
+        self._core = core
         # httpx types it as an iterator; it is an async generator, closed in aclose().
         self._chunks = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
-        self._decoder = SSEDecoder()
-        self._timeouts = timeouts
-        self._cache = cache
-        self._on_invalid: OnInvalid = on_invalid
-        self._retries = retries
-        self._started = anyio.current_time() if started is None else started
-        self._count = 0  # events so far
-        # The events of the last chunk, typed: positions _fresh_start to _count.
-        self._fresh: list[Event] = []
-        self._fresh_start = 0
-        # The replay cache: every event as (type, raw data) to parse again when replayed, or
-        # the event itself when it cannot be parsed again (derived events). Raw data costs less
-        # memory than typed events, and the garbage collector need not walk it.
-        self._log: list[Event | tuple[str | None, bytes]] = []
-        self._consumed = 0  # with cache=False: how far the iteration got
         self._owner: object = None  # with cache=False: the one task that reads
         self._lock = anyio.Lock()
-        self._finished = False  # no more events will arrive
-        self._failure: BaseException | None = None
         self._closed = False
-        self._first_event_at: float | None = None
-        self._first_text_at: float | None = None
-        self._last_event_at: float | None = None
-        self._ended_at: float | None = None
-        self._drain_deadline = math.inf
-        self._counts: dict[str, int] = {}
-        self._bytes = 0
-        self._arrived = 0  # what the chunk being read brought: _ANY | _ACTIVE | _TEXT | _END
         self._router: Router | None = None  # handlers registered with on()
 
     # -- the public surface ----------------------------------------------------------------
@@ -172,24 +93,18 @@ class _BaseStream(Generic[R, Y]):
     @property
     def stats(self) -> StreamStats:
         """Timings, event counts, bytes and usage, so far."""
-        end = self._ended_at if self._ended_at is not None else anyio.current_time()
-        first_event = self._first_event_at
-        first_text = self._first_text_at
-        snapshot = self.snapshot
-        return StreamStats(
-            time_to_first_event=None if first_event is None else first_event - self._started,
-            time_to_first_text=None if first_text is None else first_text - self._started,
-            events_by_type=dict(self._counts),
-            bytes_received=self._bytes,
-            duration=end - self._started,
-            retries=self._retries,
-            usage=snapshot.usage if snapshot is not None else None,
-        )
+        return self._core.stats(anyio.current_time())
 
     @property
     def snapshot(self) -> R | None:
         """The result accumulated so far (``None`` before the first event)."""
-        raise NotImplementedError
+        return self._core.snapshot
+
+    @property
+    def response_id(self) -> str | None:
+        """The id of the response (or completion), once an event said it."""
+        snapshot = self._core.snapshot
+        return snapshot.id if snapshot is not None and snapshot.id else None
 
     async def final_response(self) -> R:
         """Read the rest of the stream and return the final result.
@@ -202,9 +117,22 @@ class _BaseStream(Generic[R, Y]):
         """
         async for _ in _Iterator(self, Event):
             pass
-        return self._result()
+        return self._core.result()
 
     get_final_response = final_response
+
+    async def aclose(self) -> None:
+        """Close the HTTP response now; events already received stay available."""
+        if not self._closed:
+            self._closed = True
+            self._core.finish(anyio.current_time())
+            # Shielded and bounded: closing must happen even in a cancelled scope.
+            with anyio.move_on_after(1, shield=True):
+                # (RuntimeError: another task is in the middle of reading it; closing the
+                # response below ends that read.)
+                with contextlib.suppress(RuntimeError):
+                    await self._chunks.aclose()
+                await self._response.aclose()
 
     # -- handlers ---------------------------------------------------------------------------
 
@@ -231,7 +159,7 @@ class _BaseStream(Generic[R, Y]):
             snapshot = self.snapshot
             if snapshot is not None:
                 return snapshot
-        return self._result()
+        return self._core.result()
 
     def dispatching(self, router: Router | None = None) -> AbstractAsyncContextManager[Delivering]:
         """Iterate the stream and run the handlers in one pass.
@@ -239,160 +167,57 @@ class _BaseStream(Generic[R, Y]):
         ``async with stream.dispatching(router) as events: async for event in events: ...``
         (a context manager, because the async handlers' task group must end in the block).
         """
-        routers = [r for r in (router, self._router) if r is not None]
-        if len(routers) == 1:
-            chosen = routers[0]
-        else:
-            chosen = Router(errors=routers[0].errors if routers else "raise")
-            for each in routers:
-                chosen.include(each)
+        chosen = Router.combine(router, self._router)
         return dispatching(chosen, self, _Iterator(self, Event))
-
-    async def aclose(self) -> None:
-        """Close the HTTP response now; events already received stay available."""
-        if not self._closed:
-            self._closed = True
-            self._finish()
-            # Shielded and bounded: closing must happen even in a cancelled scope.
-            with anyio.move_on_after(1, shield=True):
-                # (RuntimeError: another task is in the middle of reading it; closing the
-                # response below ends that read.)
-                with contextlib.suppress(RuntimeError):
-                    await self._chunks.aclose()
-                await self._response.aclose()
 
     # -- reading --------------------------------------------------------------------------
 
-    def _result(self) -> R:
-        raise NotImplementedError
-
-    def _on_event(self, sse: ServerSentEvent) -> None:
-        raise NotImplementedError
-
-    def _finish(self) -> None:
-        if not self._finished:
-            self._finished = True
-            self._ended_at = anyio.current_time()
-
     async def _fill(self) -> None:
         """Read chunks until at least one more event has arrived, or the stream ended."""
-        self._fresh = []
-        self._fresh_start = count = self._count
+        core = self._core
+        core.begin()
+        count = core.count
         try:
-            while self._count == count and not self._finished:
+            while core.count == count and not core.finished:
                 chunk = await self._read_chunk()
                 if chunk is None:
-                    self._decoder.close()
-                    self._finish()
+                    core.end(anyio.current_time())
                     with anyio.CancelScope(shield=True):
                         await self._response.aclose()
                     break
-                self._bytes += len(chunk)
-                for sse in self._decoder.feed(chunk):
-                    self._on_event(sse)
-                if self._arrived:
-                    self._clock()
+                core.feed(chunk, anyio.current_time)
         except BaseException as error:
-            if isinstance(error, anyio.get_cancelled_exc_class()):
-                reason = f"reading was cancelled after {self._bytes} bytes"
-                self._failure = StreamTruncatedError(reason, partial=self.snapshot)
-            else:
-                self._failure = error
+            cancelled = isinstance(error, anyio.get_cancelled_exc_class())
+            core.failure = core.cancelled() if cancelled else error
             await self.aclose()
             raise
 
     async def _read_chunk(self) -> bytes | None:
-        deadline, kind = self._deadline()
+        deadline, kind = self._core.deadline()
         with anyio.CancelScope(deadline=deadline):
             try:
                 return await anext(self._chunks)
             except StopAsyncIteration:
                 return None
             except httpx.TransportError as error:
-                raise self._broken(transport_error(error)) from error
+                raise self._core.broken(transport_error(error)) from error
         if kind == "drain":  # the rest of the body after the end was too slow: drop it
             await self.aclose()
             return None
-        seconds: float = getattr(self._timeouts, kind)
-        events = sum(self._counts.values())
-        message = f"the {kind} timeout ({seconds} s) expired after {self._bytes} bytes"
-        message += f" and {events} events"
-        raise APITimeoutError(message, kind=kind, seconds=seconds, partial=self.snapshot)
-
-    def _deadline(self) -> tuple[float, str]:
-        """The earliest deadline for the next chunk, and which timeout it is."""
-        timeouts = self._timeouts
-        candidates = [(self._drain_deadline, "drain")]
-        if timeouts.total is not None:
-            candidates.append((self._started + timeouts.total, "total"))
-        if self._first_event_at is None:
-            if timeouts.first_event is not None:
-                candidates.append((self._started + timeouts.first_event, "first_event"))
-        elif timeouts.idle is not None and self._last_event_at is not None:
-            candidates.append((self._last_event_at + timeouts.idle, "idle"))
-        return min(candidates)
-
-    def _broken(self, cause: APIConnectionError) -> StreamError:
-        """The error for a connection that broke mid-stream: it says where, and keeps what came."""
-        events = sum(self._counts.values())
-        reason = f"the connection broke after {self._bytes} bytes and {events} events ({cause})"
-        error = StreamTruncatedError(reason, partial=self.snapshot)
-        error.__cause__ = cause
-        return error
-
-    def _record(self, event: Event, entry: Event | tuple[str | None, bytes]) -> None:
-        """Keep ``event``, and ``entry`` (what replays it) in the cache."""
-        self._arrived |= _ANY if type(event) is KeepaliveEvent else _ACTIVE
-        self._counts[event.type] = self._counts.get(event.type, 0) + 1
-        self._fresh.append(event)
-        if self._cache:
-            self._log.append(entry)
-        self._count += 1
-
-    def _event_at(self, position: int) -> Event:
-        """The event at ``position``, before the fresh ones: replayed from the cache."""
-        entry = self._log[position]
-        return self._replay(entry) if type(entry) is tuple else entry  # type: ignore[return-value]
-
-    def _replay(self, entry: tuple[str | None, bytes]) -> Event:
-        raise NotImplementedError
-
-    def _clock(self) -> None:
-        """Time what the last chunk brought (once per chunk: reading the clock costs)."""
-        now = anyio.current_time()
-        arrived = self._arrived
-        if self._first_event_at is None:
-            self._first_event_at = now
-        if arrived & _ACTIVE:
-            self._last_event_at = now
-        if arrived & _TEXT and self._first_text_at is None:
-            self._first_text_at = now
-        if arrived & _END:
-            self._drain_deadline = now + _DRAIN_SECONDS
-        self._arrived = 0
-
-    def _cut(self) -> str:
-        """Where and how the body ended, for a truncation error."""
-        where = f"the body ended after {self._bytes} bytes and {sum(self._counts.values())} events"
-        tail = self._decoder.unterminated
-        if tail is not None:
-            where += (
-                f"; an unterminated event of {tail.size} bytes at byte {tail.offset} "
-                f"was discarded ({tail.excerpt!r})"
-            )
-        return where
+        raise self._core.timed_out(kind)
 
 
 class _Iterator(Generic[Y]):
     """One pass over a stream: the cache first, then the network."""
 
-    __slots__ = ("_index", "_only", "_stream")
+    __slots__ = ("_core", "_index", "_only", "_stream")
 
-    def __init__(self, stream: _BaseStream[Any, Any], only: type[Y]) -> None:
+    def __init__(self, stream: _Stream[Any, Any], only: type[Y]) -> None:
         self._stream = stream
+        self._core = core = stream._core  # noqa: SLF001
         self._only = only
-        self._index = 0 if stream._cache else stream._consumed  # noqa: SLF001
-        if not stream._cache:  # noqa: SLF001
+        self._index = 0 if core.cache else core.consumed
+        if not core.cache:
             task = anyio.get_current_task().id
             if stream._owner not in (None, task):  # noqa: SLF001
                 msg = "a stream created with cache=False can be read from one task only"
@@ -403,26 +228,26 @@ class _Iterator(Generic[Y]):
         return self
 
     async def __anext__(self) -> Y:
-        stream = self._stream
+        core = self._core
         only = self._only
         while True:
             position = self._index
-            if position < stream._count:  # noqa: SLF001
-                fresh = position - stream._fresh_start  # noqa: SLF001
-                event = stream._fresh[fresh] if fresh >= 0 else stream._event_at(position)  # noqa: SLF001
+            if position < core.count:
+                fresh = position - core.fresh_start
+                event = core.fresh[fresh] if fresh >= 0 else core.event_at(position)
                 self._index += 1
-                if not stream._cache:  # noqa: SLF001
-                    stream._consumed = self._index  # noqa: SLF001
+                if not core.cache:
+                    core.consumed = self._index
                 if isinstance(event, only):
                     return event
                 continue
-            if stream._finished:  # noqa: SLF001
-                if stream._failure is not None:  # noqa: SLF001
-                    raise stream._failure  # noqa: SLF001
+            if core.finished:
+                if core.failure is not None:
+                    raise core.failure
                 raise StopAsyncIteration
-            async with stream._lock:  # noqa: SLF001
-                if self._index >= stream._count:  # noqa: SLF001
-                    await stream._fill()  # noqa: SLF001
+            async with self._stream._lock:  # noqa: SLF001
+                if self._index >= core.count:
+                    await self._stream._fill()  # noqa: SLF001
 
 
 class _Texts:
@@ -434,7 +259,7 @@ class _Texts:
 
     __slots__ = ("_events", "_text")
 
-    def __init__(self, events: _Iterator[Any], text: Callable[[Any], str | None]) -> None:
+    def __init__(self, events: AsyncIterator[Any], text: Callable[[Any], str | None]) -> None:
         self._events = events
         self._text = text
 
@@ -448,15 +273,16 @@ class _Texts:
                 return text
 
 
-def _response_text(event: ResponseOutputTextDeltaEvent) -> str:
-    return event.delta
+def texts(event: Event) -> str | None:
+    """The text a stream's text iterator takes from an event: output text, or choice 0's content."""
+    if type(event) is ResponseOutputTextDeltaEvent:
+        return event.delta
+    if type(event) is ChatContentDeltaEvent and event.choice_index == 0:
+        return event.delta
+    return None
 
 
-def _chat_text(event: ChatContentDeltaEvent) -> str | None:
-    return event.delta if event.choice_index == 0 else None
-
-
-class ResponseStream(_BaseStream[Response, Event]):
+class ResponseStream(_Stream[Response, Event]):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
     Use it as an async context manager. ``await final_response()`` reads the rest and returns
@@ -465,69 +291,22 @@ class ResponseStream(_BaseStream[Response, Event]):
 
     _yields = Event
 
-    def __init__(
-        self,
-        response: httpx.Response,
-        *,
-        strict: bool = True,
-        **options: Any,  # noqa: ANN401
-    ) -> None:
-        super().__init__(response, **options)
-        # A stream that starts after the beginning (retrieve with starting_after), or that goes
-        # on past invalid events, has events about items it never saw added: those are
-        # skipped (and listed in accumulator.problems), not errors.
-        strict = strict and self._on_invalid == "raise"
-        self._accumulator = ResponseAccumulator(strict=strict)
+    def __init__(self, response: httpx.Response, **options: Any) -> None:  # noqa: ANN401
+        options.setdefault("started", anyio.current_time())
+        self._core: ResponseCore = ResponseCore(**options)
+        super().__init__(response, self._core)
 
     @property
     def accumulator(self) -> ResponseAccumulator:
         """The accumulator behind :attr:`snapshot` (outcome, final response, problems)."""
-        return self._accumulator
-
-    @property
-    def snapshot(self) -> Response | None:
-        """The response accumulated so far (``None`` before the first event)."""
-        return self._accumulator.snapshot
-
-    @property
-    def response_id(self) -> str | None:
-        """The response's id, once an event said it."""
-        snapshot = self._accumulator.snapshot
-        return snapshot.id if snapshot is not None and snapshot.id else None
+        return self._core.accumulator
 
     def text_deltas(self) -> AsyncIterator[str]:
         """Only the output text, delta by delta."""
-        return _Texts(_Iterator(self, ResponseOutputTextDeltaEvent), _response_text)
-
-    def _on_event(self, sse: ServerSentEvent) -> None:
-        routed = sse.event if sse.has_event_field else None
-        event = parse_event_data(routed, sse.raw_data, on_invalid=self._on_invalid)
-        self._accumulator.add(event)
-        kind = type(event)
-        if kind is ResponseOutputTextDeltaEvent:
-            self._arrived |= _TEXT | _ACTIVE
-        elif kind in _TERMINAL:
-            self._arrived |= _END | _ACTIVE  # then read what follows, but not for long
-        else:
-            self._arrived |= _ANY if kind is KeepaliveEvent else _ACTIVE
-        counts = self._counts
-        counts[event.type] = counts.get(event.type, 0) + 1
-        self._fresh.append(event)
-        if self._cache:
-            self._log.append((routed, sse.raw_data))
-        self._count += 1
-
-    def _replay(self, entry: tuple[str | None, bytes]) -> Event:
-        return parse_event_data(entry[0], entry[1], on_invalid="return")
-
-    def _result(self) -> Response:
-        accumulator = self._accumulator
-        if accumulator.close() == "truncated":
-            raise StreamTruncatedError(self._cut(), partial=accumulator.snapshot)
-        return accumulator.result()
+        return _Texts(_Iterator(self, ResponseOutputTextDeltaEvent), texts)
 
 
-class ChatCompletionStream(_BaseStream[ChatCompletion, ChatCompletionChunk]):
+class ChatCompletionStream(_Stream[ChatCompletion, ChatCompletionChunk]):
     """A Chat Completions stream: ``async for`` yields each chunk.
 
     :meth:`events` also yields the derived chat events (``chat.content.delta``...) after the
@@ -538,25 +317,14 @@ class ChatCompletionStream(_BaseStream[ChatCompletion, ChatCompletionChunk]):
     _yields = ChatCompletionChunk
 
     def __init__(self, response: httpx.Response, **options: Any) -> None:  # noqa: ANN401
-        super().__init__(response, **options)
-        self._accumulator = ChatCompletionAccumulator()
-        self._done = False
+        options.setdefault("started", anyio.current_time())
+        self._core: ChatCore = ChatCore(**options)
+        super().__init__(response, self._core)
 
     @property
     def accumulator(self) -> ChatCompletionAccumulator:
         """The accumulator behind :attr:`snapshot`."""
-        return self._accumulator
-
-    @property
-    def snapshot(self) -> ChatCompletion | None:
-        """The completion accumulated so far (``None`` before the first chunk)."""
-        return self._accumulator.snapshot
-
-    @property
-    def response_id(self) -> str | None:
-        """The completion's id, once a chunk said it."""
-        snapshot = self._accumulator.snapshot
-        return snapshot.id if snapshot is not None and snapshot.id else None
+        return self._core.accumulator
 
     def events(self) -> AsyncIterator[Event]:
         """Each chunk, followed by the chat events derived from it."""
@@ -564,32 +332,4 @@ class ChatCompletionStream(_BaseStream[ChatCompletion, ChatCompletionChunk]):
 
     def text_deltas(self) -> AsyncIterator[str]:
         """Only the content of the first choice, delta by delta."""
-        return _Texts(_Iterator(self, ChatContentDeltaEvent), _chat_text)
-
-    def _on_event(self, sse: ServerSentEvent) -> None:
-        if self._done:
-            return
-        if sse.raw_data == b"[DONE]":
-            self._done = True
-            self._arrived |= _END
-            return
-        chunk = parse_chat_chunk(sse.raw_data, on_invalid=self._on_invalid)
-        derived = self._accumulator.add(chunk)
-        if derived:
-            self._arrived |= _TEXT
-        self._record(chunk, (None, sse.raw_data))
-        for event in derived:
-            self._record(event, event)
-
-    def _replay(self, entry: tuple[str | None, bytes]) -> Event:
-        return parse_chat_chunk(entry[1], on_invalid="return")
-
-    def _result(self) -> ChatCompletion:
-        self._accumulator.close()
-        try:
-            return self._accumulator.result()
-        except StreamTruncatedError as error:
-            if self._done:
-                raise
-            reason = f"{self._cut()}, with no [DONE]: {error.reason}"
-            raise StreamTruncatedError(reason, partial=error.partial) from None
+        return _Texts(_Iterator(self, ChatContentDeltaEvent), texts)
