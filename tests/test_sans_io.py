@@ -27,7 +27,6 @@ SANS_IO = [
     "rillet.events._parse",
     "rillet.events._response",
     "rillet.events._responses",
-    "rillet.sse",
 ]
 ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson"}
 

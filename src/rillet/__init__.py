@@ -4,6 +4,9 @@ from rillet._accumulate import ChatCompletionAccumulator as ChatCompletionAccumu
 from rillet._accumulate import ResponseAccumulator as ResponseAccumulator
 from rillet._accumulate import ResponseOutcome as ResponseOutcome
 from rillet._client import AsyncClient as AsyncClient
+from rillet._client import AzureAsyncClient as AzureAsyncClient
+from rillet._client import AzureClient as AzureClient
+from rillet._client import Client as Client
 from rillet._core import StreamStats as StreamStats
 from rillet._dispatch import DispatchContext as DispatchContext
 from rillet._dispatch import ErrorPolicy as ErrorPolicy
@@ -36,6 +39,8 @@ from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts
 from rillet._stream import ChatCompletionStream as ChatCompletionStream
 from rillet._stream import ResponseStream as ResponseStream
+from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
+from rillet._sync_stream import SyncResponseStream as SyncResponseStream
 
 __all__ = [
     "APIConnectionError",
@@ -44,9 +49,12 @@ __all__ = [
     "APITimeoutError",
     "AsyncClient",
     "AuthenticationError",
+    "AzureAsyncClient",
+    "AzureClient",
     "BadRequestError",
     "ChatCompletionAccumulator",
     "ChatCompletionStream",
+    "Client",
     "ConflictError",
     "DispatchContext",
     "ErrorPolicy",
@@ -71,6 +79,8 @@ __all__ = [
     "StreamError",
     "StreamStats",
     "StreamTruncatedError",
+    "SyncChatCompletionStream",
+    "SyncResponseStream",
     "Timeouts",
     "UnknownEventTypeWarning",
     "UnprocessableEntityError",

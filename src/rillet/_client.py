@@ -1,8 +1,14 @@
-"""The async client: ``client.responses`` and ``client.chat.completions``, over httpx."""
+"""The clients: ``responses`` and ``chat.completions``, over httpx, async and blocking.
+
+Both clients share their configuration and request building (:class:`_Base`), the retry and
+timeout policies, and the streams' core; only the sending and the reading differ.
+"""
 
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Mapping
 from importlib import metadata
 from types import TracebackType
 from typing import Any, Final, Literal, Self, TypeVar, overload
@@ -13,24 +19,165 @@ import httpx
 from rillet._errors import NotEventStreamError, RilletError
 from rillet._policy import RetryPolicy, Timeouts
 from rillet._stream import ChatCompletionStream, ResponseStream
-from rillet._transport import httpx_timeout, send
+from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream
+from rillet._transport import httpx_timeout, is_event_stream, send, send_sync
 from rillet.events import ChatCompletion, OnInvalid, Response
 from rillet.events._model import converter
 
-__all__ = ["DEFAULT_BASE_URL", "AsyncChat", "AsyncChatCompletions", "AsyncClient", "AsyncResponses"]
+__all__ = [
+    "DEFAULT_BASE_URL",
+    "AsyncChat",
+    "AsyncChatCompletions",
+    "AsyncClient",
+    "AsyncResponses",
+    "AzureAsyncClient",
+    "AzureClient",
+    "Chat",
+    "ChatCompletions",
+    "Client",
+    "Responses",
+]
 
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 """Where requests go when neither ``base_url`` nor ``OPENAI_BASE_URL`` says otherwise."""
 
-S = TypeVar("S", ResponseStream, ChatCompletionStream)
 M = TypeVar("M", Response, ChatCompletion)
+S = TypeVar("S", ResponseStream, ChatCompletionStream)
+SS = TypeVar("SS", SyncResponseStream, SyncChatCompletionStream)
+Headers = Mapping[str, str]
+Query = Mapping[str, Any]
+Body = Mapping[str, Any]
 
 _USER_AGENT: Final = f"rillet/{metadata.version('rillet')}"
-# What a streaming request may carry besides the API's own parameters.
 _NOT_GIVEN: Final[Any] = object()
 
 
-class AsyncClient:
+class _Base:
+    """Configuration and request building, shared by the async and the blocking clients."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        default_headers: Headers | None = None,
+        default_query: Query | None = None,
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int = 2,
+    ) -> None:
+        key = api_key if api_key is not None else os.environ.get(self._key_variable)
+        base = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+        self.base_url = httpx.URL(str(base).rstrip("/") + "/")
+        """Where requests go."""
+        if key is None and str(self.base_url).rstrip("/") == DEFAULT_BASE_URL:
+            msg = "no API key: pass api_key= or set OPENAI_API_KEY (or point base_url elsewhere)"
+            raise RilletError(msg)
+        self._api_key = key
+        self.organization = organization
+        """Sent as ``OpenAI-Organization``."""
+        self.project = project
+        """Sent as ``OpenAI-Project``."""
+        self.default_headers: dict[str, str] = dict(default_headers or {})
+        """Headers sent with every request."""
+        self.default_query: dict[str, Any] = dict(default_query or {})
+        """Query parameters sent with every request."""
+        self.timeouts = Timeouts() if timeout is _NOT_GIVEN else Timeouts.of(timeout)
+        """The timeouts of every request (each call may override them)."""
+        self.retry = RetryPolicy(max_retries=max_retries)
+        """When failed requests are tried again."""
+
+    _key_variable = "OPENAI_API_KEY"
+
+    def __repr__(self) -> str:
+        key = "<set>" if self._api_key else None
+        return f"{type(self).__name__}(base_url={str(self.base_url)!r}, api_key={key})"
+
+    def _options(self) -> dict[str, Any]:
+        """The constructor arguments that reproduce this client's configuration."""
+        return {
+            "api_key": self._api_key,
+            "base_url": self.base_url,
+            "organization": self.organization,
+            "project": self.project,
+            "default_headers": self.default_headers,
+            "default_query": self.default_query,
+            "timeout": self.timeouts,
+            "max_retries": self.retry.max_retries,
+        }
+
+    def _auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    def _request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        method: str,
+        path: str,
+        call: _Call,
+        *,
+        body: Body | None = None,
+        params: Query | None = None,
+        stream: bool,
+    ) -> httpx.Request:
+        headers = {
+            "Accept": "text/event-stream" if stream else "application/json",
+            "User-Agent": _USER_AGENT,
+            **self._auth_headers(),
+            **({"OpenAI-Organization": self.organization} if self.organization else {}),
+            **({"OpenAI-Project": self.project} if self.project else {}),
+            **self.default_headers,
+            **(call.extra_headers or {}),
+        }
+        query = {**self.default_query, **(params or {}), **(call.extra_query or {})}
+        content = None if body is None else {**body, **(call.extra_body or {})}
+        return http.build_request(
+            method,
+            self.base_url.join(path),
+            json=content,
+            params=query or None,
+            headers=headers,
+            timeout=httpx_timeout(call.timeouts),
+        )
+
+    def _call(
+        self,
+        timeout: Timeouts | float | None,
+        max_retries: int | None,
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Body | None,
+    ) -> _Call:
+        timeouts = self.timeouts if timeout is _NOT_GIVEN else Timeouts.of(timeout)
+        retry = self.retry if max_retries is None else RetryPolicy(max_retries=max_retries)
+        return _Call(timeouts, retry, extra_headers, extra_query, extra_body)
+
+
+class _Call:
+    """What one call adds to the client's configuration."""
+
+    __slots__ = ("extra_body", "extra_headers", "extra_query", "retry", "timeouts")
+
+    def __init__(
+        self,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        extra_headers: Headers | None,
+        extra_query: Query | None,
+        extra_body: Body | None,
+    ) -> None:
+        self.timeouts = timeouts
+        self.retry = retry
+        self.extra_headers = extra_headers
+        self.extra_query = extra_query
+        self.extra_body = extra_body
+
+
+# -- async ------------------------------------------------------------------------------------
+
+
+class AsyncClient(_Base):
     """An async client of the OpenAI API, or of any server compatible with it.
 
     Use it as an async context manager (or call :meth:`aclose`): it owns an
@@ -40,6 +187,10 @@ class AsyncClient:
         api_key: The API key; ``OPENAI_API_KEY`` when not given. It never appears in a repr,
             a log line or an exception message.
         base_url: The API's address; ``OPENAI_BASE_URL`` when not given, else the OpenAI API.
+        organization: Sent as ``OpenAI-Organization``.
+        project: Sent as ``OpenAI-Project``.
+        default_headers: Headers sent with every request.
+        default_query: Query parameters sent with every request.
         http_client: An ``httpx.AsyncClient`` to send requests with (for proxies, limits,
             transports in tests).
         timeout: A :class:`~rillet.Timeouts`, or a number of seconds for connect, read, write
@@ -53,32 +204,30 @@ class AsyncClient:
         *,
         api_key: str | None = None,
         base_url: str | httpx.URL | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        default_headers: Headers | None = None,
+        default_query: Query | None = None,
         http_client: httpx.AsyncClient | None = None,
         timeout: Timeouts | float | None = _NOT_GIVEN,
         max_retries: int = 2,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
-        base = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-        self.base_url = httpx.URL(str(base).rstrip("/") + "/")
-        """Where requests go."""
-        if key is None and str(self.base_url).rstrip("/") == DEFAULT_BASE_URL:
-            msg = "no API key: pass api_key= or set OPENAI_API_KEY (or point base_url elsewhere)"
-            raise RilletError(msg)
-        self._api_key = key
-        self.timeouts = Timeouts() if timeout is _NOT_GIVEN else Timeouts.of(timeout)
-        """The timeouts of every request (each call may override them)."""
-        self.retry = RetryPolicy(max_retries=max_retries)
-        """When failed requests are tried again."""
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            organization=organization,
+            project=project,
+            default_headers=default_headers,
+            default_query=default_query,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
         self._owns_http = http_client is None
         self._http = http_client or httpx.AsyncClient(timeout=httpx_timeout(self.timeouts))
         self.responses = AsyncResponses(self)
         """The Responses API."""
         self.chat = AsyncChat(self)
         """The Chat Completions API (``client.chat.completions``)."""
-
-    def __repr__(self) -> str:
-        key = "<set>" if self._api_key else None
-        return f"AsyncClient(base_url={str(self.base_url)!r}, api_key={key})"
 
     async def __aenter__(self) -> Self:
         return self
@@ -96,98 +245,41 @@ class AsyncClient:
         if self._owns_http:
             await self._http.aclose()
 
-    # -- requests -------------------------------------------------------------------------
+    def with_options(self, **changes: Any) -> Self:  # noqa: ANN401
+        """A client like this one with some options changed, sharing its HTTP client.
 
-    def _request(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        stream: bool,
-        timeouts: Timeouts,
-    ) -> httpx.Request:
-        headers = {
-            "Accept": "text/event-stream" if stream else "application/json",
-            "User-Agent": _USER_AGENT,
-        }
-        if self._api_key:
-            headers["Authorization"] = f"Bearer {self._api_key}"
-        return self._http.build_request(
-            method,
-            self.base_url.join(path),
-            json=body,
-            params=params,
-            headers=headers,
-            timeout=httpx_timeout(timeouts),
-        )
+        Takes the constructor's keyword arguments (``timeout=``, ``max_retries=``,
+        ``default_headers=``...). Closing it does not close the shared HTTP client.
+        """
+        return type(self)(**{**self._options(), "http_client": self._http, **changes})
 
-    async def _fetch(
-        self,
-        kind: type[M],
-        method: str,
-        path: str,
-        *,
-        body: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-    ) -> M:
-        timeouts = self._timeouts(timeout)
-        request = self._request(
-            method, path, body=body, params=params, stream=False, timeouts=timeouts
-        )
-        response, _ = await send(self._http, request, retry=self._retry(max_retries), stream=False)
+    async def _fetch(self, kind: type[M], method: str, path: str, call: _Call, **parts: Any) -> M:  # noqa: ANN401
+        request = self._request(self._http, method, path, call, stream=False, **parts)
+        response, _ = await send(self._http, request, retry=call.retry, stream=False)
         result: M = converter.structure(response.json(), kind)
         return result
 
     async def _stream(
         self,
         kind: type[S],
-        method: str,
         path: str,
+        call: _Call,
+        stream_options: dict[str, Any],
         *,
-        body: dict[str, Any] | None = None,
-        params: dict[str, Any] | None = None,
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        **stream_options: Any,  # noqa: ANN401
+        method: str = "POST",
+        **parts: Any,  # noqa: ANN401
     ) -> S:
-        timeouts = self._timeouts(timeout)
-        request = self._request(
-            method, path, body=body, params=params, stream=True, timeouts=timeouts
-        )
+        request = self._request(self._http, method, path, call, stream=True, **parts)
         started = anyio.current_time()
-        response, retries = await send(
-            self._http, request, retry=self._retry(max_retries), stream=True
-        )
-        content_type = response.headers.get("content-type", "")
-        if content_type.split(";")[0].strip().lower() != "text/event-stream":
+        response, retries = await send(self._http, request, retry=call.retry, stream=True)
+        if not is_event_stream(response):
             try:
                 start = await response.aread()  # what the server sent instead: usually JSON
             finally:
                 await response.aclose()
-            raise NotEventStreamError(content_type, start)
-        return kind(
-            response,
-            timeouts=timeouts,
-            cache=cache,
-            on_invalid=on_invalid,
-            retries=retries,
-            started=started,
-            **stream_options,
-        )
-
-    def _timeouts(self, timeout: Timeouts | float | None) -> Timeouts:
-        return self.timeouts if timeout is _NOT_GIVEN else Timeouts.of(timeout)
-
-    def _retry(self, max_retries: int | None) -> RetryPolicy:
-        if max_retries is None:
-            return self.retry
-        return RetryPolicy(max_retries=max_retries)
+            raise NotEventStreamError(response.headers.get("content-type", ""), start)
+        options = {"timeouts": call.timeouts, "retries": retries, "started": started}
+        return kind(response, **options, **stream_options)
 
 
 class AsyncResponses:
@@ -201,10 +293,13 @@ class AsyncResponses:
         self,
         *,
         stream: Literal[True],
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
+        cache: bool = ...,
+        on_invalid: OnInvalid = ...,
         timeout: Timeouts | float | None = ...,
-        max_retries: int | None = None,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
         **params: Any,  # noqa: ANN401
     ) -> ResponseStream: ...
 
@@ -214,7 +309,10 @@ class AsyncResponses:
         *,
         stream: Literal[False] = False,
         timeout: Timeouts | float | None = ...,
-        max_retries: int | None = None,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
         **params: Any,  # noqa: ANN401
     ) -> Response: ...
 
@@ -226,6 +324,9 @@ class AsyncResponses:
         on_invalid: OnInvalid = "raise",
         timeout: Timeouts | float | None = _NOT_GIVEN,
         max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         **params: Any,
     ) -> ResponseStream | Response:
         """Create a model response (``POST /responses``).
@@ -242,22 +343,19 @@ class AsyncResponses:
                 :class:`~rillet.events.InvalidEvent`.
             timeout: This call's timeouts, instead of the client's.
             max_retries: This call's retries, instead of the client's.
+            extra_headers: Headers to add to this request.
+            extra_query: Query parameters to add to this request.
+            extra_body: JSON members to add to the request body (for parameters rillet's
+                signature does not know of).
             params: The API's parameters.
         """
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
         if not stream:
-            return await self._client._fetch(  # noqa: SLF001
-                Response, "POST", "responses", body=params, timeout=timeout, max_retries=max_retries
-            )
-        return await self._client._stream(  # noqa: SLF001
-            ResponseStream,
-            "POST",
-            "responses",
-            body={**params, "stream": True},
-            timeout=timeout,
-            max_retries=max_retries,
-            cache=cache,
-            on_invalid=on_invalid,
-        )
+            return await client._fetch(Response, "POST", "responses", call, body=params)  # noqa: SLF001
+        options = {"cache": cache, "on_invalid": on_invalid}
+        body = {**params, "stream": True}
+        return await client._stream(ResponseStream, "responses", call, options, body=body)  # noqa: SLF001
 
     @overload
     async def retrieve(
@@ -265,11 +363,13 @@ class AsyncResponses:
         response_id: str,
         *,
         stream: Literal[True],
-        starting_after: int | None = None,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
+        starting_after: int | None = ...,
+        cache: bool = ...,
+        on_invalid: OnInvalid = ...,
         timeout: Timeouts | float | None = ...,
-        max_retries: int | None = None,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
     ) -> ResponseStream: ...
 
     @overload
@@ -279,7 +379,9 @@ class AsyncResponses:
         *,
         stream: Literal[False] = False,
         timeout: Timeouts | float | None = ...,
-        max_retries: int | None = None,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
     ) -> Response: ...
 
     async def retrieve(
@@ -292,6 +394,8 @@ class AsyncResponses:
         on_invalid: OnInvalid = "raise",
         timeout: Timeouts | float | None = _NOT_GIVEN,
         max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
     ) -> ResponseStream | Response:
         """Get a response (``GET /responses/{id}``), or stream it again.
 
@@ -300,24 +404,15 @@ class AsyncResponses:
         middle: events about items it never saw added are not accumulated (they are listed in
         ``stream.accumulator.problems``); the final response, from the terminal event, is whole.
         """
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, extra_query, None)  # noqa: SLF001
         path = f"responses/{response_id}"
         if not stream:
-            return await self._client._fetch(  # noqa: SLF001
-                Response, "GET", path, timeout=timeout, max_retries=max_retries
-            )
-        params: dict[str, Any] = {"stream": "true"}
-        if starting_after is not None:
-            params["starting_after"] = starting_after
-        return await self._client._stream(  # noqa: SLF001
-            ResponseStream,
-            "GET",
-            path,
-            params=params,
-            timeout=timeout,
-            max_retries=max_retries,
-            cache=cache,
-            on_invalid=on_invalid,
-            strict=starting_after is None,
+            return await client._fetch(Response, "GET", path, call)  # noqa: SLF001
+        params = _resume_params(starting_after)
+        options = {"cache": cache, "on_invalid": on_invalid, "strict": starting_after is None}
+        return await client._stream(  # noqa: SLF001
+            ResponseStream, path, call, options, method="GET", params=params
         )
 
     async def cancel(
@@ -326,15 +421,13 @@ class AsyncResponses:
         *,
         timeout: Timeouts | float | None = _NOT_GIVEN,
         max_retries: int | None = None,
+        extra_headers: Headers | None = None,
     ) -> Response:
         """Cancel a background response (``POST /responses/{id}/cancel``)."""
-        return await self._client._fetch(  # noqa: SLF001
-            Response,
-            "POST",
-            f"responses/{response_id}/cancel",
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, None, None)  # noqa: SLF001
+        path = f"responses/{response_id}/cancel"
+        return await client._fetch(Response, "POST", path, call)  # noqa: SLF001
 
 
 class AsyncChat:
@@ -356,10 +449,13 @@ class AsyncChatCompletions:
         self,
         *,
         stream: Literal[True],
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
+        cache: bool = ...,
+        on_invalid: OnInvalid = ...,
         timeout: Timeouts | float | None = ...,
-        max_retries: int | None = None,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
         **params: Any,  # noqa: ANN401
     ) -> ChatCompletionStream: ...
 
@@ -369,7 +465,10 @@ class AsyncChatCompletions:
         *,
         stream: Literal[False] = False,
         timeout: Timeouts | float | None = ...,
-        max_retries: int | None = None,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
         **params: Any,  # noqa: ANN401
     ) -> ChatCompletion: ...
 
@@ -381,6 +480,9 @@ class AsyncChatCompletions:
         on_invalid: OnInvalid = "raise",
         timeout: Timeouts | float | None = _NOT_GIVEN,
         max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
         **params: Any,
     ) -> ChatCompletionStream | ChatCompletion:
         """Create a chat completion (``POST /chat/completions``).
@@ -390,22 +492,371 @@ class AsyncChatCompletions:
         otherwise the whole :class:`~rillet.events.ChatCompletion`. The other arguments are
         as for :meth:`AsyncResponses.create`.
         """
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
+        path = "chat/completions"
         if not stream:
-            return await self._client._fetch(  # noqa: SLF001
-                ChatCompletion,
-                "POST",
-                "chat/completions",
-                body=params,
-                timeout=timeout,
-                max_retries=max_retries,
-            )
-        return await self._client._stream(  # noqa: SLF001
-            ChatCompletionStream,
-            "POST",
-            "chat/completions",
-            body={**params, "stream": True},
+            return await client._fetch(ChatCompletion, "POST", path, call, body=params)  # noqa: SLF001
+        options = {"cache": cache, "on_invalid": on_invalid}
+        body = {**params, "stream": True}
+        return await client._stream(ChatCompletionStream, path, call, options, body=body)  # noqa: SLF001
+
+
+# -- blocking ---------------------------------------------------------------------------------
+
+
+class Client(_Base):
+    """A blocking client of the OpenAI API: the same API as :class:`AsyncClient`, no event loop.
+
+    Built on a native ``httpx.Client`` and the same core as the async client (no event loop
+    runs in a thread). Its streams are :class:`~rillet.SyncResponseStream` and
+    :class:`~rillet.SyncChatCompletionStream`. Arguments as for :class:`AsyncClient`
+    (``http_client`` is an ``httpx.Client``).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | None = None,
+        base_url: str | httpx.URL | None = None,
+        organization: str | None = None,
+        project: str | None = None,
+        default_headers: Headers | None = None,
+        default_query: Query | None = None,
+        http_client: httpx.Client | None = None,
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int = 2,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            organization=organization,
+            project=project,
+            default_headers=default_headers,
+            default_query=default_query,
             timeout=timeout,
             max_retries=max_retries,
-            cache=cache,
-            on_invalid=on_invalid,
         )
+        self._owns_http = http_client is None
+        self._http = http_client or httpx.Client(timeout=httpx_timeout(self.timeouts))
+        self.responses = Responses(self)
+        """The Responses API."""
+        self.chat = Chat(self)
+        """The Chat Completions API (``client.chat.completions``)."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the HTTP client, if this client created it."""
+        if self._owns_http:
+            self._http.close()
+
+    def with_options(self, **changes: Any) -> Self:  # noqa: ANN401
+        """A client like this one with some options changed, sharing its HTTP client."""
+        return type(self)(**{**self._options(), "http_client": self._http, **changes})
+
+    def _fetch(self, kind: type[M], method: str, path: str, call: _Call, **parts: Any) -> M:  # noqa: ANN401
+        request = self._request(self._http, method, path, call, stream=False, **parts)
+        response, _ = send_sync(self._http, request, retry=call.retry, stream=False)
+        result: M = converter.structure(response.json(), kind)
+        return result
+
+    def _stream(
+        self,
+        kind: type[SS],
+        path: str,
+        call: _Call,
+        stream_options: dict[str, Any],
+        *,
+        method: str = "POST",
+        **parts: Any,  # noqa: ANN401
+    ) -> SS:
+        request = self._request(self._http, method, path, call, stream=True, **parts)
+        started = time.monotonic()
+        response, retries = send_sync(self._http, request, retry=call.retry, stream=True)
+        if not is_event_stream(response):
+            try:
+                start = response.read()
+            finally:
+                response.close()
+            raise NotEventStreamError(response.headers.get("content-type", ""), start)
+        options = {"timeouts": call.timeouts, "retries": retries, "started": started}
+        return kind(response, **options, **stream_options)
+
+
+class Responses:
+    """The Responses API for blocking code: ``client.responses`` (see :class:`AsyncResponses`)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        cache: bool = ...,
+        on_invalid: OnInvalid = ...,
+        timeout: Timeouts | float | None = ...,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
+        **params: Any,  # noqa: ANN401
+    ) -> SyncResponseStream: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        timeout: Timeouts | float | None = ...,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
+        **params: Any,  # noqa: ANN401
+    ) -> Response: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        cache: bool = True,
+        on_invalid: OnInvalid = "raise",
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        **params: Any,
+    ) -> SyncResponseStream | Response:
+        """Create a model response (see :meth:`AsyncResponses.create`)."""
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
+        if not stream:
+            return client._fetch(Response, "POST", "responses", call, body=params)  # noqa: SLF001
+        options = {"cache": cache, "on_invalid": on_invalid}
+        body = {**params, "stream": True}
+        return client._stream(SyncResponseStream, "responses", call, options, body=body)  # noqa: SLF001
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: int | None = ...,
+        cache: bool = ...,
+        on_invalid: OnInvalid = ...,
+        timeout: Timeouts | float | None = ...,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+    ) -> SyncResponseStream: ...
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        timeout: Timeouts | float | None = ...,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+    ) -> Response: ...
+
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool = False,
+        starting_after: int | None = None,
+        cache: bool = True,
+        on_invalid: OnInvalid = "raise",
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> SyncResponseStream | Response:
+        """Get a response, or stream it again (see :meth:`AsyncResponses.retrieve`)."""
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, extra_query, None)  # noqa: SLF001
+        path = f"responses/{response_id}"
+        if not stream:
+            return client._fetch(Response, "GET", path, call)  # noqa: SLF001
+        params = _resume_params(starting_after)
+        options = {"cache": cache, "on_invalid": on_invalid, "strict": starting_after is None}
+        return client._stream(  # noqa: SLF001
+            SyncResponseStream, path, call, options, method="GET", params=params
+        )
+
+    def cancel(
+        self,
+        response_id: str,
+        *,
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+    ) -> Response:
+        """Cancel a background response (``POST /responses/{id}/cancel``)."""
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, None, None)  # noqa: SLF001
+        return client._fetch(Response, "POST", f"responses/{response_id}/cancel", call)  # noqa: SLF001
+
+
+class Chat:
+    """The Chat Completions API's namespace for blocking code: ``client.chat.completions``."""
+
+    def __init__(self, client: Client) -> None:
+        self.completions = ChatCompletions(client)
+        """``client.chat.completions``."""
+
+
+class ChatCompletions:
+    """Chat Completions for blocking code (see :class:`AsyncChatCompletions`)."""
+
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        cache: bool = ...,
+        on_invalid: OnInvalid = ...,
+        timeout: Timeouts | float | None = ...,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
+        **params: Any,  # noqa: ANN401
+    ) -> SyncChatCompletionStream: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        timeout: Timeouts | float | None = ...,
+        max_retries: int | None = ...,
+        extra_headers: Headers | None = ...,
+        extra_query: Query | None = ...,
+        extra_body: Body | None = ...,
+        **params: Any,  # noqa: ANN401
+    ) -> ChatCompletion: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        cache: bool = True,
+        on_invalid: OnInvalid = "raise",
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+        extra_body: Body | None = None,
+        **params: Any,
+    ) -> SyncChatCompletionStream | ChatCompletion:
+        """Create a chat completion (see :meth:`AsyncChatCompletions.create`)."""
+        client = self._client
+        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
+        path = "chat/completions"
+        if not stream:
+            return client._fetch(ChatCompletion, "POST", path, call, body=params)  # noqa: SLF001
+        options = {"cache": cache, "on_invalid": on_invalid}
+        body = {**params, "stream": True}
+        return client._stream(SyncChatCompletionStream, path, call, options, body=body)  # noqa: SLF001
+
+
+# -- Azure OpenAI -----------------------------------------------------------------------------
+
+
+class _Azure:
+    """Azure OpenAI's differences: an ``api-key`` header, ``api-version``, deployment URLs."""
+
+    _key_variable = "AZURE_OPENAI_API_KEY"
+
+    def _auth_headers(self) -> dict[str, str]:
+        key: str | None = self._api_key  # type: ignore[attr-defined]
+        return {"api-key": key} if key else {}
+
+
+def _azure_options(
+    azure_endpoint: str | None,
+    azure_deployment: str | None,
+    api_version: str | None,
+    options: dict[str, Any],
+) -> dict[str, Any]:
+    endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+    version = api_version or os.environ.get("OPENAI_API_VERSION")
+    if "base_url" in options and options["base_url"] is not None:
+        base = options.pop("base_url")
+    elif endpoint:
+        base = endpoint.rstrip("/") + "/openai"
+        if azure_deployment:
+            base += f"/deployments/{azure_deployment}"
+        options.pop("base_url", None)
+    else:
+        msg = "Azure OpenAI needs azure_endpoint= (or AZURE_OPENAI_ENDPOINT), or base_url="
+        raise RilletError(msg)
+    query = dict(options.pop("default_query", None) or {})
+    if version:
+        query["api-version"] = version
+    elif "api-version" not in query:
+        msg = "Azure OpenAI needs api_version= (or OPENAI_API_VERSION)"
+        raise RilletError(msg)
+    return {**options, "base_url": base, "default_query": query}
+
+
+class AzureAsyncClient(_Azure, AsyncClient):
+    """:class:`AsyncClient` for Azure OpenAI.
+
+    Requests go to ``{azure_endpoint}/openai/deployments/{azure_deployment}/...`` (or
+    ``{azure_endpoint}/openai/...`` without a deployment, or ``base_url``), with the key in an
+    ``api-key`` header (``AZURE_OPENAI_API_KEY`` when not given) and ``api-version`` in the
+    query (``OPENAI_API_VERSION`` when not given). Other arguments as for :class:`AsyncClient`.
+    """
+
+    def __init__(
+        self,
+        *,
+        azure_endpoint: str | None = None,
+        azure_deployment: str | None = None,
+        api_version: str | None = None,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
+        super().__init__(**_azure_options(azure_endpoint, azure_deployment, api_version, options))
+
+
+class AzureClient(_Azure, Client):
+    """:class:`Client` for Azure OpenAI (see :class:`AzureAsyncClient`)."""
+
+    def __init__(
+        self,
+        *,
+        azure_endpoint: str | None = None,
+        azure_deployment: str | None = None,
+        api_version: str | None = None,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
+        super().__init__(**_azure_options(azure_endpoint, azure_deployment, api_version, options))
+
+
+def _resume_params(starting_after: int | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"stream": "true"}
+    if starting_after is not None:
+        params["starting_after"] = starting_after
+    return params

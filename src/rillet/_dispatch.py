@@ -37,6 +37,8 @@ __all__ = [
     "HandlerError",
     "Router",
     "UnknownEventTypeWarning",
+    "dispatch_sync",
+    "dispatching",
 ]
 
 logger = logging.getLogger("rillet")
@@ -293,6 +295,25 @@ class _Dispatch:
         except Exception as error:  # noqa: BLE001 - every handler error is reported or raised
             await self.failed(HandlerError(handler.call, event, self.stream.snapshot, error))
 
+    def call_sync(self, handler: _Handler, event: Event) -> None:
+        try:
+            if handler.wants_context:
+                handler.call(event, self.context)
+            else:
+                handler.call(event)
+        except Exception as error:
+            failure = HandlerError(handler.call, event, self.stream.snapshot, error)
+            if self.router.errors == "raise":
+                raise failure from error
+            self.report_sync(failure)
+
+    def report_sync(self, error: RilletError) -> None:
+        functions = self.router._lifecycle_all("error")  # noqa: SLF001
+        if not functions:
+            logger.error("%s", error, exc_info=error)
+        for function in functions:
+            function(error)
+
     async def failed(self, error: HandlerError) -> None:
         """A handler raised: raise it, or report it and go on, as the policy says."""
         if self.router.errors == "raise":
@@ -400,6 +421,41 @@ class Delivering:
         event = await self._events.__anext__()
         await self._run.deliver(event)
         return event
+
+
+def dispatch_sync(router: Router, stream: Any, events: Iterable[Event]) -> bool:  # noqa: ANN401
+    """Run ``router``'s sync handlers on ``events`` (blocking code); True if one stopped it.
+
+    Raises:
+        RilletError: The router has async handlers (or async lifecycle functions).
+        HandlerError: A handler raised (with the ``"raise"`` policy).
+    """
+    run = _Dispatch(router, stream)
+    lifecycle = {kind: router._lifecycle_all(kind) for kind in ("start", "end")}  # noqa: SLF001
+    if run.workers or any(
+        inspect.iscoroutinefunction(function)
+        for functions in lifecycle.values()
+        for function in functions
+    ):
+        msg = "async handlers need the async client: blocking streams run sync handlers only"
+        raise RilletError(msg)
+    try:
+        for function in lifecycle["start"]:
+            function(run.context) if _parameters(function) >= 1 else function()
+        for event in events:
+            for handler in run.route(event).synchronous:
+                run.call_sync(handler, event)
+            if run.context.stopped:
+                stream.close()
+                return True
+    except RilletError as problem:
+        stream.close()
+        run.report_sync(problem)
+        raise
+    finally:
+        for function in lifecycle["end"]:
+            function(run.context) if _parameters(function) >= 1 else function()
+    return False
 
 
 def _matches(pattern: Pattern, event: Event) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Mapping
 from typing import Any, Final
 
@@ -25,7 +26,14 @@ from rillet._errors import (
 )
 from rillet._policy import RetryPolicy, Timeouts
 
-__all__ = ["httpx_timeout", "send", "status_error", "transport_error"]
+__all__ = [
+    "httpx_timeout",
+    "is_event_stream",
+    "send",
+    "send_sync",
+    "status_error",
+    "transport_error",
+]
 
 logger = logging.getLogger("rillet")
 
@@ -38,6 +46,12 @@ _STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
     422: UnprocessableEntityError,
     429: RateLimitError,
 }
+
+
+def is_event_stream(response: httpx.Response) -> bool:
+    """Whether the response's MIME type is ``text/event-stream`` (parameters ignored)."""
+    content_type: str = response.headers.get("content-type", "")
+    return content_type.partition(";")[0].strip().lower() == "text/event-stream"
 
 
 def httpx_timeout(timeouts: Timeouts) -> httpx.Timeout:
@@ -58,18 +72,12 @@ async def send(
         APIStatusError: The API answered with an error status (a subclass per status).
         APIConnectionError: The API could not be reached (``APITimeoutError`` on a timeout).
     """
-    idempotent = request.method == "GET" or "idempotency-key" in request.headers
     retries = 0
     while True:
-        headers: Mapping[str, str] = {}
         try:
             response = await http.send(request, stream=True)
-        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
-            failure: Exception = transport_error(error)
-            retryable = True  # the request never left
         except httpx.TransportError as error:
-            failure = transport_error(error)
-            retryable = idempotent  # it may have reached the server
+            outcome = _sent_failure(request, error)
         else:
             if response.status_code < 400:
                 if not stream:
@@ -81,26 +89,82 @@ async def send(
             try:
                 body = await response.aread()
             except httpx.TransportError as error:
-                body = f"(the error body could not be read: {error})".encode()
+                body = _unreadable(error)
             finally:
                 await response.aclose()
-            headers = response.headers
-            failure = status_error(response.status_code, headers, body)
-            retryable = retry.retries_status(response.status_code, headers)
-        if not retryable or retries >= retry.max_retries:
-            raise failure
-        delay = retry.delay(retries, headers)
+            outcome = _status_failure(response, body, retry)
+        delay = _next_try(request, retry, retries, outcome)
         retries += 1
-        logger.info(
-            "retrying %s %s in %.2f s (retry %d of %d): %s",
-            request.method,
-            request.url.path,
-            delay,
-            retries,
-            retry.max_retries,
-            failure,
-        )
         await anyio.sleep(delay)
+
+
+def send_sync(
+    http: httpx.Client, request: httpx.Request, *, retry: RetryPolicy, stream: bool
+) -> tuple[httpx.Response, int]:
+    """:func:`send` for a blocking ``httpx.Client``."""
+    retries = 0
+    while True:
+        try:
+            response = http.send(request, stream=True)
+        except httpx.TransportError as error:
+            outcome = _sent_failure(request, error)
+        else:
+            if response.status_code < 400:
+                if not stream:
+                    try:
+                        response.read()
+                    finally:
+                        response.close()
+                return response, retries
+            try:
+                body = response.read()
+            except httpx.TransportError as error:
+                body = _unreadable(error)
+            finally:
+                response.close()
+            outcome = _status_failure(response, body, retry)
+        delay = _next_try(request, retry, retries, outcome)
+        retries += 1
+        time.sleep(delay)
+
+
+# A failed attempt: the error to raise, whether another try may help, the response headers.
+_Outcome = tuple[Exception, bool, Mapping[str, str]]
+
+
+def _sent_failure(request: httpx.Request, error: httpx.TransportError) -> _Outcome:
+    """A transport failure: retryable if the request never left, or is idempotent."""
+    never_left = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
+    idempotent = request.method == "GET" or "idempotency-key" in request.headers
+    return transport_error(error), never_left or idempotent, {}
+
+
+def _status_failure(response: httpx.Response, body: bytes, retry: RetryPolicy) -> _Outcome:
+    headers = response.headers
+    failure = status_error(response.status_code, headers, body)
+    return failure, retry.retries_status(response.status_code, headers), headers
+
+
+def _unreadable(error: httpx.TransportError) -> bytes:
+    return f"(the error body could not be read: {error})".encode()
+
+
+def _next_try(request: httpx.Request, retry: RetryPolicy, retries: int, outcome: _Outcome) -> float:
+    """How long to wait before trying again, or raise the failure when that is not allowed."""
+    failure, retryable, headers = outcome
+    if not retryable or retries >= retry.max_retries:
+        raise failure
+    delay = retry.delay(retries, headers)
+    logger.info(
+        "retrying %s %s in %.2f s (retry %d of %d): %s",
+        request.method,
+        request.url.path,
+        delay,
+        retries + 1,
+        retry.max_retries,
+        failure,
+    )
+    return delay
 
 
 def status_error(status: int, headers: Mapping[str, str], body: bytes) -> APIStatusError:
