@@ -101,7 +101,7 @@ class _Source:
             reason = f"the connection broke {self.failures + 1} times in a row ({error})"
             raise StreamTruncatedError(reason, partial=None) from transport_error(error)
         base = self.reconnect_delay if self.retry_ms is None else self.retry_ms / 1000
-        delay = min(base * 2**self.failures, _MAX_DELAY)
+        delay: float = min(base * 2**self.failures, _MAX_DELAY)
         self.failures += 1
         self.reconnects += 1
         last_id = self.decoder.last_event_id
@@ -116,13 +116,17 @@ class _Source:
 
 
 class EventSource(_Source):
-    """Server-sent events from an endpoint, as :class:`ServerSentEvent`\\ s (async).
+    """Server-sent events from an endpoint, one :class:`ServerSentEvent` at a time (async).
 
     Made by :func:`connect`; iterate it with ``async for``.
     """
 
     def __init__(
-        self, http: httpx.AsyncClient, method: str, url: str | httpx.URL, **kw: Any
+        self,
+        http: httpx.AsyncClient,
+        method: str,
+        url: str | httpx.URL,
+        **kw: Any,  # noqa: ANN401
     ) -> None:
         options = kw.pop("options")
         super().__init__(method, url, options, **kw)
@@ -260,7 +264,9 @@ async def connect(
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     **request: Any,  # noqa: ANN401
 ) -> AsyncIterator[EventSource]:
-    """Connect to a server-sent events endpoint: ``async with connect(url) as source``.
+    """Read a server-sent events endpoint, reconnecting when it drops.
+
+    ``async with connect(url) as source: async for sse in source: ...``
 
     Args:
         client_or_url: An ``httpx.AsyncClient`` (then give ``method`` and ``url``), or the URL
@@ -316,7 +322,10 @@ def connect_sync(
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
     **request: Any,  # noqa: ANN401
 ) -> Iterator[SyncEventSource]:
-    """:func:`connect` for blocking code: ``with connect_sync(url) as source: for sse in source``."""
+    """Read an endpoint from blocking code, as :func:`connect` does.
+
+    ``with connect_sync(url) as source: for sse in source: ...``
+    """
     given = isinstance(client_or_url, httpx.Client)
     http = client_or_url if isinstance(client_or_url, httpx.Client) else httpx.Client()
     target = url if given else client_or_url

@@ -1,8 +1,8 @@
 """Server-sent events: the sans-IO decoder, and a client for any ``text/event-stream`` endpoint.
 
 :class:`SSEDecoder` (in ``rillet._sse``, which imports nothing that does I/O) turns bytes into
-:class:`ServerSentEvent`\\ s; :func:`connect` and :func:`connect_sync` read an endpoint with
-httpx and reconnect as the spec says.
+events; :func:`connect` and :func:`connect_sync` read an endpoint with httpx and reconnect as
+the spec says.
 """
 
 from rillet._sse import DEFAULT_MAX_EVENT_SIZE as DEFAULT_MAX_EVENT_SIZE

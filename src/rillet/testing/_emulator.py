@@ -137,7 +137,7 @@ class Emulator:
             self._failures[key] += 1
             if fault.kind == "status" or self._failures[key] <= fault.count:
                 return _error(fault.status, "injected fault", fault.retry_after)
-        route = path.removeprefix("/v1").strip("/")
+        route = _route(path)
         if method == "POST" and route in ("responses", "chat/completions"):
             recording = self._pick(headers.get("x-rillet-recording"), chat=route != "responses")
             if recording is None:
@@ -276,6 +276,15 @@ async def _cancel_on_disconnect(
     while (await receive())["type"] != "http.disconnect":
         pass
     scope.cancel()
+
+
+def _route(path: str) -> str:
+    """The API route of a path, whatever prefixes it (``/v1``, Azure's deployment path...)."""
+    path = path.rstrip("/")
+    if path.endswith("/chat/completions"):
+        return "chat/completions"
+    found = path.rfind("/responses")
+    return path[found + 1 :] if found >= 0 else path.lstrip("/")
 
 
 def _apply(fault: Fault | None, name: str, body: bytes) -> tuple[bytes, list[int], Step | None]:
