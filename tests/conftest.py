@@ -7,6 +7,8 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
 
 import attrs
 import pytest
@@ -54,28 +56,35 @@ class Served:
     emulator: Emulator
 
 
-@pytest.fixture(scope="session")
-def served(emulator_recordings: dict[str, bytes]) -> Iterator[Served]:
-    """uvicorn serving the emulator on 127.0.0.1, port 0, in a thread, for the whole session."""
+@contextmanager
+def serve(app: Any) -> Iterator[str]:
+    """Serve ``app`` with uvicorn on 127.0.0.1, port 0, in a thread; yield its base URL."""
     import uvicorn  # noqa: PLC0415
 
-    emulator = Emulator(emulator_recordings)
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        emulator, log_level="critical", lifespan="off", timeout_graceful_shutdown=2
-    )
+    config = uvicorn.Config(app, log_level="critical", lifespan="off", timeout_graceful_shutdown=2)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
-            pytest.fail("the emulator's server did not start")
+            pytest.fail("the test server did not start")
         time.sleep(0.01)
-    yield Served(url=f"http://127.0.0.1:{port}/v1", emulator=emulator)
-    server.should_exit = True
-    thread.join(timeout=10)
-    sock.close()
-    assert not thread.is_alive(), "the emulator's server did not stop"
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+        assert not thread.is_alive(), "the test server did not stop"
+
+
+@pytest.fixture(scope="session")
+def served(emulator_recordings: dict[str, bytes]) -> Iterator[Served]:
+    """uvicorn serving the emulator on 127.0.0.1 in a thread, for the whole session."""
+    emulator = Emulator(emulator_recordings)
+    with serve(emulator) as url:
+        yield Served(url=f"{url}/v1", emulator=emulator)

@@ -209,9 +209,17 @@ class StreamCore(Generic[R]):
         message += f" and {events} events"
         return APITimeoutError(message, kind=kind, seconds=seconds, partial=self.snapshot)
 
-    def broken(self, cause: APIConnectionError) -> StreamError:
-        """The error for a connection that broke mid-stream: it says where, and keeps what came."""
+    def broken(self, cause: APIConnectionError) -> StreamError | APITimeoutError:
+        """The error for a connection that broke mid-stream: it says where, and keeps what came.
+
+        httpx's own timeouts (``read``...) are timeouts: they stay :class:`APITimeoutError`.
+        """
         events = sum(self.counts.values())
+        if isinstance(cause, APITimeoutError):
+            message = f"{cause} after {self.bytes} bytes and {events} events"
+            timeout = APITimeoutError(message, kind=cause.kind, partial=self.snapshot)
+            timeout.__cause__ = cause.__cause__
+            return timeout
         reason = f"the connection broke after {self.bytes} bytes and {events} events ({cause})"
         error = StreamTruncatedError(reason, partial=self.snapshot)
         error.__cause__ = cause
