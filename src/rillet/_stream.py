@@ -286,7 +286,7 @@ class ResponseStream(_Stream[Response, Event]):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
     Use it as an async context manager. ``await final_response()`` reads the rest and returns
-    the final :class:`~rillet.events.Response`; :attr:`snapshot` is the response so far.
+    the final :class:`~rillet.events.Response`; ``snapshot`` is the response so far.
     """
 
     _yields = Event
@@ -298,7 +298,7 @@ class ResponseStream(_Stream[Response, Event]):
 
     @property
     def accumulator(self) -> ResponseAccumulator:
-        """The accumulator behind :attr:`snapshot` (outcome, final response, problems)."""
+        """The accumulator behind ``snapshot`` (outcome, final response, problems)."""
         return self._core.accumulator
 
     def text_deltas(self) -> AsyncIterator[str]:
@@ -323,7 +323,7 @@ class ChatCompletionStream(_Stream[ChatCompletion, ChatCompletionChunk]):
 
     @property
     def accumulator(self) -> ChatCompletionAccumulator:
-        """The accumulator behind :attr:`snapshot`."""
+        """The accumulator behind ``snapshot``."""
         return self._core.accumulator
 
     def events(self) -> AsyncIterator[Event]:

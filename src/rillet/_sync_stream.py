@@ -205,7 +205,7 @@ class SyncResponseStream(_SyncStream[Response, Event]):
 
     @property
     def accumulator(self) -> ResponseAccumulator:
-        """The accumulator behind :attr:`snapshot`."""
+        """The accumulator behind ``snapshot``."""
         return self._core.accumulator
 
     def text_deltas(self) -> Iterator[str]:
@@ -226,7 +226,7 @@ class SyncChatCompletionStream(_SyncStream[ChatCompletion, ChatCompletionChunk])
 
     @property
     def accumulator(self) -> ChatCompletionAccumulator:
-        """The accumulator behind :attr:`snapshot`."""
+        """The accumulator behind ``snapshot``."""
         return self._core.accumulator
 
     def events(self) -> Iterator[Event]:
