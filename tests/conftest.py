@@ -14,7 +14,7 @@ import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 
-from rillet.testing import Emulator
+from rillet.testing import Emulator, serve_in_thread
 
 # CI runs on a loaded 2-core machine: no deadlines, a fixed seed, a bounded number of examples.
 settings.register_profile(
@@ -57,7 +57,7 @@ class Served:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
+def serve_with_uvicorn(app: Any) -> Iterator[str]:
     """Serve ``app`` with uvicorn on 127.0.0.1, port 0, in a thread; yield its base URL."""
     import uvicorn  # noqa: PLC0415
 
@@ -82,9 +82,15 @@ def serve(app: Any) -> Iterator[str]:
         assert not thread.is_alive(), "the test server did not stop"
 
 
-@pytest.fixture(scope="session")
-def served(emulator_recordings: dict[str, bytes]) -> Iterator[Served]:
-    """uvicorn serving the emulator on 127.0.0.1 in a thread, for the whole session."""
+@pytest.fixture(scope="session", params=["uvicorn", "rillet"])
+def served(
+    request: pytest.FixtureRequest, emulator_recordings: dict[str, bytes]
+) -> Iterator[Served]:
+    """The emulator on 127.0.0.1, in a thread, for the whole session: served by uvicorn, and
+    by rillet's own server (what ``rillet serve`` and the pytest plugin use)."""
     emulator = Emulator(emulator_recordings)
-    with serve(emulator) as url:
+    server = (
+        serve_with_uvicorn(emulator) if request.param == "uvicorn" else serve_in_thread(emulator)
+    )
+    with server as url:
         yield Served(url=f"{url}/v1", emulator=emulator)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from conftest import serve
+from conftest import serve_with_uvicorn
 from rillet import NotEventStreamError, NotFoundError, StreamTruncatedError
 from rillet.sse import connect, connect_sync
 
@@ -68,7 +68,7 @@ async def _answer(send: Send, status: int, content_type: bytes, body: bytes) -> 
 @pytest.fixture(scope="module")
 def flaky() -> Iterator[tuple[str, Flaky]]:
     app = Flaky()
-    with serve(app) as url:
+    with serve_with_uvicorn(app) as url:
         yield url, app
 
 

@@ -1,7 +1,9 @@
-"""Test your code against an emulator of the OpenAI streaming API: no key, no network.
+"""Test your code against an emulator of the OpenAI API: no key, no network.
 
-:class:`Emulator` is an ASGI app that replays recorded streams with faults on demand; serve it
-with uvicorn on 127.0.0.1, or in-process with :func:`replay_transport`.
+:class:`Emulator` is an ASGI app that generates realistic streams (see :data:`SCENARIOS`) or
+replays recorded ones, with faults on demand. Serve it on 127.0.0.1 with :func:`serve` or
+:func:`serve_in_thread` (or any ASGI server), or in-process with :func:`replay_transport`.
+The pytest plugin ``rillet.testing.pytest_plugin`` gives fixtures for all of this.
 """
 
 from rillet.testing._emulator import DROP as DROP
@@ -12,6 +14,10 @@ from rillet.testing._faults import Fault as Fault
 from rillet.testing._faults import FaultKind as FaultKind
 from rillet.testing._replay import ReplayTransport as ReplayTransport
 from rillet.testing._replay import replay_transport as replay_transport
+from rillet.testing._scenarios import SCENARIOS as SCENARIOS
+from rillet.testing._scenarios import Scenario as Scenario
+from rillet.testing._server import serve as serve
+from rillet.testing._server import serve_in_thread as serve_in_thread
 
 __all__ = [
     "DROP",
@@ -20,6 +26,10 @@ __all__ = [
     "FaultKind",
     "ReplayTransport",
     "Reply",
+    "SCENARIOS",
     "STALL",
+    "Scenario",
     "replay_transport",
+    "serve",
+    "serve_in_thread",
 ]

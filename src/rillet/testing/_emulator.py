@@ -1,13 +1,16 @@
-"""An emulator of the OpenAI streaming endpoints: replays recorded streams, with faults.
+"""An emulator of the OpenAI endpoints: generated or recorded streams, with faults.
 
 The emulator decides what to answer (:meth:`Emulator.reply`: a status, headers and the body as
 a list of steps) without doing any I/O, so that two front ends serve exactly the same thing: the
 emulator itself is an ASGI app (served by uvicorn in tests, over real sockets), and
 :func:`~rillet.testing.replay_transport` serves it to httpx in-process, with no sockets.
 
-Per request, headers choose what is replayed and how:
+Per request, the model name or headers choose what is answered and how:
 
-* ``x-rillet-recording``: the name of the recording (else the first of the endpoint's kind);
+* ``x-rillet-scenario``, or a model named ``rillet-<scenario>``: a generated stream (see
+  :data:`~rillet.testing.SCENARIOS`);
+* ``x-rillet-recording``: the name of a recording to replay;
+* neither: the first recording of the endpoint's kind, else the ``text`` scenario;
 * ``x-rillet-chunk-size``: cut the body into chunks of this many bytes (else one per event);
 * ``x-rillet-delay``: seconds to wait between chunks;
 * ``x-rillet-fault``: a :class:`~rillet.testing.Fault` to inject;
@@ -18,7 +21,8 @@ from __future__ import annotations
 
 import itertools
 import json
-from collections import Counter
+import time
+from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any, Final
@@ -27,10 +31,11 @@ from urllib.parse import parse_qs
 import anyio
 import attrs
 
-from rillet._accumulate import ChatCompletionAccumulator
+from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._sse import SSEDecoder
 from rillet.events import parse_chat_chunk, parse_event_data
 from rillet.testing._faults import Fault
+from rillet.testing._scenarios import SCENARIOS, Scenario, chat_stream, encode, response_stream
 
 __all__ = ["DROP", "STALL", "Emulator", "Reply", "Step"]
 
@@ -75,41 +80,68 @@ class _Recording:
     body: bytes  # the raw SSE stream
     events: list[tuple[int, bytes]]  # (end offset of the event's block, data)
     response_id: str | None
+    background: bool = False
+
+
+@attrs.define
+class _Stored:
+    """A response kept server-side: its events become available one per ``delay`` seconds."""
+
+    recording: _Recording
+    started: float
+    delay: float
+    cancelled_after: int | None = None  # events produced before a cancel
+
+    def produced(self) -> int:
+        """How many of its events exist by now."""
+        if self.cancelled_after is not None:
+            return self.cancelled_after
+        total = len(self.recording.events)
+        if self.delay <= 0:
+            return total
+        return min(total, 1 + int((time.monotonic() - self.started) / self.delay))
 
 
 class Emulator:
-    """Serves recorded ``.sse`` streams as ``POST /v1/responses`` and ``/v1/chat/completions``.
+    """Answers ``POST /v1/responses`` and ``/v1/chat/completions``: generated or recorded.
 
-    Also ``GET /v1/responses/{id}`` (with ``stream=true&starting_after=N``, the stream from
-    after event N) and ``POST /v1/responses/{id}/cancel``, for the recordings' response ids.
-    Non-streaming requests get the final object as JSON.
+    Streamed or not (the final object as JSON). Responses are kept server-side, as the API
+    keeps them: ``GET /v1/responses/{id}`` returns one (``stream=true&starting_after=N``: its
+    events after event N) and ``POST /v1/responses/{id}/cancel`` cancels a ``background=true``
+    one still running. A background response runs at the pace of the stream that created it,
+    whether or not anyone still reads that stream.
 
     Args:
         recordings: Raw SSE streams by name; names starting with ``chat/`` are Chat
             Completions streams, the others Responses streams.
         chunk_size: Bytes per chunk of a body (0: one chunk per event), unless a request's
             ``x-rillet-chunk-size`` says otherwise.
-        delay: Seconds between chunks, unless a request's ``x-rillet-delay`` says otherwise.
+        delay: Seconds between chunks (the pace of generated text, word by word), unless a
+            request's ``x-rillet-delay`` says otherwise.
         keepalive_interval: Seconds between comments under the ``keepalive-only`` fault.
+        keep: How many responses to keep for ``GET`` (the oldest are forgotten).
     """
 
     def __init__(
         self,
-        recordings: Mapping[str, bytes],
+        recordings: Mapping[str, bytes] | None = None,
         *,
         chunk_size: int = 0,
         delay: float = 0.0,
         keepalive_interval: float = 0.05,
+        keep: int = 1000,
     ) -> None:
-        self._recordings = {name: _index(name, body) for name, body in recordings.items()}
+        self._recordings = {name: _index(name, body) for name, body in (recordings or {}).items()}
         self.chunk_size = chunk_size
         self.delay = delay
         self.keepalive_interval = keepalive_interval
+        self.keep = keep
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         """The requests received, as (method, path with query, headers, body)."""
         self.open_bodies = 0
         """Response bodies being sent right now (for leak checks)."""
         self._failures: Counter[str] = Counter()
+        self._responses: OrderedDict[str, _Stored] = OrderedDict()
 
     @classmethod
     def from_directory(cls, root: str | Path, **options: Any) -> Emulator:  # noqa: ANN401
@@ -125,13 +157,16 @@ class Emulator:
 
     # -- what to answer ---------------------------------------------------------------------
 
-    def reply(
+    def reply(  # noqa: PLR0911 - one return per kind of answer
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Reply:
         """What to answer to a request (no I/O: the front ends do that)."""
         self.requests.append((method, f"{path}?{query}" if query else path, dict(headers), body))
         spec = headers.get("x-rillet-fault")
-        fault = Fault.parse(spec) if spec else None
+        try:
+            fault = Fault.parse(spec) if spec else None
+        except ValueError as error:
+            return _error(400, str(error))
         if fault is not None and fault.kind in ("status", "fail-first"):
             key = f"{spec} {headers.get('x-rillet-key', '')}"
             self._failures[key] += 1
@@ -139,14 +174,52 @@ class Emulator:
                 return _error(fault.status, "injected fault", fault.retry_after)
         route = _route(path)
         if method == "POST" and route in ("responses", "chat/completions"):
-            recording = self._pick(headers.get("x-rillet-recording"), chat=route != "responses")
-            if recording is None:
-                return _error(404, f"no recording for {route}")
-            streaming = bool(json.loads(body or b"{}").get("stream"))
-            return self._answer(recording, streaming=streaming, fault=fault, headers=headers)
+            try:
+                request = json.loads(body or b"{}")
+            except ValueError:
+                return _error(400, "the request body is not valid JSON")
+            if not isinstance(request, dict):
+                return _error(400, "the request body is not a JSON object")
+            return self._create(request, chat=route != "responses", fault=fault, headers=headers)
         if route.startswith("responses/"):
             return self._stored(method, route, parse_qs(query), fault, headers)
         return _error(404, f"no route {method} {path}")
+
+    def _create(
+        self,
+        request: dict[str, Any],
+        *,
+        chat: bool,
+        fault: Fault | None,
+        headers: Mapping[str, str],
+    ) -> Reply:
+        name = headers.get("x-rillet-recording")
+        scenario = headers.get("x-rillet-scenario")
+        model = str(request.get("model", ""))
+        if scenario is None and model.startswith("rillet-"):
+            scenario = model.removeprefix("rillet-")
+        if name is not None or (scenario is None and self._pick(None, chat=chat)):
+            recording = self._pick(name, chat=chat)
+            if recording is None:
+                return _error(404, f"no recording {name!r} for {'chat' if chat else 'responses'}")
+        else:
+            chosen = (scenario or "text").replace("-", "_")
+            if chosen not in SCENARIOS:
+                known = ", ".join(SCENARIOS)
+                return _error(400, f"unknown scenario {chosen!r}; the scenarios are: {known}")
+            recording = _generate(chosen, request, chat=chat)
+        streaming = bool(request.get("stream"))
+        if not streaming and _ends_in_error(recording):
+            return _error(500, "The server had an error while processing your request.")
+        delay = float(headers.get("x-rillet-delay", self.delay))
+        if recording.response_id is not None:
+            self._keep(_Stored(recording, time.monotonic(), delay if streaming else 0.0))
+        return self._answer(recording, streaming=streaming, fault=fault, headers=headers)
+
+    def _keep(self, stored: _Stored) -> None:
+        self._responses[stored.recording.response_id or ""] = stored
+        while len(self._responses) > self.keep:
+            self._responses.popitem(last=False)
 
     def _stored(
         self,
@@ -158,21 +231,38 @@ class Emulator:
     ) -> Reply:
         """GET /responses/{id} (streamed again, or not) and POST /responses/{id}/cancel."""
         response_id, _, action = route.removeprefix("responses/").partition("/")
-        recording = next(
-            (r for r in self._recordings.values() if r.response_id == response_id), None
-        )
-        if recording is None:
+        stored = self._find(response_id)
+        if stored is None:
             return _error(404, f"no response {response_id!r}")
         if method == "POST" and action == "cancel":
-            cancelled = {**_final(recording), "status": "cancelled"}
-            return Reply(200, list(_JSON), iter([json.dumps(cancelled).encode()]))
+            if not stored.recording.background:
+                return _error(400, "only responses created with background=true can be cancelled")
+            if stored.produced() < len(stored.recording.events):
+                stored.cancelled_after = stored.produced()
+            return _json(_snapshot(stored))
         if method != "GET" or action:
             return _error(404, f"no route {method} {route}")
+        if options.get("stream", ["false"])[0] != "true":
+            return _json(_snapshot(stored))
         after = int(options.get("starting_after", ["-1"])[0])
-        streaming = options.get("stream", ["false"])[0] == "true"
         return self._answer(
-            recording, streaming=streaming, fault=fault, headers=headers, after=after
+            stored.recording,
+            streaming=True,
+            fault=fault,
+            headers=headers,
+            after=after,
+            produced=stored.produced(),
+            until=stored.cancelled_after,
         )
+
+    def _find(self, response_id: str) -> _Stored | None:
+        stored = self._responses.get(response_id)
+        if stored is not None:
+            return stored
+        for recording in self._recordings.values():
+            if recording.response_id == response_id:
+                return _Stored(recording, started=0.0, delay=0.0)
+        return None
 
     def _pick(self, name: str | None, *, chat: bool) -> _Recording | None:
         if name is not None:  # a recording of the other endpoint's kind is not found here
@@ -188,18 +278,36 @@ class Emulator:
         fault: Fault | None,
         headers: Mapping[str, str],
         after: int = -1,
+        produced: int = 1,
+        until: int | None = None,
     ) -> Reply:
         request_id = [(b"x-request-id", f"req_{len(self.requests)}".encode())]
         if not streaming or (fault is not None and fault.kind == "non-sse"):
-            return Reply(200, _JSON + request_id, iter([json.dumps(_final(recording)).encode()]))
-        body = recording.body if after < 0 else _after(recording, after)
+            final = _final(recording.name, [data for _, data in recording.events])
+            return _json(final, request_id)
+        body = recording.body
+        if until is not None:
+            body = body[: recording.events[until - 1][0]] if until else b""
+        ready = produced
+        if after >= 0:
+            body, skipped = _after(recording, body, after)
+            ready = max(1, produced - skipped)
         size = int(headers.get("x-rillet-chunk-size", self.chunk_size))
         delay = float(headers.get("x-rillet-delay", self.delay))
-        return Reply(200, _SSE + request_id, self._steps(recording, body, fault, size, delay))
+        steps = self._steps(recording, body, fault, size=size, delay=delay, ready=ready)
+        return Reply(200, _SSE + request_id, steps)
 
     def _steps(
-        self, recording: _Recording, body: bytes, fault: Fault | None, size: int, delay: float
+        self,
+        recording: _Recording,
+        body: bytes,
+        fault: Fault | None,
+        *,
+        size: int,
+        delay: float,
+        ready: int,
     ) -> Iterator[Step]:
+        """The body's steps: the first ``ready`` chunks at once, then one per ``delay``."""
         if fault is not None and fault.kind == "keepalive-only":
             while True:
                 yield b": keepalive\n\n"
@@ -207,7 +315,7 @@ class Emulator:
         body, ends, end_marker = _apply(fault, recording.name, body)
         chunks = _cut(body, size, ends)
         for index, chunk in enumerate(chunks):
-            if index and delay:
+            if index >= ready and delay:
                 yield delay
             yield chunk
         if end_marker is not None:
@@ -313,12 +421,27 @@ def _index(name: str, body: bytes) -> _Recording:
         events.extend((block_end, sse.raw_data) for sse in decoder.feed(body[position:block_end]))
         position = block_end
     decoder.feed(body[position:])
-    response_id = None
     for _, data in events:
         if data.startswith(b"{") and b'"response":' in data:
-            response_id = json.loads(data).get("response", {}).get("id")
-            break
-    return _Recording(name, body, events, response_id)
+            response = json.loads(data).get("response", {})
+            return _Recording(name, body, events, response.get("id"), response.get("background"))
+    return _Recording(name, body, events, None)
+
+
+def _generate(scenario: Scenario, request: Mapping[str, Any], *, chat: bool) -> _Recording:
+    if chat:
+        return _index(f"chat/{scenario}", encode(chat_stream(scenario, request)))
+    return _index(scenario, encode(response_stream(scenario, request)))
+
+
+def _ends_in_error(recording: _Recording) -> bool:
+    """Whether the stream ends in an ``error`` event (a non-streamed request gets a 500)."""
+    if not recording.events:
+        return False
+    last = recording.events[-1][1]
+    if last == b"[DONE]" and len(recording.events) > 1:
+        last = recording.events[-2][1]
+    return last.startswith((b'{"type":"error"', b'{"error"'))
 
 
 def _block_ends(body: bytes) -> Iterator[int]:
@@ -338,16 +461,20 @@ def _cut(body: bytes, size: int, ends: list[int]) -> list[bytes]:
     return [body[a:b] for a, b in itertools.pairwise(bounds) if b > a]
 
 
-def _after(recording: _Recording, starting_after: int) -> bytes:
-    """The recording's events with a sequence_number above ``starting_after``."""
+def _after(recording: _Recording, body: bytes, starting_after: int) -> tuple[bytes, int]:
+    """The events of ``body`` numbered above ``starting_after``; how many were left out."""
     blocks: list[bytes] = []
-    start = 0
+    start = skipped = 0
     for end, data in recording.events:
+        if end > len(body):
+            break
         number = json.loads(data).get("sequence_number", -1) if data.startswith(b"{") else -1
         if number > starting_after:
-            blocks.append(recording.body[start:end])
+            blocks.append(body[start:end])
+        else:
+            skipped += 1
         start = end
-    return b"".join(blocks)
+    return b"".join(blocks), skipped
 
 
 def _break_event(body: bytes, number: int) -> bytes:
@@ -362,22 +489,33 @@ def _break_event(body: bytes, number: int) -> bytes:
     return body[:start] + broken + body[end:]
 
 
-def _final(recording: _Recording) -> dict[str, Any]:
-    """What a non-streaming request for this recording answers: the final object."""
-    if recording.name.startswith("chat/"):
-        accumulator = ChatCompletionAccumulator()
-        for _, data in recording.events:
+def _final(name: str, events: list[bytes]) -> dict[str, Any]:
+    """The object these events build (all of a stream's: what a non-streamed request answers)."""
+    if name.startswith("chat/"):
+        chat = ChatCompletionAccumulator()
+        for data in events:
             if data != b"[DONE]":
-                accumulator.add(parse_chat_chunk(data))
-        snapshot = accumulator.snapshot
-        return snapshot.to_dict() if snapshot is not None else {}
-    final: dict[str, Any] = {}
-    for _, data in recording.events:
-        event = parse_event_data(None, data)
-        response = getattr(event, "response", None)
-        if response is not None:
-            final = response.to_dict()
-    return final
+                chat.add(parse_chat_chunk(data))
+        completion = chat.snapshot
+        return completion.to_dict() if completion is not None else {}
+    accumulator = ResponseAccumulator(strict=False)
+    for data in events:
+        accumulator.add(parse_event_data(None, data))
+    response = accumulator.snapshot
+    return response.to_dict() if response is not None else {}
+
+
+def _snapshot(stored: _Stored) -> dict[str, Any]:
+    """A kept response as it stands: complete, still running, or cancelled."""
+    produced = stored.produced()
+    response = _final(stored.recording.name, [d for _, d in stored.recording.events[:produced]])
+    if stored.cancelled_after is not None:
+        response["status"] = "cancelled"
+    return response
+
+
+def _json(value: object, headers: list[tuple[bytes, bytes]] | None = None) -> Reply:
+    return Reply(200, _JSON + (headers or []), iter([json.dumps(value).encode()]))
 
 
 def _error(status: int, message: str, retry_after: float | None = None) -> Reply:

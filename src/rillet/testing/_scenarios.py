@@ -1,0 +1,442 @@
+"""Generated streams: what the emulator answers when no recording is asked for.
+
+Sans-IO and deterministic in their content: the same request gives the same text, calls and
+token counts (ids and timestamps are fresh, as the API's are). Each scenario produces the events
+the API sends for that case, in its order, with its fields and sequence numbers.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import secrets
+import string
+import time
+import zlib
+from collections.abc import Mapping
+from typing import Any, Final, Literal
+
+__all__ = ["SCENARIOS", "Scenario", "chat_stream", "encode", "request_text", "response_stream"]
+
+Scenario = Literal[
+    "text",
+    "function_call",
+    "parallel_function_calls",
+    "reasoning",
+    "refusal",
+    "incomplete",
+    "failed",
+    "error",
+]
+SCENARIOS: Final[tuple[Scenario, ...]] = (
+    "text",
+    "function_call",
+    "parallel_function_calls",
+    "reasoning",
+    "refusal",
+    "incomplete",
+    "failed",
+    "error",
+)
+
+_SENTENCES: Final = (
+    "A stream is a promise kept one small piece at a time.",
+    "Each event says exactly what changed, and nothing more.",
+    "The first word matters most, because it tells the reader the answer is on its way.",
+    "Handlers see their events in order, even when they run side by side.",
+    "When a consumer is slow, the producer waits instead of piling up memory.",
+    "A truncated stream is not a finished one, and the difference deserves a name.",
+    "Deltas add up to the same text that the done event finally states.",
+    "Good errors say what went wrong, where it happened, and what was already received.",
+    "Replaying a recording should look exactly like the original, byte for byte.",
+    "Backpressure is politeness between two parts of a program.",
+    "Under asyncio or trio, the same code streams the same way.",
+    "Nothing that arrived is lost when the connection drops halfway.",
+    "Sequence numbers let a reader resume precisely where it stopped.",
+    "Small modules with one job each are easier to trust.",
+    "A good emulator makes the real service boring to test against.",
+    "The final response is just the sum of its events, checked as it grows.",
+)
+_REFUSAL: Final = "I'm sorry, but I can't help with that."
+_DEFAULT_TOOL: Final = {
+    "type": "function",
+    "name": "get_weather",
+    "description": "The current weather in a city.",
+    "parameters": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}},
+        "required": ["city"],
+        "additionalProperties": False,
+    },
+    "strict": True,
+}
+_PLACES: Final = ("Paris", "Tokyo", "Lagos", "Lima")
+_INCOMPLETE_TOKENS: Final = 16
+
+
+def request_text(request: Mapping[str, Any]) -> str:
+    """The text a request gives the model: its ``input`` (Responses) or ``messages`` (Chat)."""
+    parts: list[str] = []
+
+    def collect(value: object) -> None:
+        if isinstance(value, str):
+            parts.append(value)
+        elif isinstance(value, list):
+            for item in value:  # pyright: ignore[reportUnknownVariableType]
+                collect(item)
+        elif isinstance(value, dict):
+            for key in ("text", "content"):
+                collect(value.get(key))  # pyright: ignore[reportUnknownMemberType]
+
+    collect(request.get("input", request.get("messages")))
+    return " ".join(parts)
+
+
+def _answer(prompt: str) -> str:
+    """A few sentences, chosen and ordered by the prompt."""
+    chooser = random.Random(zlib.crc32(prompt.encode()))  # noqa: S311 - not for security
+    return " ".join(chooser.sample(_SENTENCES, 5))
+
+
+def _tokens(text: str) -> list[str]:
+    """Word by word, each after its space, as the API's deltas come."""
+    words = text.split(" ")
+    return [words[0], *(f" {word}" for word in words[1:])]
+
+
+def _pieces(text: str, size: int = 6) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def _count(text: str) -> int:
+    return max(1, len(text.split()))
+
+
+def _hex_id(prefix: str) -> str:
+    return prefix + secrets.token_hex(25)
+
+
+def _call_id() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "call_" + "".join(secrets.choice(alphabet) for _ in range(24))
+
+
+def _calls(request: Mapping[str, Any], prompt: str, count: int) -> list[tuple[str, str]]:
+    """(name, arguments) of ``count`` calls to the request's function tools (or a default)."""
+    tools = _functions(request) or [_DEFAULT_TOOL]
+    words = [w.strip(".,;:!?\"'") for w in prompt.split() if len(w) > 3] or list(_PLACES)
+    calls: list[tuple[str, str]] = []
+    for index in range(count):
+        tool = tools[index % len(tools)]
+        schema = tool.get("parameters") or {}
+        arguments = {
+            name: _value(spec, words[(index + n) % len(words)])
+            for n, (name, spec) in enumerate((schema.get("properties") or {}).items())
+        }
+        calls.append((tool["name"], json.dumps(arguments, separators=(",", ":"))))
+    return calls
+
+
+def _functions(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The request's function tools, in the Responses shape (Chat nests them in ``function``)."""
+    tools = [t for t in request.get("tools") or () if isinstance(t, dict)]
+    return [t.get("function", t) for t in tools if t.get("type") == "function"]
+
+
+def _value(spec: Mapping[str, Any], word: str) -> object:
+    if spec.get("enum"):
+        return spec["enum"][0]
+    kind = str(spec.get("type"))
+    return {"integer": 3, "number": 2.5, "boolean": True, "array": [word]}.get(kind, word)
+
+
+# -- the Responses API --------------------------------------------------------------------------
+
+
+class _Responses:
+    """Writes one response's events, keeping its state as the API does."""
+
+    def __init__(self, request: Mapping[str, Any]) -> None:
+        self.events: list[dict[str, Any]] = []
+        self.output: list[dict[str, Any]] = []
+        self.background = bool(request.get("background"))
+        tools = [dict(tool) for tool in _functions(request)]
+        self.response: dict[str, Any] = {
+            "id": _hex_id("resp_"),
+            "object": "response",
+            "created_at": int(time.time()),
+            "status": "queued" if self.background else "in_progress",
+            "background": self.background,
+            "error": None,
+            "incomplete_details": None,
+            "instructions": request.get("instructions"),
+            "max_output_tokens": request.get("max_output_tokens"),
+            "max_tool_calls": request.get("max_tool_calls"),
+            "model": request.get("model", "rillet-text"),
+            "output": [],
+            "parallel_tool_calls": request.get("parallel_tool_calls", True),
+            "previous_response_id": request.get("previous_response_id"),
+            "reasoning": request.get("reasoning") or {"effort": None, "summary": None},
+            "service_tier": "default",
+            "store": request.get("store", True),
+            "temperature": request.get("temperature", 1.0),
+            "text": request.get("text") or {"format": {"type": "text"}, "verbosity": "medium"},
+            "tool_choice": request.get("tool_choice", "auto"),
+            "tools": tools,
+            "top_p": request.get("top_p", 1.0),
+            "truncation": request.get("truncation", "disabled"),
+            "usage": None,
+            "user": None,
+            "metadata": request.get("metadata") or {},
+        }
+        self.input_tokens = _count(request_text(request))
+        self.output_tokens = 0
+        self.reasoning_tokens = 0
+
+    def emit(self, kind: str, **fields: Any) -> None:  # noqa: ANN401
+        self.events.append({"type": kind, "sequence_number": len(self.events), **fields})
+
+    def start(self) -> None:
+        self.emit("response.created", response=dict(self.response))
+        if self.background:
+            self.emit("response.queued", response=dict(self.response))
+            self.response["status"] = "in_progress"
+        self.emit("response.in_progress", response=dict(self.response))
+
+    def message(self, text: str, *, refusal: bool = False, limit: int | None = None) -> bool:
+        """Stream a message; False when ``limit`` tokens cut it short (it is incomplete)."""
+        tokens = _tokens(text)
+        complete = limit is None or len(tokens) <= limit
+        tokens = tokens if complete else tokens[:limit]
+        item: dict[str, Any] = {
+            "id": _hex_id("msg_"),
+            "type": "message",
+            "status": "in_progress",
+            "content": [],
+            "role": "assistant",
+        }
+        index = self._add(item)
+        where = {"item_id": item["id"], "output_index": index, "content_index": 0}
+        kind = "refusal" if refusal else "output_text"
+        empty = {"type": "refusal", "refusal": ""} if refusal else _text_part("")
+        self.emit("response.content_part.added", **where, part=empty)
+        for token in tokens:
+            extra = {} if refusal else {"logprobs": [], "obfuscation": _padding(token)}
+            self.emit(f"response.{kind}.delta", **where, delta=token, **extra)
+        streamed = "".join(tokens)
+        if refusal:
+            self.emit("response.refusal.done", **where, refusal=streamed)
+            part = {"type": "refusal", "refusal": streamed}
+        else:
+            self.emit("response.output_text.done", **where, text=streamed, logprobs=[])
+            part = _text_part(streamed)
+        self.emit("response.content_part.done", **where, part=part)
+        self._done(index, {**item, "status": "completed" if complete else "incomplete"}, [part])
+        self.output_tokens += len(tokens)
+        return complete
+
+    def function_call(self, name: str, arguments: str) -> None:
+        item = {
+            "id": _hex_id("fc_"),
+            "type": "function_call",
+            "status": "in_progress",
+            "arguments": "",
+            "call_id": _call_id(),
+            "name": name,
+        }
+        index = self._add(item)
+        where = {"item_id": item["id"], "output_index": index}
+        for piece in _pieces(arguments):
+            self.emit("response.function_call_arguments.delta", **where, delta=piece)
+        self.emit("response.function_call_arguments.done", **where, arguments=arguments)
+        self._done(index, {**item, "status": "completed", "arguments": arguments})
+        self.output_tokens += len(_pieces(arguments))
+
+    def reasoning(self, summaries: list[str]) -> None:
+        item: dict[str, Any] = {"id": _hex_id("rs_"), "type": "reasoning", "summary": []}
+        index = self._add(item)
+        parts: list[dict[str, str]] = []
+        for number, summary in enumerate(summaries):
+            where = {"item_id": item["id"], "output_index": index, "summary_index": number}
+            empty = {"type": "summary_text", "text": ""}
+            self.emit("response.reasoning_summary_part.added", **where, part=empty)
+            for token in _tokens(summary):
+                delta = {"delta": token, "obfuscation": _padding(token)}
+                self.emit("response.reasoning_summary_text.delta", **where, **delta)
+            self.emit("response.reasoning_summary_text.done", **where, text=summary)
+            part = {"type": "summary_text", "text": summary}
+            self.emit("response.reasoning_summary_part.done", **where, part=part)
+            parts.append(part)
+        self.reasoning_tokens = _reasoning_tokens(summaries)
+        self._done(index, {**item, "summary": parts})
+
+    def finish(self, status: str, **fields: Any) -> None:  # noqa: ANN401
+        output = self.output_tokens + self.reasoning_tokens
+        usage = {
+            "input_tokens": self.input_tokens,
+            "input_tokens_details": {"cached_tokens": 0},
+            "output_tokens": output,
+            "output_tokens_details": {"reasoning_tokens": self.reasoning_tokens},
+            "total_tokens": self.input_tokens + output,
+        }
+        self.response.update(status=status, output=self.output, usage=usage, **fields)
+        self.emit(f"response.{status}", response=self.response)
+
+    def _add(self, item: dict[str, Any]) -> int:
+        index = len(self.output)
+        self.output.append(item)
+        self.emit("response.output_item.added", output_index=index, item=dict(item))
+        return index
+
+    def _done(self, index: int, item: dict[str, Any], content: list[Any] | None = None) -> None:
+        if content is not None:
+            item["content"] = content
+        self.output[index] = item
+        self.emit("response.output_item.done", output_index=index, item=item)
+
+
+def _text_part(text: str) -> dict[str, Any]:
+    return {"type": "output_text", "annotations": [], "logprobs": [], "text": text}
+
+
+def _padding(token: str) -> str:
+    """The ``obfuscation`` field: random padding that hides the token's length."""
+    return secrets.token_urlsafe(12)[: max(1, 16 - len(token))]
+
+
+def _summaries(prompt: str) -> list[str]:
+    topic = " ".join(prompt.split()[:8]) or "nothing in particular"
+    return [
+        f"**Reading the question**\n\nThe user asks about: {topic}. A short answer will do.",
+        "**Planning the answer**\n\nI'll keep it to a handful of plain sentences.",
+    ]
+
+
+def _reasoning_tokens(summaries: list[str]) -> int:
+    """The hidden reasoning is longer than its summary."""
+    return 4 * sum(_count(summary) for summary in summaries)
+
+
+def response_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The events of a Responses stream for ``request`` in ``scenario``."""
+    prompt = request_text(request)
+    calls = {"function_call": 1, "parallel_function_calls": 2}.get(scenario, 0)
+    if calls and not _functions(request):
+        request = {**request, "tools": [_DEFAULT_TOOL]}
+    writer = _Responses(request)
+    writer.start()
+    if scenario == "failed":
+        error = {"code": "server_error", "message": "The model failed to generate a response."}
+        writer.finish("failed", error=error)
+        return writer.events
+    if scenario == "error":
+        message = "The server had an error while processing your request."
+        writer.emit("error", code="server_error", message=message, param=None)
+        return writer.events
+    if calls:
+        for name, arguments in _calls(request, prompt, calls):
+            writer.function_call(name, arguments)
+    elif scenario == "refusal":
+        writer.message(_REFUSAL, refusal=True)
+    else:
+        if scenario == "reasoning":
+            writer.reasoning(_summaries(prompt))
+        limit = request.get("max_output_tokens")
+        if scenario == "incomplete":
+            limit = limit or _INCOMPLETE_TOKENS
+        if not writer.message(_answer(prompt), limit=limit):
+            writer.finish("incomplete", incomplete_details={"reason": "max_output_tokens"})
+            return writer.events
+    writer.finish("completed")
+    return writer.events
+
+
+# -- Chat Completions ---------------------------------------------------------------------------
+
+
+def chat_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str, Any] | str]:
+    """The chunks of a Chat Completions stream for ``request`` in ``scenario``, then ``[DONE]``.
+
+    Chat has no reasoning items: ``reasoning`` answers with text and counts reasoning tokens;
+    ``failed`` and ``error`` send the ``{"error": ...}`` payload the API sends mid-stream.
+    """
+    prompt = request_text(request)
+    alphabet = string.ascii_letters + string.digits
+    base = {
+        "id": "chatcmpl-" + "".join(secrets.choice(alphabet) for _ in range(29)),
+        "object": "chat.completion.chunk",
+        "created": int(time.time()),
+        "model": request.get("model", "rillet-text"),
+        "service_tier": "default",
+        "system_fingerprint": "fp_" + secrets.token_hex(5),
+    }
+    usage_wanted = bool((request.get("stream_options") or {}).get("include_usage"))
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
+        choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}
+        extra = {"usage": None} if usage_wanted else {}
+        return {**base, "choices": [choice], **extra}
+
+    chunks: list[dict[str, Any] | str] = []
+    completion = 0
+    limit = request.get("max_completion_tokens") or request.get("max_tokens")
+    if scenario == "incomplete":
+        limit = limit or _INCOMPLETE_TOKENS
+    if scenario in ("function_call", "parallel_function_calls"):
+        chunks.append(chunk({"role": "assistant", "content": None}))
+        calls = _calls(request, prompt, 1 if scenario == "function_call" else 2)
+        for index, (name, arguments) in enumerate(calls):
+            opening = {"name": name, "arguments": ""}
+            call = {"index": index, "id": _call_id(), "type": "function", "function": opening}
+            chunks.append(chunk({"tool_calls": [call]}))
+            for piece in _pieces(arguments):
+                more = {"index": index, "function": {"arguments": piece}}
+                chunks.append(chunk({"tool_calls": [more]}))
+                completion += 1
+        finish = "tool_calls"
+    else:
+        field = "refusal" if scenario == "refusal" else "content"
+        text = _REFUSAL if scenario == "refusal" else _answer(prompt)
+        tokens = _tokens(text)
+        if scenario in ("failed", "error"):
+            tokens = tokens[:3]
+        elif limit is not None:
+            tokens = tokens[:limit]
+        first = {"role": "assistant", "content": None, "refusal": ""}
+        chunks.append(chunk(first if field == "refusal" else {**first, "content": ""}))
+        chunks.extend(chunk({field: token}) for token in tokens)
+        completion = len(tokens)
+        if scenario in ("failed", "error"):
+            message = "The server had an error while processing your request."
+            error = {"message": message, "type": "server_error", "param": None, "code": None}
+            return [*chunks, {"error": error}]
+        full = limit is None or len(_tokens(text)) <= limit
+        finish = "stop" if full else "length"
+    chunks.append(chunk({}, finish))
+    if usage_wanted:
+        prompt_tokens = _count(prompt)
+        reasoning = _reasoning_tokens(_summaries(prompt)) if scenario == "reasoning" else 0
+        usage = {
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion + reasoning,
+            "total_tokens": prompt_tokens + completion + reasoning,
+            "prompt_tokens_details": {"cached_tokens": 0},
+            "completion_tokens_details": {"reasoning_tokens": reasoning},
+        }
+        chunks.append({**base, "choices": [], "usage": usage})
+    chunks.append("[DONE]")
+    return chunks
+
+
+def encode(events: list[dict[str, Any]] | list[dict[str, Any] | str]) -> bytes:
+    """Frame events as the API does: ``event:`` + ``data:`` for Responses, ``data:`` for Chat."""
+    out: list[str] = []
+    for event in events:
+        if isinstance(event, str):
+            out.append(f"data: {event}\n\n")
+            continue
+        data = json.dumps(event, separators=(",", ":"))
+        kind = event.get("type")
+        is_response_event = isinstance(kind, str) and "sequence_number" in event
+        out.append(f"event: {kind}\ndata: {data}\n\n" if is_response_event else f"data: {data}\n\n")
+    return "".join(out).encode()
