@@ -211,9 +211,14 @@ class Emulator:
         streaming = bool(request.get("stream"))
         if not streaming and _ends_in_error(recording):
             return _error(500, "The server had an error while processing your request.")
-        delay = float(headers.get("x-rillet-delay", self.delay))
         if recording.response_id is not None:
-            self._keep(_Stored(recording, time.monotonic(), delay if streaming else 0.0))
+            # Kept for GET; a background response runs on at the stream's pace, read or not.
+            paced = streaming or recording.background
+            delay = float(headers.get("x-rillet-delay", self.delay)) if paced else 0.0
+            stored = _Stored(recording, time.monotonic(), delay)
+            self._keep(stored)
+            if recording.background and not streaming:
+                return _json(_snapshot(stored))  # as it stands now: queued, until it runs
         return self._answer(recording, streaming=streaming, fault=fault, headers=headers)
 
     def _keep(self, stored: _Stored) -> None:
