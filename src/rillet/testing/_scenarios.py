@@ -305,9 +305,10 @@ def _padding(token: str) -> str:
 
 
 def _summaries(prompt: str) -> list[str]:
-    topic = " ".join(prompt.split()[:8]) or "nothing in particular"
+    words = prompt.split()
+    topic = " ".join(words[:12]) + (" ..." if len(words) > 12 else "")
     return [
-        f"**Reading the question**\n\nThe user asks about: {topic}. A short answer will do.",
+        f'**Reading the question**\n\nThe question is "{topic}". A few sentences will do.',
         "**Planning the answer**\n\nI'll keep it to a handful of plain sentences.",
     ]
 

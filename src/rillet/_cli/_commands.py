@@ -1,0 +1,131 @@
+"""The commands that stream: ``demo``, ``stream``, ``replay`` and ``serve``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import anyio
+import httpx
+
+from rillet._cli._live import Mode, live_router, summary
+from rillet._cli._output import Output
+from rillet._client import AsyncClient
+from rillet._errors import RilletError
+from rillet.events import ChatContentDeltaEvent, ChatRefusalDeltaEvent
+from rillet.testing import Emulator, ReplayTransport, serve
+from rillet.testing._scenarios import Scenario
+
+DEMO_PROMPT = "What makes a streaming library pleasant to use?"
+REPLAY_PACE = 0.02  # seconds between events at --speed 1 (recordings carry no timings)
+
+
+class UsageError(RilletError):
+    """The command line asks for something that cannot be done (exit status 2)."""
+
+
+async def demo(output: Output, *, scenario: Scenario, prompt: str, delay: float) -> None:
+    """Serve the emulator on 127.0.0.1, stream a response from it with handlers, sum it up."""
+    async with serve(Emulator(delay=delay)) as url:
+        output.note(f"rillet demo: the emulator serves {url}/v1 (no API key, no network)")
+        output.line(f"> {prompt}", "bold")
+        output.line()
+        router = live_router(output, "text")
+        async with AsyncClient(api_key="demo", base_url=f"{url}/v1") as client:
+            stream = await client.responses.create(
+                model=f"rillet-{scenario}", input=prompt, stream=True
+            )
+            async with stream:
+                response = await stream.dispatch(router)
+        summary(output, stream.stats, response)
+
+
+async def stream(
+    output: Output,
+    *,
+    prompt: str,
+    model: str,
+    base_url: str | None,
+    api_key: str | None,
+    mode: Mode,
+) -> None:
+    """Stream a response from the API (or any compatible server) and show it."""
+    base = base_url or os.environ.get("OPENAI_BASE_URL")
+    key = api_key or os.environ.get("OPENAI_API_KEY")
+    if key is None and base is None:
+        msg = "OPENAI_API_KEY is not set (or pass --api-key, or --base-url for a local server)"
+        raise UsageError(msg)
+    async with AsyncClient(api_key=key or "none", base_url=base) as client:
+        response_stream = await client.responses.create(model=model, input=prompt, stream=True)
+        async with response_stream:
+            response = await response_stream.dispatch(live_router(output, mode))
+    if mode == "text":
+        summary(output, response_stream.stats, response)
+
+
+async def replay(output: Output, *, path: Path, speed: float, mode: Mode) -> None:
+    """Replay a recorded stream through the whole pipeline, at a steady pace."""
+    body = read(path)
+    chat = is_chat(body)
+    name = f"chat/{path.name}" if chat else path.name
+    emulator = Emulator({name: body}, delay=REPLAY_PACE / speed if speed > 0 else 0.0)
+    async with httpx.AsyncClient(transport=ReplayTransport(emulator)) as http:
+        client = AsyncClient(api_key="replay", base_url="http://replay/v1", http_client=http)
+        if chat:
+            chat_stream = await client.chat.completions.create(
+                model="replay", messages=[], stream=True
+            )
+            async with chat_stream:
+                async for event in chat_stream.events():
+                    if isinstance(event, ChatContentDeltaEvent):
+                        output.write(event.delta)
+                    elif isinstance(event, ChatRefusalDeltaEvent):
+                        output.write(event.delta, "yellow")
+                completion = await chat_stream.final_response()
+            summary(output, chat_stream.stats, completion)
+            return
+        response_stream = await client.responses.create(model="replay", input="", stream=True)
+        async with response_stream:
+            response = await response_stream.dispatch(live_router(output, mode))
+    if mode == "text":
+        summary(output, response_stream.stats, response)
+
+
+async def serve_forever(
+    output: Output, *, host: str, port: int, delay: float, recordings: Path | None
+) -> None:
+    """Run the emulator until interrupted."""
+    if recordings is not None and not await anyio.Path(recordings).is_dir():
+        msg = f"{recordings} is not a directory of .sse recordings"
+        raise UsageError(msg)
+    emulator = (
+        Emulator.from_directory(recordings, delay=delay)
+        if recordings is not None
+        else Emulator(delay=delay)
+    )
+    try:
+        async with serve(emulator, host=host, port=port) as url:
+            output.line(f"{url}/v1")
+            output.note(
+                f"rillet emulator on {url}/v1 -- try: OPENAI_BASE_URL={url}/v1 "
+                'rillet stream "hello" --model rillet-reasoning  (Ctrl-C stops it)'
+            )
+            await anyio.sleep_forever()
+    except OSError as error:
+        msg = f"cannot serve on {host}:{port}: {error.strerror or error}"
+        raise RilletError(msg) from None
+
+
+def read(path: Path) -> bytes:
+    """A recording's bytes, or a one-line error."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        msg = f"cannot read {path}: {error.strerror or error}"
+        raise RilletError(msg) from None
+
+
+def is_chat(body: bytes) -> bool:
+    """Whether a recorded stream is Chat Completions (its data has ``choices``, no ``type``)."""
+    head = body[:4096]
+    return b'"choices"' in head and b'"type":"response.' not in head.replace(b" ", b"")

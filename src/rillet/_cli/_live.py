@@ -1,0 +1,133 @@
+"""Showing a stream as it arrives (text, reasoning, calls, or every event) and summing it up."""
+
+from __future__ import annotations
+
+import json
+from typing import Literal
+
+from rillet._cli._output import Output
+from rillet._core import StreamStats
+from rillet._dispatch import Router
+from rillet.events import (
+    ChatCompletion,
+    CompletionUsage,
+    Event,
+    FunctionCallItem,
+    Response,
+    ResponseCompletedEvent,
+    ResponseIncompleteEvent,
+    ResponseOutputItemDoneEvent,
+    ResponseOutputTextDeltaEvent,
+    ResponseReasoningSummaryPartDoneEvent,
+    ResponseReasoningSummaryTextDeltaEvent,
+    ResponseRefusalDeltaEvent,
+    ResponseUsage,
+)
+
+Mode = Literal["text", "events", "json"]
+
+
+def live_router(output: Output, mode: Mode) -> Router:
+    """Handlers that show a Responses stream as it arrives, in ``mode``."""
+    return {"text": _text, "events": _events, "json": _json}[mode](output)
+
+
+def _json(output: Output) -> Router:
+    router = Router()
+
+    @router.on("*")
+    def as_json(event: Event) -> None:
+        output.line(json.dumps(event.to_dict(), ensure_ascii=False))
+
+    return router
+
+
+def _events(output: Output) -> Router:
+    router = Router()
+
+    @router.on("*")
+    def each(event: Event) -> None:
+        number = getattr(event, "sequence_number", None)
+        prefix = f"{number:>5} " if number is not None else "      "
+        delta = getattr(event, "delta", None)
+        detail = f"  {delta!r}" if isinstance(delta, str) else ""
+        output.line(prefix + output.style(event.type, "cyan") + detail)
+
+    return router
+
+
+def _text(output: Output) -> Router:
+    router = Router()
+
+    @router.on("response.reasoning_summary_text.delta")
+    def thinking(event: ResponseReasoningSummaryTextDeltaEvent) -> None:
+        output.write(event.delta, "dim")
+
+    @router.on("response.reasoning_summary_part.done")
+    def thought(_: ResponseReasoningSummaryPartDoneEvent) -> None:
+        output.end_line()
+        output.write("\n")
+
+    @router.on("response.output_text.delta")
+    def text(event: ResponseOutputTextDeltaEvent) -> None:
+        output.write(event.delta)
+
+    @router.on("response.refusal.delta")
+    def refusal(event: ResponseRefusalDeltaEvent) -> None:
+        output.write(event.delta, "yellow")
+
+    @router.on("response.output_item.done")
+    def call(event: ResponseOutputItemDoneEvent) -> None:
+        item = event.item
+        if isinstance(item, FunctionCallItem):
+            output.line(f"-> {item.name}({item.arguments})", "cyan")
+
+    @router.on(ResponseCompletedEvent, ResponseIncompleteEvent)
+    def finished(_: Event) -> None:
+        output.end_line()
+
+    return router
+
+
+def summary(output: Output, stats: StreamStats, result: Response | ChatCompletion | None) -> None:
+    """Events by type, time to first token, tokens per second and usage."""
+    output.end_line()
+    output.line()
+    output.line("summary", "bold")
+    rows: list[tuple[str, ...]] = []
+    if isinstance(result, Response):
+        rows.append(("status", result.status or "?"))
+    if stats.time_to_first_event is not None:
+        rows.append(("first event", f"{stats.time_to_first_event * 1000:.0f} ms"))
+    first = stats.time_to_first_text
+    if first is not None:
+        rows.append(("first text token", f"{first * 1000:.0f} ms"))
+    rows.append(("duration", f"{stats.duration:.2f} s"))
+    usage = stats.usage
+    output_tokens = _output_tokens(usage)
+    if output_tokens and first is not None and stats.duration > first:
+        rows.append(("tokens/s", f"{output_tokens / (stats.duration - first):.1f}"))
+    if usage is not None:
+        rows.append(("usage", _usage(usage)))
+    total = sum(stats.events_by_type.values())
+    rows.append(("events", f"{total} ({stats.bytes_received:,} bytes)"))
+    output.table(rows)
+    by_count = sorted(stats.events_by_type.items(), key=lambda kv: (-kv[1], kv[0]))
+    output.table([(f"{count:>6}", kind) for kind, count in by_count], indent=4)
+
+
+def _output_tokens(usage: ResponseUsage | CompletionUsage | None) -> int:
+    if isinstance(usage, ResponseUsage):
+        return usage.output_tokens
+    return usage.completion_tokens if usage is not None else 0
+
+
+def _usage(usage: ResponseUsage | CompletionUsage) -> str:
+    if isinstance(usage, CompletionUsage):
+        used, made = usage.prompt_tokens, f"{usage.completion_tokens}"
+    else:
+        details = usage.output_tokens_details
+        thought = details.reasoning_tokens if details else 0
+        used, made = usage.input_tokens, f"{usage.output_tokens}"
+        made += f" ({thought} reasoning)" if thought else ""
+    return f"{used} in, {made} out, {usage.total_tokens} total"
