@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,8 +57,22 @@ def main_exit() -> None:
 
 
 def _run(args: argparse.Namespace, command: Callable[[], Coroutine[Any, Any, object]]) -> int:
-    anyio.run(command, backend=args.backend)
+    try:
+        anyio.run(command, backend=args.backend)
+    except BaseExceptionGroup as group:  # a task group's: report what actually happened
+        leaves = list(_leaves(group))
+        if len(leaves) == 1:
+            raise leaves[0] from None
+        raise
     return EXIT_OK
+
+
+def _leaves(error: BaseException) -> Iterator[BaseException]:
+    if isinstance(error, BaseExceptionGroup):
+        for inner in error.exceptions:
+            yield from _leaves(inner)
+    else:
+        yield error
 
 
 def _mode(args: argparse.Namespace) -> Mode:

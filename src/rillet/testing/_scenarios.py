@@ -124,7 +124,9 @@ def _call_id() -> str:
 def _calls(request: Mapping[str, Any], prompt: str, count: int) -> list[tuple[str, str]]:
     """(name, arguments) of ``count`` calls to the request's function tools (or a default)."""
     tools = _functions(request) or [_DEFAULT_TOOL]
-    words = [w.strip(".,;:!?\"'") for w in prompt.split() if len(w) > 3] or list(_PLACES)
+    # Names in the prompt (capitalized words, past the first) make plausible arguments.
+    names = [w.strip(".,;:!?\"'") for w in prompt.split()[1:] if w[:1].isupper()]
+    words = [w for w in names if len(w) > 1] or list(_PLACES)
     calls: list[tuple[str, str]] = []
     for index in range(count):
         tool = tools[index % len(tools)]

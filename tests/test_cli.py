@@ -1,0 +1,189 @@
+"""The ``rillet`` command, run as users run it: in a subprocess, from the installed package."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from clients import decoded
+from corpus_files import CORPUS
+from rillet.events import Response
+from rillet.testing._scenarios import response_stream
+
+RECORDING = CORPUS / "responses" / "function_call_parallel.sse"
+CHAT_RECORDING = CORPUS / "chat" / "refusal.sse"
+COMMANDS = ["demo", "stream", "replay", "inspect", "serve"]
+
+
+def rillet(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m rillet ARGS``, with a clean environment (no key, no base URL)."""
+    return subprocess.run(  # noqa: S603 - our own command
+        [sys.executable, "-m", "rillet", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env if env is not None else clean_env(),
+        check=False,
+    )
+
+
+def clean_env() -> dict[str, str]:
+    drop = {"OPENAI_API_KEY", "OPENAI_BASE_URL", "NO_COLOR"}
+    return {k: v for k, v in os.environ.items() if k not in drop}
+
+
+def generated_text(prompt: str) -> str:
+    """What the emulator answers to ``prompt`` in the text scenario."""
+    final = response_stream("text", {"input": prompt})[-1]["response"]
+    return Response.from_dict(final).output_text
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_demo_streams_from_the_emulator_and_sums_up(backend: str) -> None:
+    prompt = "Tell me about rivers"
+    done = rillet("--backend", backend, "demo", "--scenario", "text", "--prompt", prompt)
+    assert done.returncode == 0, done.stderr
+    assert "no API key, no network" in done.stderr
+    assert generated_text(prompt) in done.stdout  # the text, as it streamed
+    for label in ("status", "completed", "first text token", "tokens/s", "usage", "events"):
+        assert label in done.stdout
+    assert "response.output_text.delta" in done.stdout
+    assert "\x1b[" not in done.stdout  # piped: plain
+
+
+def test_the_default_demo_shows_reasoning_then_text_through_the_console_script() -> None:
+    script = Path(sys.executable).parent / "rillet"
+    done = subprocess.run(  # noqa: S603
+        [script, "demo", "--delay", "0"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert "**Reading the question**" in done.stdout
+    assert "reasoning)" in done.stdout  # the usage line counts reasoning tokens
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_help_everywhere(command: str | None) -> None:
+    done = rillet(*([command] if command else []), "--help")
+    assert done.returncode == 0
+    assert done.stdout.startswith("usage: rillet")
+
+
+def test_inspect_a_sound_recording() -> None:
+    done = rillet("inspect", str(RECORDING))
+    assert done.returncode == 0, done.stdout
+    count = len(decoded(RECORDING.read_bytes()))
+    assert f"{count:>6}  in all" in done.stdout
+    assert "function_call" in done.stdout
+    assert "problems\n  none" in done.stdout
+
+
+def test_inspect_reports_a_truncated_tail_with_exit_status_1(tmp_path: Path) -> None:
+    body = RECORDING.read_bytes()
+    cut = tmp_path / "cut.sse"
+    cut.write_bytes(body[: len(body) // 2])
+    done = rillet("inspect", str(cut))
+    assert done.returncode == 1
+    assert "truncated: an event begins at byte" in done.stdout
+    assert "no terminal event" in done.stdout
+
+
+def test_inspect_reports_a_broken_event(tmp_path: Path) -> None:
+    body = RECORDING.read_bytes().replace(b'"output_index":0', b'"output_index":"zero"', 1)
+    broken = tmp_path / "broken.sse"
+    broken.write_bytes(body)
+    done = rillet("inspect", str(broken))
+    assert done.returncode == 1
+    assert "output_index" in done.stdout
+
+
+def test_replay_as_json_lines_gives_the_recorded_events() -> None:
+    done = rillet("replay", str(RECORDING), "--speed", "0", "--json")
+    assert done.returncode == 0, done.stderr
+    lines = [json.loads(line) for line in done.stdout.splitlines()]
+    assert lines == [event.to_dict() for event in decoded(RECORDING.read_bytes())]
+
+
+def test_replay_shows_calls_and_chat_refusals() -> None:
+    calls = rillet("replay", str(RECORDING), "--speed", "0")
+    assert calls.returncode == 0, calls.stderr
+    assert '-> secret_retrieval_tool({"password":"mellon"})' in calls.stdout
+    chat = rillet("replay", str(CHAT_RECORDING), "--speed", "0")
+    assert chat.returncode == 0, chat.stderr
+    assert chat.stdout.startswith("I'm very sorry")
+
+
+@pytest.mark.parametrize(
+    ("args", "status", "message"),
+    [
+        (["inspect", "missing.sse"], 1, "cannot read missing.sse"),
+        (["replay", "missing.sse"], 1, "cannot read missing.sse"),
+        (["stream", "hi"], 2, "OPENAI_API_KEY is not set"),
+        (["stream", "hi", "--base-url", "http://127.0.0.1:9/v1"], 1, "cannot reach the server"),
+        (["replay", str(RECORDING), "--speed", "fast"], 2, "not a number"),
+        (["demo", "--scenario", "poetry"], 2, "invalid choice"),
+        (["serve", "--recordings", "missing-dir"], 2, "not a directory"),
+    ],
+)
+def test_user_mistakes_get_one_line_and_an_exit_status(
+    args: list[str], status: int, message: str
+) -> None:
+    done = rillet(*args)
+    assert done.returncode == status
+    assert "Traceback" not in done.stderr
+    assert message in done.stderr.strip().splitlines()[-1]  # after argparse's usage, if any
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[str]:
+    """``rillet serve`` in a subprocess; yields its URL; stops it with Ctrl-C."""
+    command = [sys.executable, "-m", "rillet", "serve", "--delay", "0", *args]
+    with subprocess.Popen(  # noqa: S603
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=clean_env()
+    ) as process:
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            assert url.startswith("http://127.0.0.1:")
+            yield url
+        finally:
+            process.send_signal(signal.SIGINT)
+            try:
+                status = process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                raise
+        assert status == 0  # Ctrl-C is how a server is stopped
+
+
+def test_serve_then_stream_from_it() -> None:
+    with serving() as url:
+        text = rillet("stream", "Tell me about rivers", "--base-url", url, "--model", "rillet-text")
+        events = rillet("stream", "hi", "--base-url", url, "--model", "rillet-refusal", "--events")
+        lines = rillet("stream", "hi", "--base-url", url, "--model", "rillet-failed", "--json")
+    assert text.returncode == 0, text.stderr
+    assert text.stdout.startswith(generated_text("Tell me about rivers"))
+    assert events.returncode == 0, events.stderr
+    assert "    0 response.created" in events.stdout
+    assert "response.refusal.delta  ' sorry,'" in events.stdout
+    assert lines.returncode == 1  # the response failed: its events, then a one-line error
+    assert [json.loads(line)["type"] for line in lines.stdout.splitlines()][-1] == "response.failed"
+    assert "error" in lines.stderr
+    assert "Traceback" not in lines.stderr
+
+
+def test_serve_on_a_busy_port_says_so() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        done = rillet("serve", "--port", str(busy.getsockname()[1]))
+    assert done.returncode == 1
+    assert "cannot serve on 127.0.0.1:" in done.stderr
