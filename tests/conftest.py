@@ -16,6 +16,8 @@ from hypothesis import HealthCheck, settings
 
 from rillet.testing import Emulator, serve_in_thread
 
+pytest_plugins = ["pytester"]  # to test rillet's own pytest plugin from a user's suite
+
 # CI runs on a loaded 2-core machine: no deadlines, a fixed seed, a bounded number of examples.
 settings.register_profile(
     "ci",

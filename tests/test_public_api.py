@@ -8,7 +8,13 @@ import types
 
 import pytest
 
-PUBLIC_MODULES = ["rillet", "rillet.events", "rillet.sse", "rillet.testing"]
+PUBLIC_MODULES = [
+    "rillet",
+    "rillet.events",
+    "rillet.sse",
+    "rillet.testing",
+    "rillet.testing.pytest_plugin",
+]
 
 
 def public_names(module: types.ModuleType) -> set[str]:

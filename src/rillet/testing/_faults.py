@@ -61,6 +61,10 @@ class Fault:
             spec += f"; retry-after={self.retry_after}"
         return spec
 
+    def headers(self) -> dict[str, str]:
+        """The request headers that ask the emulator for this fault (for ``extra_headers=``)."""
+        return {"x-rillet-fault": str(self)}
+
     @classmethod
     def parse(cls, spec: str) -> Fault:
         """The fault a header value names.
