@@ -18,6 +18,16 @@ def install_groups(session: nox.Session, *groups: str) -> None:
         session.install(*nox.project.dependency_groups(PYPROJECT, group))
 
 
+def install_wheel(session: nox.Session, extras: str = "") -> None:
+    """Build rillet's wheel and install it: what users get, not the source tree."""
+    wheels = Path(session.create_tmp()) / "wheels"
+    for old in wheels.glob("*.whl"):
+        old.unlink()
+    session.run("python", "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(wheels), ".")
+    (wheel,) = wheels.glob("rillet-*.whl")
+    session.install(f"rillet{extras} @ {wheel.resolve().as_uri()}")
+
+
 @nox.session
 def lint(session: nox.Session) -> None:
     """Ruff: lint and check formatting."""
@@ -39,7 +49,7 @@ def typecheck(session: nox.Session) -> None:
 def tests(session: nox.Session, json: str) -> None:
     """The tests against the built package, with each JSON backend; async tests on both loops."""
     install_groups(session, "tests")
-    session.install(".[speedups]" if json == "orjson" else ".")
+    install_wheel(session, "[speedups]" if json == "orjson" else "")
     env = {
         "HYPOTHESIS_PROFILE": "ci",
         "RILLET_EXPECT_JSON": "orjson" if json == "orjson" else "json",
@@ -51,7 +61,7 @@ def tests(session: nox.Session, json: str) -> None:
 def docs(session: nox.Session) -> None:
     """Build the documentation; warnings are errors."""
     install_groups(session, "docs")
-    session.install(".")
+    install_wheel(session)
     build = Path(session.create_tmp()) / "html"
     session.run("sphinx-build", "-n", "-W", "--keep-going", "-b", "html", "docs", str(build))
 
@@ -60,6 +70,6 @@ def docs(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ side by side with the peers."""
     install_groups(session, "bench")
-    session.install(".[speedups]")
+    install_wheel(session, "[speedups]")
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)

@@ -34,7 +34,7 @@ nitpicky = True
 # Standard-library targets cannot be resolved offline (CI has no network for intersphinx).
 nitpick_ignore_regex = [
     (r"py:class", r"(bytes|str|int|float|bool|object|Exception|memoryview|bytearray)"),
-    (r"py:class", r"(collections\.abc|typing|types|pathlib|random|httpx|anyio)\..*"),
+    (r"py:class", r"(collections\.abc|typing|types|pathlib|random|httpx|anyio|_pytest)\..*"),
     # Private bases and helpers of public classes are not documented.
     (r"py:class", r"rillet\..*\._\w+"),
     (r"py:class", r"rillet\._\w+\.[A-Z]"),  # type variables

@@ -1,6 +1,6 @@
 """Test your code against an emulator of the OpenAI API: no key, no network.
 
-:class:`Emulator` is an ASGI app that generates realistic streams (see :data:`SCENARIOS`) or
+:class:`Emulator` is an ASGI app that generates realistic streams (see ``SCENARIOS``) or
 replays recorded ones, with faults on demand. Serve it on 127.0.0.1 with :func:`serve` or
 :func:`serve_in_thread` (or any ASGI server), or in-process with :func:`replay_transport`.
 The pytest plugin ``rillet.testing.pytest_plugin`` gives fixtures for all of this.

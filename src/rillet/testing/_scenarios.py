@@ -38,6 +38,7 @@ SCENARIOS: Final[tuple[Scenario, ...]] = (
     "failed",
     "error",
 )
+"""The scenarios the emulator generates, by name (asked for as ``model="rillet-<name>"``)."""
 
 _SENTENCES: Final = (
     "A stream is a promise kept one small piece at a time.",

@@ -7,7 +7,7 @@ Enable it in a ``conftest.py`` (it is not loaded into every pytest run)::
 Each test gets its own :class:`~rillet.testing.Emulator`, served on 127.0.0.1 in a thread.
 Override the ``rillet_emulator`` fixture to serve recordings or change its pace. Choose what it
 answers with the model name (``model="rillet-function_call"``, see
-:data:`~rillet.testing.SCENARIOS`) and inject faults with :meth:`Fault.headers()
+``rillet.testing.SCENARIOS``) and inject faults with :meth:`Fault.headers()
 <rillet.testing.Fault.headers>` as a request's ``extra_headers``.
 """
 
