@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import signal
@@ -16,7 +17,9 @@ import pytest
 
 from clients import decoded
 from corpus_files import CORPUS
-from rillet.events import Response
+from rillet._cli._output import Output
+from rillet.events import Response, parse_chat_chunk
+from rillet.sse import SSEDecoder
 from rillet.testing._scenarios import response_stream
 
 RECORDING = CORPUS / "responses" / "function_call_parallel.sse"
@@ -187,3 +190,31 @@ def test_serve_on_a_busy_port_says_so() -> None:
         done = rillet("serve", "--port", str(busy.getsockname()[1]))
     assert done.returncode == 1
     assert "cannot serve on 127.0.0.1:" in done.stderr
+
+
+def test_replay_a_chat_stream_as_json_lines() -> None:
+    done = rillet("replay", str(CHAT_RECORDING), "--speed", "0", "--json")
+    assert done.returncode == 0, done.stderr
+    body = CHAT_RECORDING.read_bytes()
+    chunks = [e.raw_data for e in SSEDecoder().feed(body) if e.raw_data != b"[DONE]"]
+    assert [json.loads(line) for line in done.stdout.splitlines()] == [
+        parse_chat_chunk(data).to_dict() for data in chunks
+    ]
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_styled_in_a_terminal_plain_when_piped_or_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    terminal, pipe = Terminal(), io.StringIO()
+    for out in (terminal, pipe):
+        output = Output(out, io.StringIO())
+        output.write("thinking", "dim")
+        output.line("done", "bold")
+    assert terminal.getvalue() == "\x1b[2mthinking\x1b[0m\n\x1b[1mdone\x1b[0m\n"
+    assert pipe.getvalue() == "thinking\ndone\n"
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not Output(Terminal(), Terminal()).styled

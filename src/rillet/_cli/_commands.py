@@ -8,11 +8,10 @@ from pathlib import Path
 import anyio
 import httpx
 
-from rillet._cli._live import Mode, live_router, summary
+from rillet._cli._live import Mode, live_router, show_chat, summary
 from rillet._cli._output import Output
 from rillet._client import AsyncClient
 from rillet._errors import RilletError
-from rillet.events import ChatContentDeltaEvent, ChatRefusalDeltaEvent
 from rillet.testing import Emulator, ReplayTransport, serve
 from rillet.testing._scenarios import Scenario
 
@@ -77,12 +76,10 @@ async def replay(output: Output, *, path: Path, speed: float, mode: Mode) -> Non
             )
             async with chat_stream:
                 async for event in chat_stream.events():
-                    if isinstance(event, ChatContentDeltaEvent):
-                        output.write(event.delta)
-                    elif isinstance(event, ChatRefusalDeltaEvent):
-                        output.write(event.delta, "yellow")
+                    show_chat(output, event, mode)
                 completion = await chat_stream.final_response()
-            summary(output, chat_stream.stats, completion)
+            if mode == "text":
+                summary(output, chat_stream.stats, completion)
             return
         response_stream = await client.responses.create(model="replay", input="", stream=True)
         async with response_stream:

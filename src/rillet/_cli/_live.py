@@ -10,6 +10,9 @@ from rillet._core import StreamStats
 from rillet._dispatch import Router
 from rillet.events import (
     ChatCompletion,
+    ChatCompletionChunk,
+    ChatContentDeltaEvent,
+    ChatRefusalDeltaEvent,
     CompletionUsage,
     Event,
     FunctionCallItem,
@@ -89,6 +92,21 @@ def _text(output: Output) -> Router:
     return router
 
 
+def show_chat(output: Output, event: Event, mode: Mode) -> None:
+    """Show one event of a Chat Completions stream (chunks, and the events derived from them)."""
+    if mode == "json":
+        if isinstance(event, ChatCompletionChunk):
+            output.line(json.dumps(event.to_dict(), ensure_ascii=False))
+    elif mode == "events":
+        delta = getattr(event, "delta", None)
+        detail = f"  {delta!r}" if isinstance(delta, str) else ""
+        output.line(output.style(event.type, "cyan") + detail)
+    elif isinstance(event, ChatContentDeltaEvent):
+        output.write(event.delta)
+    elif isinstance(event, ChatRefusalDeltaEvent):
+        output.write(event.delta, "yellow")
+
+
 def summary(output: Output, stats: StreamStats, result: Response | ChatCompletion | None) -> None:
     """Events by type, time to first token, tokens per second and usage."""
     output.end_line()
@@ -97,15 +115,16 @@ def summary(output: Output, stats: StreamStats, result: Response | ChatCompletio
     rows: list[tuple[str, ...]] = []
     if isinstance(result, Response):
         rows.append(("status", result.status or "?"))
-    if stats.time_to_first_event is not None:
-        rows.append(("first event", f"{stats.time_to_first_event * 1000:.0f} ms"))
-    first = stats.time_to_first_text
+    first = stats.time_to_first_event
     if first is not None:
-        rows.append(("first text token", f"{first * 1000:.0f} ms"))
+        rows.append(("first event", f"{first * 1000:.0f} ms"))
+    if stats.time_to_first_text is not None:
+        rows.append(("first text token", f"{stats.time_to_first_text * 1000:.0f} ms"))
     rows.append(("duration", f"{stats.duration:.2f} s"))
     usage = stats.usage
     output_tokens = _output_tokens(usage)
     if output_tokens and first is not None and stats.duration > first:
+        # All output tokens (reasoning too) over the time the stream was flowing.
         rows.append(("tokens/s", f"{output_tokens / (stats.duration - first):.1f}"))
     if usage is not None:
         rows.append(("usage", _usage(usage)))
@@ -124,10 +143,10 @@ def _output_tokens(usage: ResponseUsage | CompletionUsage | None) -> int:
 
 def _usage(usage: ResponseUsage | CompletionUsage) -> str:
     if isinstance(usage, CompletionUsage):
-        used, made = usage.prompt_tokens, f"{usage.completion_tokens}"
+        used, made = usage.prompt_tokens, f"{usage.completion_tokens} out"
     else:
         details = usage.output_tokens_details
         thought = details.reasoning_tokens if details else 0
-        used, made = usage.input_tokens, f"{usage.output_tokens}"
+        used, made = usage.input_tokens, f"{usage.output_tokens} out"
         made += f" ({thought} reasoning)" if thought else ""
-    return f"{used} in, {made} out, {usage.total_tokens} total"
+    return f"{used} in, {made}, {usage.total_tokens} total"

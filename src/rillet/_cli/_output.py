@@ -36,7 +36,7 @@ class Output:
     def line(self, text: str = "", *styles: str) -> None:
         """Write a whole line, after ending the current one."""
         self.end_line()
-        self.write(text + "\n", *styles)
+        self.write(self.style(text, *styles) + "\n")
 
     def end_line(self) -> None:
         if not self.at_line_start:
