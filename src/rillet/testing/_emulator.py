@@ -2,7 +2,7 @@
 
 The emulator decides what to answer (:meth:`Emulator.reply`: a status, headers and the body as
 a list of steps) without doing any I/O, so that two front ends serve exactly the same thing: the
-emulator itself is an ASGI app (served by uvicorn in tests, over real sockets), and
+emulator itself is an ASGI app (served by :func:`~rillet.testing.serve` or any ASGI server), and
 :func:`~rillet.testing.replay_transport` serves it to httpx in-process, with no sockets.
 
 Per request, the model name or headers choose what is answered and how:

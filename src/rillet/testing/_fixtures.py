@@ -10,14 +10,6 @@ from rillet._client import AsyncClient, Client
 from rillet.testing._emulator import Emulator
 from rillet.testing._server import serve_in_thread
 
-__all__ = [
-    "rillet_async_client",
-    "rillet_client",
-    "rillet_emulator",
-    "rillet_openai_env",
-    "rillet_url",
-]
-
 API_KEY = "sk-rillet-emulator"
 
 

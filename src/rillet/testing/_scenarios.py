@@ -14,7 +14,7 @@ import string
 import time
 import zlib
 from collections.abc import Mapping
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 __all__ = ["SCENARIOS", "Scenario", "chat_stream", "encode", "request_text", "response_stream"]
 
@@ -28,16 +28,7 @@ Scenario = Literal[
     "failed",
     "error",
 ]
-SCENARIOS: Final[tuple[Scenario, ...]] = (
-    "text",
-    "function_call",
-    "parallel_function_calls",
-    "reasoning",
-    "refusal",
-    "incomplete",
-    "failed",
-    "error",
-)
+SCENARIOS: Final[tuple[Scenario, ...]] = get_args(Scenario)
 """The scenarios the emulator generates, by name (asked for as ``model="rillet-<name>"``)."""
 
 _SENTENCES: Final = (

@@ -29,6 +29,7 @@ App = Callable[
 
 _READ: Final = 65536
 _log = logging.getLogger("rillet.testing")
+_BAD: Final = object()  # a request that is not HTTP/1.1
 
 
 class _Gone(Exception):  # noqa: N818 - a signal, not an error
@@ -63,6 +64,8 @@ async def _connection(app: App, stream: anyio.abc.SocketStream) -> None:
     async with stream:
         while True:
             request = await _next(connection, stream)
+            if request is _BAD:
+                await _bad_request(connection, stream)
             if not isinstance(request, h11.Request):
                 return
             body = b""
@@ -90,7 +93,7 @@ async def _next(connection: h11.Connection, stream: anyio.abc.SocketStream) -> A
         try:
             event = connection.next_event()
         except h11.RemoteProtocolError:
-            return None
+            return _BAD
         if event is not h11.NEED_DATA:
             return event
         try:
@@ -98,6 +101,16 @@ async def _next(connection: h11.Connection, stream: anyio.abc.SocketStream) -> A
         except (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError):
             data = b""
         connection.receive_data(data)
+
+
+async def _bad_request(connection: h11.Connection, stream: anyio.abc.SocketStream) -> None:
+    """Answer 400 to what is not HTTP/1.1, if the connection still allows an answer."""
+    if connection.our_state in (h11.IDLE, h11.SEND_RESPONSE):
+        headers = [(b"content-length", b"0"), (b"connection", b"close")]
+        out = connection.send(h11.Response(status_code=400, headers=headers)) or b""
+        out += connection.send(h11.EndOfMessage()) or b""
+        with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+            await stream.send(out)
 
 
 def _encode(connection: h11.Connection, message: Message) -> bytes:

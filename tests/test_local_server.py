@@ -1,0 +1,56 @@
+"""rillet's own HTTP server (``rillet.testing.serve``), beyond what the emulator's tests cover."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import anyio
+import httpx
+import pytest
+
+from rillet.testing import serve
+
+pytestmark = pytest.mark.anyio
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Echoes the request body; fails on ``/boom`` before answering."""
+    if scope["path"] == "/boom":
+        message = "the app's bug"
+        raise RuntimeError(message)
+    body = (await receive())["body"]
+    await send({"type": "http.response.start", "status": 201, "headers": [(b"x-echo", b"1")]})
+    for piece in (body[:3], body[3:]):
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+async def test_requests_on_one_connection_and_an_app_failure(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async with serve(app) as url, httpx.AsyncClient(base_url=url) as client:
+        first = await client.post("/echo", content=b"hello there")
+        failed = await client.get("/boom")
+        again = await client.post("/echo", content=b"still serving")
+    assert (first.status_code, first.headers["x-echo"], first.content) == (201, "1", b"hello there")
+    assert failed.status_code == 500
+    assert again.content == b"still serving"
+    assert "the app failed on GET /boom" in caplog.text
+
+
+async def test_a_malformed_request_gets_400_and_the_connection_closes() -> None:
+    async with serve(app) as url:
+        host, port = url.removeprefix("http://").split(":")
+        async with await anyio.connect_tcp(host, int(port)) as stream:
+            await stream.send(b"NOT HTTP AT ALL\r\n\r\n")
+            with anyio.fail_after(5):
+                assert (await _read_all(stream)).startswith(b"HTTP/1.1 400 ")
+
+
+async def _read_all(stream: anyio.abc.SocketStream) -> bytes:
+    data = b""
+    try:
+        while True:
+            data += await stream.receive()
+    except (anyio.EndOfStream, anyio.BrokenResourceError):
+        return data
