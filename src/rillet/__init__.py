@@ -35,6 +35,7 @@ from rillet._errors import SSEError as SSEError
 from rillet._errors import StreamError as StreamError
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
+from rillet._policy import ResumePosition as ResumePosition
 from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts
 from rillet._stream import ChatCompletionStream as ChatCompletionStream
@@ -71,6 +72,7 @@ __all__ = [
     "ResponseFailedError",
     "ResponseOutcome",
     "ResponseStream",
+    "ResumePosition",
     "RetryPolicy",
     "RilletError",
     "Router",

@@ -6,6 +6,7 @@ timeout policies, and the streams' core; only the sending and the reading differ
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ import anyio
 import httpx
 
 from rillet._errors import NotEventStreamError, RilletError
-from rillet._policy import RetryPolicy, Timeouts
+from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._stream import ChatCompletionStream, ResponseStream
 from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream
 from rillet._transport import httpx_timeout, is_event_stream, send, send_sync
@@ -269,8 +270,26 @@ class AsyncClient(_Base):
         method: str = "POST",
         **parts: Any,  # noqa: ANN401
     ) -> S:
-        request = self._request(self._http, method, path, call, stream=True, **parts)
         started = anyio.current_time()
+        response, retries = await self._open(method, path, call, **parts)
+        options: dict[str, Any] = {
+            "timeouts": call.timeouts,
+            "retries": retries,
+            "started": started,
+        }
+        if issubclass(kind, ResponseStream):
+            options.update(reopen=functools.partial(self._reopen, call), retry=call.retry)
+        return kind(response, **options, **stream_options)
+
+    async def _open(
+        self,
+        method: str,
+        path: str,
+        call: _Call,
+        **parts: Any,  # noqa: ANN401
+    ) -> tuple[httpx.Response, int]:
+        """Send a streaming request; the response (an event stream) and the retries it took."""
+        request = self._request(self._http, method, path, call, stream=True, **parts)
         response, retries = await send(self._http, request, retry=call.retry, stream=True)
         if not is_event_stream(response):
             try:
@@ -278,8 +297,13 @@ class AsyncClient(_Base):
             finally:
                 await response.aclose()
             raise NotEventStreamError(response.headers.get("content-type", ""), start)
-        options = {"timeouts": call.timeouts, "retries": retries, "started": started}
-        return kind(response, **options, **stream_options)
+        return response, retries
+
+    async def _reopen(self, call: _Call, response_id: str, after: int) -> httpx.Response:
+        """A response's stream again, from after event ``after``: how streams resume."""
+        path = f"responses/{response_id}"
+        response, _ = await self._open("GET", path, call, params=_resume_params(after))
+        return response
 
 
 class AsyncResponses:
@@ -413,6 +437,35 @@ class AsyncResponses:
         options = {"cache": cache, "on_invalid": on_invalid, "strict": starting_after is None}
         return await client._stream(  # noqa: SLF001
             ResponseStream, path, call, options, method="GET", params=params
+        )
+
+    async def resume(
+        self,
+        position: ResumePosition,
+        *,
+        cache: bool = True,
+        on_invalid: OnInvalid = "raise",
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> ResponseStream:
+        """Continue a background response's stream from a saved :class:`~rillet.ResumePosition`.
+
+        The same as ``retrieve(position.response_id, stream=True,
+        starting_after=position.sequence_number)``: the events after that one, resumed again
+        automatically if the connection drops.
+        """
+        return await self.retrieve(
+            position.response_id,
+            stream=True,
+            starting_after=position.sequence_number,
+            cache=cache,
+            on_invalid=on_invalid,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
         )
 
     async def cancel(
@@ -580,8 +633,26 @@ class Client(_Base):
         method: str = "POST",
         **parts: Any,  # noqa: ANN401
     ) -> SS:
-        request = self._request(self._http, method, path, call, stream=True, **parts)
         started = time.monotonic()
+        response, retries = self._open(method, path, call, **parts)
+        options: dict[str, Any] = {
+            "timeouts": call.timeouts,
+            "retries": retries,
+            "started": started,
+        }
+        if issubclass(kind, SyncResponseStream):
+            options.update(reopen=functools.partial(self._reopen, call), retry=call.retry)
+        return kind(response, **options, **stream_options)
+
+    def _open(
+        self,
+        method: str,
+        path: str,
+        call: _Call,
+        **parts: Any,  # noqa: ANN401
+    ) -> tuple[httpx.Response, int]:
+        """Send a streaming request; the response (an event stream) and the retries it took."""
+        request = self._request(self._http, method, path, call, stream=True, **parts)
         response, retries = send_sync(self._http, request, retry=call.retry, stream=True)
         if not is_event_stream(response):
             try:
@@ -589,8 +660,12 @@ class Client(_Base):
             finally:
                 response.close()
             raise NotEventStreamError(response.headers.get("content-type", ""), start)
-        options = {"timeouts": call.timeouts, "retries": retries, "started": started}
-        return kind(response, **options, **stream_options)
+        return response, retries
+
+    def _reopen(self, call: _Call, response_id: str, after: int) -> httpx.Response:
+        """A response's stream again, from after event ``after``: how streams resume."""
+        path = f"responses/{response_id}"
+        return self._open("GET", path, call, params=_resume_params(after))[0]
 
 
 class Responses:
@@ -699,6 +774,30 @@ class Responses:
         options = {"cache": cache, "on_invalid": on_invalid, "strict": starting_after is None}
         return client._stream(  # noqa: SLF001
             SyncResponseStream, path, call, options, method="GET", params=params
+        )
+
+    def resume(
+        self,
+        position: ResumePosition,
+        *,
+        cache: bool = True,
+        on_invalid: OnInvalid = "raise",
+        timeout: Timeouts | float | None = _NOT_GIVEN,
+        max_retries: int | None = None,
+        extra_headers: Headers | None = None,
+        extra_query: Query | None = None,
+    ) -> SyncResponseStream:
+        """Continue a background response's stream from a saved :class:`~rillet.ResumePosition`."""
+        return self.retrieve(
+            position.response_id,
+            stream=True,
+            starting_after=position.sequence_number,
+            cache=cache,
+            on_invalid=on_invalid,
+            timeout=timeout,
+            max_retries=max_retries,
+            extra_headers=extra_headers,
+            extra_query=extra_query,
         )
 
     def cancel(

@@ -10,6 +10,7 @@ typed object: that costs less memory, and the garbage collector need not walk ev
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Generic, TypeVar
@@ -23,7 +24,7 @@ from rillet._errors import (
     StreamError,
     StreamTruncatedError,
 )
-from rillet._policy import Timeouts
+from rillet._policy import ResumePosition, Timeouts
 from rillet._sse import ServerSentEvent, SSEDecoder
 from rillet.events import (
     ChatCompletion,
@@ -49,6 +50,7 @@ Entry = Event | tuple[str | None, bytes]
 
 # After the terminal event, how long to wait for the rest of the body before closing.
 DRAIN_SECONDS: Final = 2.0
+_log = logging.getLogger("rillet")
 _TERMINAL: Final = frozenset({ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent})
 # What a chunk brought, as bits: any event, an event other than a keepalive, text, the end.
 _ANY, _ACTIVE, _TEXT, _END = 1, 2, 4, 8
@@ -66,6 +68,7 @@ class StreamStats:
         duration: Seconds from sending the request to the end of the stream (or to now).
         retries: How many times the request was retried before it succeeded.
         usage: Token usage, once the server reported it.
+        reconnects: How many times the stream was resumed after its connection dropped.
     """
 
     time_to_first_event: float | None
@@ -75,6 +78,7 @@ class StreamStats:
     duration: float
     retries: int
     usage: ResponseUsage | CompletionUsage | None
+    reconnects: int = 0
 
 
 class StreamCore(Generic[R]):
@@ -110,6 +114,10 @@ class StreamCore(Generic[R]):
         self.counts: dict[str, int] = {}
         self.bytes = 0
         self.arrived = 0  # what the chunk being read brought: _ANY | _ACTIVE | _TEXT | _END
+        self.reconnects = 0
+        self.unresumable: str | None = None  # why a broken stream was not resumed
+        self.attempts = 0  # resumes tried since events last arrived
+        self.resumed_at = -1  # how many events there were at the last resume
 
     # -- what subclasses define -----------------------------------------------------------
 
@@ -216,12 +224,12 @@ class StreamCore(Generic[R]):
         """
         events = sum(self.counts.values())
         if isinstance(cause, APITimeoutError):
-            message = f"{cause} after {self.bytes} bytes and {events} events"
+            message = f"{cause} after {self.bytes} bytes and {events} events{self.not_resumed()}"
             timeout = APITimeoutError(message, kind=cause.kind, partial=self.snapshot)
             timeout.__cause__ = cause.__cause__
             return timeout
         reason = f"the connection broke after {self.bytes} bytes and {events} events ({cause})"
-        error = StreamTruncatedError(reason, partial=self.snapshot)
+        error = StreamTruncatedError(reason + self.not_resumed(), partial=self.snapshot)
         error.__cause__ = cause
         return error
 
@@ -239,7 +247,60 @@ class StreamCore(Generic[R]):
                 f"; an unterminated event of {tail.size} bytes at byte {tail.offset} "
                 f"was discarded ({tail.excerpt!r})"
             )
-        return where
+        return where + self.not_resumed()
+
+    def not_resumed(self) -> str:
+        """Why the stream was not resumed, for an error message (empty if it was not tried)."""
+        return f"; not resumed: {self.unresumable}" if self.unresumable else ""
+
+    def ended(self) -> bool:
+        """Whether the stream's own end arrived (a terminal event, ``[DONE]``)."""
+        return True
+
+    def unresumed(self) -> StreamTruncatedError:
+        """The error for a broken stream that could not be resumed."""
+        events = sum(self.counts.values())
+        reason = f"the stream broke after {self.bytes} bytes and {events} events"
+        return StreamTruncatedError(reason + self.not_resumed(), partial=self.snapshot)
+
+    def resume_position(self) -> tuple[str, int] | str:
+        """Where to resume the stream from (response id, sequence number), or why it cannot be."""
+        return "only Responses API streams can be resumed"
+
+    def resumable(self, error: APIConnectionError | StreamError | None) -> tuple[str, int] | None:
+        """Where to resume a broken stream from; ``None`` (``unresumable`` says why) if not.
+
+        Resumed: a dropped connection, a stall past the idle or read timeout (not the total
+        one: the caller's deadline), and a body that ended before the terminal event (once: a
+        resumed body that ends again with nothing new means the server has nothing more).
+        """
+        if isinstance(error, APITimeoutError) and error.kind == "total":
+            return None
+        position = self.resume_position()
+        if isinstance(position, str):
+            self.unresumable = position
+            return None
+        if error is None and self.count == self.resumed_at:
+            self.unresumable = "the resumed stream ended again with nothing new (cancelled?)"
+            return None
+        if self.count != self.resumed_at:  # events came since the last resume: start afresh
+            self.attempts = 0
+        return position
+
+    def next_attempt(self, limit: int) -> int | None:
+        """The number of the next resume attempt (from 1), or ``None`` past ``limit``."""
+        if self.attempts >= limit:
+            self.unresumable = f"{self.attempts} attempts in a row failed"
+            return None
+        self.attempts += 1
+        return self.attempts
+
+    def restart(self) -> None:
+        """A new body continues the stream (after a resume): decode it from its start."""
+        self.decoder = SSEDecoder()
+        self.reconnects += 1
+        self.resumed_at = self.count
+        self.drain_deadline = math.inf
 
     def stats(self, now: float) -> StreamStats:
         """The statistics so far."""
@@ -254,7 +315,16 @@ class StreamCore(Generic[R]):
             duration=end - self.started,
             retries=self.retries,
             usage=snapshot.usage if snapshot is not None else None,
+            reconnects=self.reconnects,
         )
+
+
+def log_resume(response_id: str, after: int, attempt: int, limit: int, reason: str) -> None:
+    """Say on the ``rillet`` logger that a stream is being resumed, and why."""
+    _log.warning(
+        "resuming response %s after event %d (attempt %d of %d): %s",
+        *(response_id, after, attempt, limit, reason),
+    )
 
 
 class ResponseCore(StreamCore[Response]):
@@ -266,6 +336,7 @@ class ResponseCore(StreamCore[Response]):
         # on past invalid events, has events about items it never saw added: those are
         # skipped (and listed in accumulator.problems), not errors.
         self.accumulator = ResponseAccumulator(strict=strict and self.on_invalid == "raise")
+        self.last_sequence = -1  # the highest sequence number so far (-1: none yet)
 
     @property
     def snapshot(self) -> Response | None:
@@ -276,6 +347,11 @@ class ResponseCore(StreamCore[Response]):
         """Type, accumulate and record one event."""
         routed = sse.event if sse.has_event_field else None
         event = parse_event_data(routed, sse.raw_data, on_invalid=self.on_invalid)
+        number = getattr(event, "sequence_number", None)
+        if number is not None:
+            if number <= self.last_sequence and self.reconnects:
+                return  # a resumed stream sent it again: it was delivered already
+            self.last_sequence = number
         self.accumulator.add(event)
         kind = type(event)
         if kind is ResponseOutputTextDeltaEvent:
@@ -287,6 +363,28 @@ class ResponseCore(StreamCore[Response]):
     def replay(self, entry: tuple[str | None, bytes]) -> Event:
         """Parse a cached event again."""
         return parse_event_data(entry[0], entry[1], on_invalid="return")
+
+    def ended(self) -> bool:
+        """Whether a terminal event (or an ``error`` event) arrived."""
+        return self.accumulator.outcome != "streaming"
+
+    def resume_position(self) -> tuple[str, int] | str:
+        """Where to resume from, or why this stream cannot be resumed."""
+        snapshot = self.snapshot
+        if snapshot is None or not snapshot.id:
+            return "no event said which response this is"
+        if snapshot.background is not True:
+            return "the response was not created with background=true (only those are kept)"
+        if self.last_sequence < 0:
+            return "its events have no sequence numbers to resume from"
+        return snapshot.id, self.last_sequence
+
+    def position(self) -> ResumePosition | None:
+        """The stream's position: the response and its last event's sequence number."""
+        snapshot = self.snapshot
+        if snapshot is None or not snapshot.id or self.last_sequence < 0:
+            return None
+        return ResumePosition(response_id=snapshot.id, sequence_number=self.last_sequence)
 
     def result(self) -> Response:
         """The final response, or the error that says why there is none."""

@@ -10,7 +10,7 @@ from typing import Final
 
 import attrs
 
-__all__ = ["RetryPolicy", "Timeouts"]
+__all__ = ["ResumePosition", "RetryPolicy", "Timeouts"]
 
 _RETRY_STATUSES: Final = frozenset({408, 409, 429})
 
@@ -57,17 +57,24 @@ class RetryPolicy:
     retried only when it is idempotent: a GET, or a request with an ``Idempotency-Key``
     header; a POST could otherwise start a second, billed response.
 
+    A stream of a ``background=true`` response that drops, stalls past the idle or read
+    timeout, or ends before its terminal event is resumed from after its last event, up to
+    ``max_resumes`` attempts in a row (with the same backoff).
+
     Attributes:
         max_retries: How many times to try again (2: three attempts in all).
         initial_delay: The first wait, doubled at each retry (seconds).
         max_delay: The longest wait between attempts.
         max_retry_after: The longest ``Retry-After`` honoured; longer ones are not waited for.
+        max_resumes: How many times in a row to try resuming a broken background stream
+            (0: never).
     """
 
     max_retries: int = 2
     initial_delay: float = 0.5
     max_delay: float = 8.0
     max_retry_after: float = 60.0
+    max_resumes: int = 5
 
     def retries_status(self, status: int, headers: Mapping[str, str]) -> bool:
         """Whether a response with this status (and headers) is worth another try."""
@@ -95,6 +102,22 @@ class RetryPolicy:
         backoff: float = min(self.initial_delay * 2**retry, self.max_delay)
         jitter: float = (rng or random).random()
         return backoff * (1 - 0.25 * jitter)
+
+
+@attrs.frozen(kw_only=True)
+class ResumePosition:
+    """Where a stream of a background response is: enough to continue it later, elsewhere.
+
+    Plain data (``attrs.asdict(position)`` is JSON): save it, then give it to
+    ``client.responses.resume(position)``.
+
+    Attributes:
+        response_id: The response.
+        sequence_number: The last event received; the stream continues after it.
+    """
+
+    response_id: str
+    sequence_number: int
 
 
 def _retry_after(headers: Mapping[str, str]) -> float | None:

@@ -18,7 +18,7 @@ that the connection goes back to the pool.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from types import TracebackType
 from typing import Any, Generic, Self, TypeVar, cast
@@ -27,9 +27,16 @@ import anyio
 import httpx
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
-from rillet._core import ChatCore, ResponseCore, StreamCore, StreamStats
+from rillet._core import ChatCore, ResponseCore, StreamCore, StreamStats, log_resume
 from rillet._dispatch import Delivering, Router, dispatching
-from rillet._errors import RilletError
+from rillet._errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    RilletError,
+    StreamTruncatedError,
+)
+from rillet._policy import ResumePosition, RetryPolicy
 from rillet._transport import transport_error
 from rillet.events import (
     ChatCompletion,
@@ -42,6 +49,9 @@ from rillet.events import (
 
 __all__ = ["ChatCompletionStream", "ResponseStream", "texts"]
 
+Reopen = Callable[[str, int], Awaitable[httpx.Response]]
+"""Opens a response's stream again, from after the event with a sequence number."""
+
 R = TypeVar("R", Response, ChatCompletion)
 Y = TypeVar("Y", bound=Event)
 H = TypeVar("H", bound=Callable[..., Any])
@@ -53,9 +63,17 @@ class _Stream(Generic[R, Y]):
     _yields: type[Y]
     _core: StreamCore[R]
 
-    def __init__(self, response: httpx.Response, core: StreamCore[R]) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        core: StreamCore[R],
+        reopen: Reopen | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self._response = response
         self._core = core
+        self._reopen = reopen  # opens the stream again from after an event: resumption
+        self._retry = retry or RetryPolicy()
         # httpx types it as an iterator; it is an async generator, closed in aclose().
         self._chunks = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
         self._owner: object = None  # with cache=False: the one task that reads
@@ -179,8 +197,15 @@ class _Stream(Generic[R, Y]):
         count = core.count
         try:
             while core.count == count and not core.finished:
-                chunk = await self._read_chunk()
+                try:
+                    chunk = await self._read_chunk()
+                except (StreamTruncatedError, APITimeoutError) as error:
+                    if not await self._resume(error):
+                        raise
+                    continue
                 if chunk is None:
+                    if not core.ended() and await self._resume(None):
+                        continue
                     core.end(anyio.current_time())
                     with anyio.CancelScope(shield=True):
                         await self._response.aclose()
@@ -191,6 +216,33 @@ class _Stream(Generic[R, Y]):
             core.failure = core.cancelled() if cancelled else error
             await self.aclose()
             raise
+
+    async def _resume(self, error: StreamTruncatedError | APITimeoutError | None) -> bool:
+        """Open the stream again from after its last event, when it can be; False otherwise."""
+        core = self._core
+        position = core.resumable(error) if self._reopen is not None else None
+        if position is None or self._reopen is None:
+            return False
+        response_id, after = position
+        with anyio.CancelScope(shield=True):
+            await self._response.aclose()
+        reason = "the body ended before the response did" if error is None else str(error)
+        while (attempt := core.next_attempt(self._retry.max_resumes)) is not None:
+            log_resume(response_id, after, attempt, self._retry.max_resumes, reason)
+            await anyio.sleep(self._retry.delay(attempt - 1))
+            try:
+                response = await self._reopen(response_id, after)
+            except APIStatusError as refused:
+                core.unresumable = f"the server refused ({refused})"
+                raise core.unresumed() from refused
+            except APIConnectionError as failed:
+                reason = f"the last attempt failed: {failed}"
+                continue
+            self._response = response
+            self._chunks = cast("AsyncGenerator[bytes, None]", response.aiter_bytes())
+            core.restart()
+            return True
+        return False
 
     async def _read_chunk(self) -> bytes | None:
         deadline, kind = self._core.deadline()
@@ -291,10 +343,25 @@ class ResponseStream(_Stream[Response, Event]):
 
     _yields = Event
 
-    def __init__(self, response: httpx.Response, **options: Any) -> None:  # noqa: ANN401
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        reopen: Reopen | None = None,
+        retry: RetryPolicy | None = None,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
         options.setdefault("started", anyio.current_time())
         self._core: ResponseCore = ResponseCore(**options)
-        super().__init__(response, self._core)
+        super().__init__(response, self._core, reopen, retry)
+
+    @property
+    def position(self) -> ResumePosition | None:
+        """Where this stream is: what :meth:`AsyncResponses.resume` takes to continue it later.
+
+        ``None`` until an event with a sequence number said which response this is.
+        """
+        return self._core.position()
 
     @property
     def accumulator(self) -> ResponseAccumulator:

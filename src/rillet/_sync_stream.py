@@ -17,8 +17,10 @@ from typing import Any, Generic, Self, TypeVar
 import httpx
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
-from rillet._core import ChatCore, ResponseCore, StreamCore, StreamStats
+from rillet._core import ChatCore, ResponseCore, StreamCore, StreamStats, log_resume
 from rillet._dispatch import Router, dispatch_sync
+from rillet._errors import APIConnectionError, APIStatusError, APITimeoutError, StreamTruncatedError
+from rillet._policy import ResumePosition, RetryPolicy
 from rillet._transport import transport_error
 from rillet.events import (
     ChatCompletion,
@@ -36,15 +38,27 @@ Y = TypeVar("Y", bound=Event)
 H = TypeVar("H", bound=Callable[..., Any])
 
 
+SyncReopen = Callable[[str, int], httpx.Response]
+"""Opens a response's stream again, from after the event with a sequence number."""
+
+
 class _SyncStream(Generic[R, Y]):
     """The blocking reading shared by both kinds of sync stream."""
 
     _yields: type[Y]
     _core: StreamCore[R]
 
-    def __init__(self, response: httpx.Response, core: StreamCore[R]) -> None:
+    def __init__(
+        self,
+        response: httpx.Response,
+        core: StreamCore[R],
+        reopen: SyncReopen | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
         self._response = response
         self._core = core
+        self._reopen = reopen
+        self._retry = retry or RetryPolicy()
         self._chunks = response.iter_bytes()
         self._closed = False
         self._router: Router | None = None
@@ -132,8 +146,15 @@ class _SyncStream(Generic[R, Y]):
         count = core.count
         try:
             while core.count == count and not core.finished:
-                chunk = self._read_chunk()
+                try:
+                    chunk = self._read_chunk()
+                except (StreamTruncatedError, APITimeoutError) as error:
+                    if not self._resume(error):
+                        raise
+                    continue
                 if chunk is None:
+                    if not core.ended() and self._resume(None):
+                        continue
                     core.end(time.monotonic())
                     self._response.close()
                     break
@@ -142,6 +163,32 @@ class _SyncStream(Generic[R, Y]):
             core.failure = error
             self.close()
             raise
+
+    def _resume(self, error: StreamTruncatedError | APITimeoutError | None) -> bool:
+        """Open the stream again from after its last event, when it can be; False otherwise."""
+        core = self._core
+        position = core.resumable(error) if self._reopen is not None else None
+        if position is None or self._reopen is None:
+            return False
+        response_id, after = position
+        self._response.close()
+        reason = "the body ended before the response did" if error is None else str(error)
+        while (attempt := core.next_attempt(self._retry.max_resumes)) is not None:
+            log_resume(response_id, after, attempt, self._retry.max_resumes, reason)
+            time.sleep(self._retry.delay(attempt - 1))
+            try:
+                response = self._reopen(response_id, after)
+            except APIStatusError as refused:
+                core.unresumable = f"the server refused ({refused})"
+                raise core.unresumed() from refused
+            except APIConnectionError as failed:
+                reason = f"the last attempt failed: {failed}"
+                continue
+            self._response = response
+            self._chunks = response.iter_bytes()
+            core.restart()
+            return True
+        return False
 
     def _read_chunk(self) -> bytes | None:
         deadline, kind = self._core.deadline()
@@ -198,10 +245,22 @@ class SyncResponseStream(_SyncStream[Response, Event]):
 
     _yields = Event
 
-    def __init__(self, response: httpx.Response, **options: Any) -> None:  # noqa: ANN401
+    def __init__(
+        self,
+        response: httpx.Response,
+        *,
+        reopen: SyncReopen | None = None,
+        retry: RetryPolicy | None = None,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
         options.setdefault("started", time.monotonic())
         self._core: ResponseCore = ResponseCore(**options)
-        super().__init__(response, self._core)
+        super().__init__(response, self._core, reopen, retry)
+
+    @property
+    def position(self) -> ResumePosition | None:
+        """Where this stream is: what :meth:`Responses.resume` takes to continue it later."""
+        return self._core.position()
 
     @property
     def accumulator(self) -> ResponseAccumulator:

@@ -30,6 +30,7 @@ App = Callable[
 _READ: Final = 65536
 _log = logging.getLogger("rillet.testing")
 _BAD: Final = object()  # a request that is not HTTP/1.1
+_CLOSE: Final = [(b"connection", b"close")]  # said when the server closes after a response
 
 
 class _Gone(Exception):  # noqa: N818 - a signal, not an error
@@ -216,5 +217,5 @@ class _Exchange:
         """Answer 500, if the response has not started."""
         if self.connection.our_state is h11.SEND_RESPONSE and not self.gone.is_set():
             with suppress(_Gone):
-                await self.send({"type": "http.response.start", "status": 500, "headers": []})
+                await self.send({"type": "http.response.start", "status": 500, "headers": _CLOSE})
                 await self.send({"type": "http.response.body", "body": b""})
