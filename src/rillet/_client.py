@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import Any, Final, Literal, Self, TypeVar, overload
 
 import anyio
+import attrs
 import httpx
 
 from rillet._errors import NotEventStreamError, RilletError
@@ -66,7 +67,7 @@ class _Base:
         default_headers: Headers | None = None,
         default_query: Query | None = None,
         timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int = 2,
+        max_retries: int | RetryPolicy = 2,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(self._key_variable)
         base = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
@@ -86,8 +87,12 @@ class _Base:
         """Query parameters sent with every request."""
         self.timeouts = Timeouts() if timeout is _NOT_GIVEN else Timeouts.of(timeout)
         """The timeouts of every request (each call may override them)."""
-        self.retry = RetryPolicy(max_retries=max_retries)
-        """When failed requests are tried again."""
+        self.retry = (
+            max_retries
+            if isinstance(max_retries, RetryPolicy)
+            else RetryPolicy(max_retries=max_retries)
+        )
+        """When failed requests are tried again, and broken streams resumed."""
 
     _key_variable = "OPENAI_API_KEY"
 
@@ -105,7 +110,7 @@ class _Base:
             "default_headers": self.default_headers,
             "default_query": self.default_query,
             "timeout": self.timeouts,
-            "max_retries": self.retry.max_retries,
+            "max_retries": self.retry,
         }
 
     def _auth_headers(self) -> dict[str, str]:
@@ -151,7 +156,9 @@ class _Base:
         extra_body: Body | None,
     ) -> _Call:
         timeouts = self.timeouts if timeout is _NOT_GIVEN else Timeouts.of(timeout)
-        retry = self.retry if max_retries is None else RetryPolicy(max_retries=max_retries)
+        retry = (
+            self.retry if max_retries is None else attrs.evolve(self.retry, max_retries=max_retries)
+        )
         return _Call(timeouts, retry, extra_headers, extra_query, extra_body)
 
 
@@ -196,8 +203,8 @@ class AsyncClient(_Base):
             transports in tests).
         timeout: A :class:`~rillet.Timeouts`, or a number of seconds for connect, read, write
             and pool.
-        max_retries: How many times a failed request is tried again (see
-            :class:`~rillet.RetryPolicy`).
+        max_retries: How many times a failed request is tried again, or a whole
+            :class:`~rillet.RetryPolicy` (backoff, resumption of broken background streams).
     """
 
     def __init__(
@@ -211,7 +218,7 @@ class AsyncClient(_Base):
         default_query: Query | None = None,
         http_client: httpx.AsyncClient | None = None,
         timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int = 2,
+        max_retries: int | RetryPolicy = 2,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -578,7 +585,7 @@ class Client(_Base):
         default_query: Query | None = None,
         http_client: httpx.Client | None = None,
         timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int = 2,
+        max_retries: int | RetryPolicy = 2,
     ) -> None:
         super().__init__(
             api_key=api_key,

@@ -21,6 +21,7 @@ from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._errors import (
     APIConnectionError,
     APITimeoutError,
+    RilletError,
     StreamError,
     StreamTruncatedError,
 )
@@ -255,7 +256,18 @@ class StreamCore(Generic[R]):
 
     def ended(self) -> bool:
         """Whether the stream's own end arrived (a terminal event, ``[DONE]``)."""
-        return True
+        raise NotImplementedError
+
+    def explain(self, error: StreamTruncatedError | APITimeoutError) -> RilletError:
+        """``error`` again, saying why the stream was not resumed (when that was considered)."""
+        if not self.unresumable:
+            return error
+        message = f"{error}{self.not_resumed()}"
+        if isinstance(error, APITimeoutError):
+            return APITimeoutError(
+                message, kind=error.kind, seconds=error.seconds, partial=error.partial
+            )
+        return StreamTruncatedError(message, partial=error.partial)
 
     def unresumed(self) -> StreamTruncatedError:
         """The error for a broken stream that could not be resumed."""
@@ -274,7 +286,7 @@ class StreamCore(Generic[R]):
         one: the caller's deadline), and a body that ended before the terminal event (once: a
         resumed body that ends again with nothing new means the server has nothing more).
         """
-        if isinstance(error, APITimeoutError) and error.kind == "total":
+        if self.ended() or (isinstance(error, APITimeoutError) and error.kind == "total"):
             return None
         position = self.resume_position()
         if isinstance(position, str):
@@ -422,6 +434,10 @@ class ChatCore(StreamCore[ChatCompletion]):
         self.record(chunk, (None, sse.raw_data))
         for event in derived:
             self.record(event, event)
+
+    def ended(self) -> bool:
+        """Whether ``[DONE]`` arrived."""
+        return self.done
 
     def replay(self, entry: tuple[str | None, bytes]) -> Event:
         """Parse a cached chunk again."""

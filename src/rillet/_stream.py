@@ -200,9 +200,12 @@ class _Stream(Generic[R, Y]):
                 try:
                     chunk = await self._read_chunk()
                 except (StreamTruncatedError, APITimeoutError) as error:
-                    if not await self._resume(error):
-                        raise
-                    continue
+                    if core.ended():  # the response is whole: what happens after is no loss
+                        chunk = None
+                    elif await self._resume(error):
+                        continue
+                    else:
+                        raise core.explain(error) from error.__cause__
                 if chunk is None:
                     if not core.ended() and await self._resume(None):
                         continue

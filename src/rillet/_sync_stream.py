@@ -149,9 +149,12 @@ class _SyncStream(Generic[R, Y]):
                 try:
                     chunk = self._read_chunk()
                 except (StreamTruncatedError, APITimeoutError) as error:
-                    if not self._resume(error):
-                        raise
-                    continue
+                    if core.ended():  # the response is whole: what happens after is no loss
+                        chunk = None
+                    elif self._resume(error):
+                        continue
+                    else:
+                        raise core.explain(error) from error.__cause__
                 if chunk is None:
                     if not core.ended() and self._resume(None):
                         continue

@@ -413,7 +413,8 @@ def _apply(fault: Fault | None, name: str, body: bytes) -> tuple[bytes, list[int
     if fault.kind == "drop-after-bytes":
         return body[: fault.count], ends, DROP
     if fault.kind in ("drop-after-events", "stall-after-events"):
-        cut = ends[fault.count - 1] if 0 < fault.count <= len(ends) else 0
+        sent = min(fault.count, len(ends))  # a shorter body is all sent, then the fault
+        cut = ends[sent - 1] if sent > 0 else 0
         return body[:cut], ends, DROP if fault.kind == "drop-after-events" else STALL
     return body, ends, None
 
