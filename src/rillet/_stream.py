@@ -360,7 +360,7 @@ class ResponseStream(_Stream[Response, Event]):
 
     @property
     def position(self) -> ResumePosition | None:
-        """Where this stream is: what :meth:`AsyncResponses.resume` takes to continue it later.
+        """The stream's position, which ``client.responses.resume()`` takes to continue it.
 
         ``None`` until an event with a sequence number said which response this is.
         """

@@ -262,7 +262,7 @@ class SyncResponseStream(_SyncStream[Response, Event]):
 
     @property
     def position(self) -> ResumePosition | None:
-        """Where this stream is: what :meth:`Responses.resume` takes to continue it later."""
+        """The stream's position, which ``client.responses.resume()`` takes to continue it."""
         return self._core.position()
 
     @property
