@@ -67,6 +67,15 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def load(session: nox.Session) -> None:
+    """The load scripts: 1,000 concurrent streams against openai, a 1M-event stream, 10k cancels."""
+    install_groups(session, "bench")
+    install_wheel(session, "[speedups]")
+    for script in ("load_concurrent.py", "load_long_stream.py", "load_cancel.py"):
+        session.run("python", str(Path("benchmarks") / script), *session.posargs)
+
+
+@nox.session
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ side by side with the peers."""
     install_groups(session, "bench")

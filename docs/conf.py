@@ -38,5 +38,8 @@ nitpick_ignore_regex = [
     # Private bases and helpers of public classes are not documented.
     (r"py:class", r"rillet\..*\._\w+"),
     (r"py:class", r"rillet\._\w+\.[A-Z]"),  # type variables
-    (r"py:class", r"ErrorPolicy|Headers|Query|Body|Reopen|SyncReopen"),  # aliases, spelled out where used
+    (
+        r"py:class",
+        r"ErrorPolicy|Headers|Query|Body|Reopen|SyncReopen",
+    ),  # aliases, spelled out where used
 ]

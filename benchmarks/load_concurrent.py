@@ -1,0 +1,182 @@
+"""Load: 1,000 concurrent streams, rillet against ``openai.AsyncOpenAI``, same server, same limits.
+
+The server (``load_server.py``) runs in its own process and serves pre-rendered bytes, so what
+is measured is the client. Each client runs in its own process (so that peak memory is its own)
+with a connection limit equal to the number of streams, and calls a handler for every text
+delta. Two runs per client: unpaced, for aggregate events per second; paced (20 events/s per
+stream), for the delay from the server writing an event to the handler running (p50/p99).
+
+    python benchmarks/load_concurrent.py [--streams 1000] [--deltas 200]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+HERE = Path(__file__).parent
+
+
+def raise_open_files_limit() -> None:
+    _, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+
+
+BASELINE_KIB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the interpreter, imports aside
+
+
+def summary(events: int, seconds: float, delays: list[float], streams: int) -> dict[str, Any]:
+    delays.sort()
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - BASELINE_KIB
+    return {
+        "events": events,
+        "seconds": seconds,
+        "events_per_second": events / seconds,
+        "p50_ms": 1000 * delays[len(delays) // 2] if delays else None,
+        "p99_ms": 1000 * delays[int(len(delays) * 0.99)] if delays else None,
+        "peak_rss_kib_per_stream": peak_kib / streams,
+    }
+
+
+async def rillet_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
+    import httpx  # noqa: PLC0415
+
+    from rillet import AsyncClient, Router, Timeouts  # noqa: PLC0415
+    from rillet.events import ResponseOutputTextDeltaEvent  # noqa: PLC0415
+
+    limits = httpx.Limits(max_connections=streams, max_keepalive_connections=streams)
+    delays: list[float] = []
+    router = Router()
+
+    @router.on("response.output_text.delta")
+    def handler(event: ResponseOutputTextDeltaEvent) -> None:
+        if pace:
+            delays.append(time.time() - float(event.obfuscation or 0))
+
+    events = 0
+
+    async def one(client: AsyncClient) -> None:
+        nonlocal events
+        stream = await client.responses.create(
+            model="m", input="hi", stream=True, cache=False, extra_headers={"x-pace": str(pace)}
+        )
+        async with stream:
+            await stream.dispatch(router)
+        events += sum(stream.stats.events_by_type.values())
+
+    timeouts = Timeouts(connect=60, read=60, write=60, pool=60, first_event=60)
+    async with httpx.AsyncClient(limits=limits) as http:
+        client = AsyncClient(
+            api_key="sk-load", base_url=f"{url}/v1", http_client=http, timeout=timeouts
+        )
+        started = time.perf_counter()
+        async with anyio.create_task_group() as group:
+            for _ in range(streams):
+                group.start_soon(one, client)
+        seconds = time.perf_counter() - started
+    return summary(events, seconds, delays, streams)
+
+
+async def openai_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
+    import httpx2  # noqa: PLC0415
+    import openai  # noqa: PLC0415
+
+    limits = httpx2.Limits(max_connections=streams, max_keepalive_connections=streams)
+    delays: list[float] = []
+    events = 0
+
+    def handler(event: Any) -> None:  # noqa: ANN401
+        if pace:
+            delays.append(time.time() - float(event.obfuscation or 0))
+
+    async def one(client: openai.AsyncOpenAI) -> None:
+        nonlocal events
+        stream = await client.responses.create(
+            model="m", input="hi", stream=True, extra_headers={"x-pace": str(pace)}
+        )
+        async for event in stream:
+            events += 1
+            if event.type == "response.output_text.delta":
+                handler(event)
+
+    async with httpx2.AsyncClient(limits=limits, timeout=60) as http:
+        client = openai.AsyncOpenAI(
+            api_key="sk-load", base_url=f"{url}/v1", http_client=http, max_retries=0
+        )
+        started = time.perf_counter()
+        async with anyio.create_task_group() as group:
+            for _ in range(streams):
+                group.start_soon(one, client)
+        seconds = time.perf_counter() - started
+    return summary(events, seconds, delays, streams)
+
+
+def run_worker(kind: str, url: str, streams: int, pace: float) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--worker", kind, "--url", url]
+    command += ["--streams", str(streams), "--pace", str(pace)]
+    done = subprocess.run(command, capture_output=True, text=True, check=True)  # noqa: S603
+    result: dict[str, Any] = json.loads(done.stdout)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--streams", type=int, default=1000)
+    parser.add_argument("--deltas", type=int, default=200)
+    parser.add_argument("--pace", type=float, default=20.0)
+    parser.add_argument("--worker", choices=["rillet", "openai"])
+    parser.add_argument("--url")
+    options = parser.parse_args()
+    raise_open_files_limit()
+    if options.worker:
+        worker = rillet_worker if options.worker == "rillet" else openai_worker
+        result = anyio.run(worker, options.url, options.streams, options.pace)
+        print(json.dumps(result))
+        return
+    server = [sys.executable, str(HERE / "load_server.py"), "--deltas", str(options.deltas)]
+    with subprocess.Popen(server, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
+        try:
+            assert process.stdout is not None
+            url = process.stdout.readline().strip()
+            print(f"{options.streams} concurrent streams of {options.deltas} text deltas, {url}")
+            results = {
+                (kind, pace): run_worker(kind, url, options.streams, pace)
+                for pace in (0.0, options.pace)
+                for kind in ("rillet", "openai")
+            }
+        finally:
+            process.terminate()
+    report(results, options.pace)
+
+
+def report(results: dict[tuple[str, float], dict[str, Any]], pace: float) -> None:
+    rillet, openai = results["rillet", 0.0], results["openai", 0.0]
+    ratio = rillet["events_per_second"] / openai["events_per_second"]
+    print("unpaced:")
+    for kind in ("rillet", "openai"):
+        r = results[kind, 0.0]
+        print(
+            f"  {kind:7} {r['events_per_second']:>10,.0f} events/s  "
+            f"({r['events']:,} events in {r['seconds']:.2f} s), "
+            f"peak RSS {r['peak_rss_kib_per_stream']:.0f} KiB per stream"
+        )
+    print(f"  rillet / openai: {ratio:.2f}x events/s")
+    print(f"paced ({pace:g} events/s per stream), server write -> handler:")
+    for kind in ("rillet", "openai"):
+        r = results[kind, pace]
+        print(
+            f"  {kind:7} p50 {r['p50_ms']:.1f} ms, p99 {r['p99_ms']:.1f} ms, "
+            f"peak RSS {r['peak_rss_kib_per_stream']:.0f} KiB per stream"
+        )
+
+
+if __name__ == "__main__":
+    main()
