@@ -8,7 +8,9 @@ import anyio
 import httpx
 import pytest
 
-from rillet.testing import serve
+from rillet import APITimeoutError, AsyncClient, Timeouts
+from rillet._pool import ShardedTransport
+from rillet.testing import Emulator, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -54,3 +56,43 @@ async def _read_all(stream: anyio.abc.SocketStream) -> bytes:
             data += await stream.receive()
     except (anyio.EndOfStream, anyio.BrokenResourceError):
         return data
+
+
+async def test_the_sharded_pool_holds_its_connections_between_its_shards() -> None:
+    """Four slow streams at once on two shards of two connections: none waits for the pool."""
+    emulator = Emulator(delay=0.05)
+    transport = ShardedTransport(max_connections=4, max_keepalive=4, shards=2)
+    async with (
+        serve(emulator) as url,
+        httpx.AsyncClient(transport=transport) as http,
+    ):
+        timeout = Timeouts(pool=0.2)  # a request left waiting for a connection fails
+        client = AsyncClient(
+            api_key="k", base_url=f"{url}/v1", http_client=http, timeout=timeout, max_retries=0
+        )
+
+        async def streams(count: int) -> list[str]:
+            outcomes: list[str] = []
+
+            async def one() -> None:
+                try:
+                    stream = await client.responses.create(
+                        model="rillet-incomplete", input="hi", stream=True, max_output_tokens=8
+                    )
+                    async with stream:
+                        outcomes.append((await stream.final_response()).status or "")
+                except APITimeoutError as error:
+                    outcomes.append(error.kind)
+
+            async with anyio.create_task_group() as group:
+                for _ in range(count):
+                    group.start_soon(one)
+            return sorted(outcomes)
+
+        assert await streams(4) == ["incomplete"] * 4
+        assert await streams(5) == ["incomplete"] * 4 + ["pool"]  # the fifth waited in vain
+
+
+async def test_the_async_client_uses_the_sharded_pool() -> None:
+    async with AsyncClient(api_key="k") as client:
+        assert isinstance(client._http._transport, ShardedTransport)

@@ -20,6 +20,7 @@ import httpx
 
 from rillet._errors import NotEventStreamError, RilletError
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
+from rillet._pool import ShardedTransport
 from rillet._stream import ChatCompletionStream, ResponseStream
 from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream
 from rillet._transport import httpx_timeout, is_event_stream, send, send_sync
@@ -231,7 +232,9 @@ class AsyncClient(_Base):
             max_retries=max_retries,
         )
         self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(timeout=httpx_timeout(self.timeouts))
+        self._http = http_client or httpx.AsyncClient(
+            timeout=httpx_timeout(self.timeouts), transport=ShardedTransport()
+        )
         self.responses = AsyncResponses(self)
         """The Responses API."""
         self.chat = AsyncChat(self)
