@@ -53,6 +53,7 @@ async def main(url: str, streams: int, concurrency: int) -> None:
             async with anyio.create_task_group() as group:
                 for _ in range(streams // 2):
                     group.start_soon(one, rng.randrange(0, 220))
+            await anyio.sleep(0.5)  # let closing connections finish closing
             print(f"after {half * streams // 2:>6,}: {state()}")
 
 
