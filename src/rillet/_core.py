@@ -225,12 +225,12 @@ class StreamCore(Generic[R]):
         """
         events = sum(self.counts.values())
         if isinstance(cause, APITimeoutError):
-            message = f"{cause} after {self.bytes} bytes and {events} events{self.not_resumed()}"
+            message = f"{cause} after {self.bytes} bytes and {events} events"
             timeout = APITimeoutError(message, kind=cause.kind, partial=self.snapshot)
             timeout.__cause__ = cause.__cause__
             return timeout
         reason = f"the connection broke after {self.bytes} bytes and {events} events ({cause})"
-        error = StreamTruncatedError(reason + self.not_resumed(), partial=self.snapshot)
+        error = StreamTruncatedError(reason, partial=self.snapshot)
         error.__cause__ = cause
         return error
 
@@ -262,12 +262,12 @@ class StreamCore(Generic[R]):
         """``error`` again, saying why the stream was not resumed (when that was considered)."""
         if not self.unresumable:
             return error
-        message = f"{error}{self.not_resumed()}"
         if isinstance(error, APITimeoutError):
+            message = f"{error}{self.not_resumed()}"
             return APITimeoutError(
                 message, kind=error.kind, seconds=error.seconds, partial=error.partial
             )
-        return StreamTruncatedError(message, partial=error.partial)
+        return StreamTruncatedError(error.reason + self.not_resumed(), partial=error.partial)
 
     def unresumed(self) -> StreamTruncatedError:
         """The error for a broken stream that could not be resumed."""
