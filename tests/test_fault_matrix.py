@@ -18,7 +18,7 @@ import attrs
 import httpx
 import pytest
 
-from clients import API_KEY, FAST, decoded
+from clients import API_KEY, FAST, decoded, in_process
 from corpus_files import CORPUS
 from rillet import (
     APITimeoutError,
@@ -33,7 +33,7 @@ from rillet import (
     Timeouts,
 )
 from rillet.events import Event
-from rillet.testing import Emulator, ReplayTransport, serve
+from rillet.testing import Emulator, serve
 
 pytestmark = pytest.mark.anyio
 
@@ -135,14 +135,13 @@ MATRIX = [
 @asynccontextmanager
 async def client_at(where: str, emulator: Emulator, case: Case) -> AsyncIterator[AsyncClient]:
     headers = {k: v for k, v in case.headers.items() if v}
-    options: dict[str, Any] = {"api_key": API_KEY, "timeout": case.timeouts, "max_retries": RETRY}
+    options: dict[str, Any] = {"timeout": case.timeouts, "max_retries": RETRY}
     if where == "in-process":
-        transport = ReplayTransport(emulator)
-        async with httpx.AsyncClient(transport=transport, headers=headers) as http:
-            yield AsyncClient(base_url="http://emulator/v1", http_client=http, **options)
+        async with in_process(emulator, headers, **options) as (client, _):
+            yield client
     else:
         async with serve(emulator) as url, httpx.AsyncClient(headers=headers) as http:
-            yield AsyncClient(base_url=f"{url}/v1", http_client=http, **options)
+            yield AsyncClient(api_key=API_KEY, base_url=f"{url}/v1", http_client=http, **options)
 
 
 def reference(case: Case) -> list[Event] | None:

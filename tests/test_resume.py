@@ -9,10 +9,9 @@ from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
 import attrs
-import httpx
 import pytest
 
-from clients import API_KEY, FAST
+from clients import API_KEY, FAST, in_process
 from rillet import (
     AsyncClient,
     Client,
@@ -21,7 +20,7 @@ from rillet import (
     StreamTruncatedError,
 )
 from rillet.events import Event
-from rillet.testing import Emulator, Fault, ReplayTransport, serve_in_thread
+from rillet.testing import Emulator, Fault, serve_in_thread
 
 pytestmark = pytest.mark.anyio
 
@@ -33,14 +32,8 @@ PROMPT = "Tell me about rivers"
 async def client_of(
     emulator: Emulator, *, retry: RetryPolicy = QUICK, **headers: str
 ) -> AsyncIterator[AsyncClient]:
-    async with httpx.AsyncClient(transport=ReplayTransport(emulator), headers=headers) as http:
-        yield AsyncClient(
-            api_key=API_KEY,
-            base_url="http://e/v1",
-            http_client=http,
-            timeout=FAST,
-            max_retries=retry,
-        )
+    async with in_process(emulator, headers, max_retries=retry) as (client, _):
+        yield client
 
 
 def numbers(events: list[Event]) -> list[int]:

@@ -20,6 +20,7 @@ import attrs
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._errors import (
     APIConnectionError,
+    APIError,
     APITimeoutError,
     RilletError,
     StreamError,
@@ -269,8 +270,9 @@ class StreamCore(Generic[R]):
             )
         return StreamTruncatedError(error.reason + self.not_resumed(), partial=error.partial)
 
-    def unresumed(self) -> StreamTruncatedError:
-        """The error for a broken stream that could not be resumed."""
+    def refused(self, refusal: APIError) -> StreamTruncatedError:
+        """The error for a broken stream whose resumption the server refused."""
+        self.unresumable = f"the server refused ({refusal})"
         events = sum(self.counts.values())
         reason = f"the stream broke after {self.bytes} bytes and {events} events"
         return StreamTruncatedError(reason + self.not_resumed(), partial=self.snapshot)

@@ -236,8 +236,7 @@ class _Stream(Generic[R, Y]):
             try:
                 response = await self._reopen(response_id, after)
             except APIStatusError as refused:
-                core.unresumable = f"the server refused ({refused})"
-                raise core.unresumed() from refused
+                raise core.refused(refused) from refused
             except APIConnectionError as failed:
                 reason = f"the last attempt failed: {failed}"
                 continue

@@ -40,7 +40,7 @@ def _json(output: Output) -> Router:
 
     @router.on("*")
     def as_json(event: Event) -> None:
-        output.line(json.dumps(event.to_dict(), ensure_ascii=False))
+        output.line(_json_line(event))
 
     return router
 
@@ -52,11 +52,20 @@ def _events(output: Output) -> Router:
     def each(event: Event) -> None:
         number = getattr(event, "sequence_number", None)
         prefix = f"{number:>5} " if number is not None else "      "
-        delta = getattr(event, "delta", None)
-        detail = f"  {delta!r}" if isinstance(delta, str) else ""
-        output.line(prefix + output.style(event.type, "cyan") + detail)
+        output.line(prefix + _event_line(output, event))
 
     return router
+
+
+def _json_line(event: Event) -> str:
+    return json.dumps(event.to_dict(), ensure_ascii=False)
+
+
+def _event_line(output: Output, event: Event) -> str:
+    """The event's type, and its delta if it has one."""
+    delta = getattr(event, "delta", None)
+    detail = f"  {delta!r}" if isinstance(delta, str) else ""
+    return output.style(event.type, "cyan") + detail
 
 
 def _text(output: Output) -> Router:
@@ -96,11 +105,9 @@ def show_chat(output: Output, event: Event, mode: Mode) -> None:
     """Show one event of a Chat Completions stream (chunks, and the events derived from them)."""
     if mode == "json":
         if isinstance(event, ChatCompletionChunk):
-            output.line(json.dumps(event.to_dict(), ensure_ascii=False))
+            output.line(_json_line(event))
     elif mode == "events":
-        delta = getattr(event, "delta", None)
-        detail = f"  {delta!r}" if isinstance(delta, str) else ""
-        output.line(output.style(event.type, "cyan") + detail)
+        output.line(_event_line(output, event))
     elif isinstance(event, ChatContentDeltaEvent):
         output.write(event.delta)
     elif isinstance(event, ChatRefusalDeltaEvent):

@@ -214,12 +214,15 @@ class Emulator:
         if recording.response_id is not None:
             # Kept for GET; a background response runs on at the stream's pace, read or not.
             paced = streaming or recording.background
-            delay = float(headers.get("x-rillet-delay", self.delay)) if paced else 0.0
-            stored = _Stored(recording, time.monotonic(), delay)
+            stored = _Stored(recording, time.monotonic(), self._delay(headers) if paced else 0.0)
             self._keep(stored)
             if recording.background and not streaming:
                 return _json(_snapshot(stored))  # as it stands now: queued, until it runs
         return self._answer(recording, streaming=streaming, fault=fault, headers=headers)
+
+    def _delay(self, headers: Mapping[str, str]) -> float:
+        """Seconds between chunks: the request's ``x-rillet-delay``, else the emulator's."""
+        return float(headers.get("x-rillet-delay", self.delay))
 
     def _keep(self, stored: _Stored) -> None:
         self._responses[stored.recording.response_id or ""] = stored
@@ -298,7 +301,7 @@ class Emulator:
             body, skipped = _after(recording, body, after)
             ready = max(1, produced - skipped)
         size = int(headers.get("x-rillet-chunk-size", self.chunk_size))
-        delay = float(headers.get("x-rillet-delay", self.delay))
+        delay = self._delay(headers)
         steps = self._steps(recording, body, fault, size=size, delay=delay, ready=ready)
         return Reply(200, _SSE + request_id, steps)
 
