@@ -8,15 +8,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
+import anyio
 import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 
 from rillet.testing import Emulator, serve_in_thread
 
-pytest_plugins = ["pytester"]  # to test rillet's own pytest plugin from a user's suite
+# pytester: to test rillet's own pytest plugin from a user's suite; the plugin itself: for the
+# docs' examples, tested as users would test them.
+pytest_plugins = ["pytester", "rillet.testing.pytest_plugin"]
 
 # CI runs on a loaded 2-core machine: no deadlines, a fixed seed, a bounded number of examples.
 settings.register_profile(
@@ -57,16 +60,24 @@ class Served:
     url: str
     emulator: Emulator
 
+    async def no_open_bodies(self) -> None:
+        """Wait (boundedly) until the server has finished or dropped every response body."""
+        with anyio.fail_after(5):
+            while self.emulator.open_bodies:  # noqa: ASYNC110 - a counter of the server's thread
+                await anyio.sleep(0.01)
+
 
 @contextmanager
-def serve_with_uvicorn(app: Any) -> Iterator[str]:
+def serve_with_uvicorn(app: Any, *, lifespan: Literal["on", "off"] = "off") -> Iterator[str]:
     """Serve ``app`` with uvicorn on 127.0.0.1, port 0, in a thread; yield its base URL."""
     import uvicorn  # noqa: PLC0415
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="critical", lifespan="off", timeout_graceful_shutdown=2)
+    config = uvicorn.Config(
+        app, log_level="critical", lifespan=lifespan, timeout_graceful_shutdown=2
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -41,13 +41,6 @@ async def over_loopback(
         yield AsyncClient(api_key=API_KEY, base_url=served.url, http_client=http, **options)  # type: ignore[arg-type]
 
 
-async def no_open_bodies(served: Served) -> None:
-    """Wait (boundedly) until the server has finished or dropped every response body."""
-    with anyio.fail_after(5):
-        while served.emulator.open_bodies:  # noqa: ASYNC110 - a counter of the server's thread
-            await anyio.sleep(0.01)
-
-
 @pytest.mark.parametrize(
     "name",
     [
@@ -76,7 +69,7 @@ async def test_each_stream_over_loopback_gives_the_recorded_events(
                 expected = decoded(emulator_recordings[name])
                 assert [e async for e in stream] == expected
                 assert await stream.final_response() == expected[-1].response  # type: ignore[attr-defined]
-    await no_open_bodies(served)
+    await served.no_open_bodies()
 
 
 async def test_each_event_arrives_as_soon_as_its_bytes_do(served: Served) -> None:
@@ -87,7 +80,7 @@ async def test_each_event_arrives_as_soon_as_its_bytes_do(served: Served) -> Non
         async with stream:
             first = await anext(aiter(stream))
             assert first.type == "response.created"
-    await no_open_bodies(served)
+    await served.no_open_bodies()
 
 
 @pytest.mark.parametrize(
@@ -111,7 +104,7 @@ async def test_each_fault_mid_stream(served: Served, fault: str, error: type[Exc
                 await stream.final_response()
     partial = getattr(caught.value, "partial", None)
     assert partial is None or isinstance(partial, Response)
-    await no_open_bodies(served)
+    await served.no_open_bodies()
 
 
 async def test_faults_before_the_stream(served: Served) -> None:
@@ -145,7 +138,7 @@ def open_descriptors() -> int:
 
 @pytest.mark.skipif(not FDS.is_dir(), reason="counts descriptors in /proc (Linux)")
 async def test_cancelled_streams_close_their_connections(served: Served) -> None:
-    await no_open_bodies(served)
+    await served.no_open_bodies()
     before = open_descriptors()
     headers = {"x-rillet-recording": TEXT, "x-rillet-delay": "0.002"}
     async with over_loopback(served, headers) as client:
@@ -158,5 +151,5 @@ async def test_cancelled_streams_close_their_connections(served: Served) -> None
                         if seen > stop_after % 13:
                             scope.cancel()
                             await anyio.lowlevel.checkpoint()
-    await no_open_bodies(served)  # the server saw every connection close
+    await served.no_open_bodies()  # the server saw every connection close
     assert open_descriptors() <= before
