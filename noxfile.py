@@ -1,4 +1,5 @@
-"""Developer tasks: ``nox`` runs lint, typecheck, tests and docs; ``nox -s bench`` benchmarks."""
+"""Developer tasks: ``nox`` runs lint, typecheck, tests and docs; ``nox -s bench`` benchmarks,
+``nox -s plots`` draws their charts."""
 
 from __future__ import annotations
 
@@ -82,3 +83,10 @@ def bench(session: nox.Session) -> None:
     install_wheel(session, "[speedups]")
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)
+
+
+@nox.session
+def plots(session: nox.Session) -> None:
+    """Draw docs/_static/performance/*.png from the results the last ``bench`` saved."""
+    install_groups(session, "plots")
+    session.run("python", str(Path("benchmarks") / "plot.py"))

@@ -23,6 +23,7 @@ from openai._models import construct_type
 from openai.lib.streaming.responses._responses import ResponseStreamState
 from openai.types.responses import ResponseStreamEvent
 
+from _results import Results
 from _workload import best_of, responses_stream
 from rillet import ResponseAccumulator
 from rillet.events import Event, parse_event
@@ -73,6 +74,8 @@ def main() -> None:
     print("| deltas | rillet µs/event | rillet, reading the snapshot every event ", end="")
     print("| openai helper | rillet vs openai |")
     print("|---:|---:|---:|---:|---:|")
+    figures = Results("accumulate", "Accumulating the response", "events/s", baseline="rillet")
+    libraries = ("rillet", "rillet, reading the snapshot after every event", "openai helper")
     for n in (25_000, 50_000, 100_000):
         body = responses_stream(n)
         ours, theirs = rillet_events(body), openai_events(body)
@@ -82,10 +85,13 @@ def main() -> None:
             (functools.partial(run_openai, theirs), len(theirs)),
         ]
         per_event = [best_of(REPEATS, run)[0] / count * 1e6 for run, count in runs]
+        for library, us in zip(libraries, per_event, strict=True):
+            figures.add(f"{n:,} text deltas", library, 1e6 / us)
         print(
             f"| {n:,} | {per_event[0]:.2f} | {per_event[1]:.2f} | {per_event[2]:.2f} "
             f"| {per_event[2] / per_event[0]:.0f}x |"
         )
+    figures.save()
 
 
 if __name__ == "__main__":

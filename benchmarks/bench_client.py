@@ -25,6 +25,7 @@ import httpx2
 import openai
 import uvicorn
 
+from _results import Results
 from _workload import chunked, responses_stream
 from rillet import AsyncClient
 from rillet.testing import Emulator
@@ -99,6 +100,9 @@ async def timed(run: Callable[[], Awaitable[int]]) -> float:
     return time.perf_counter() - start
 
 
+FIGURES = Results("client", "The client, end to end", "events/s", baseline="rillet")
+
+
 async def compare(backend: str, events: int, chunks: list[bytes], base_url: str | None) -> None:
     ours = rillet_client(chunks, base_url)
     theirs = openai_client(chunks, base_url)
@@ -113,6 +117,9 @@ async def compare(backend: str, events: int, chunks: list[bytes], base_url: str 
             f"| {backend} | {where} | {what} | {events / a:,.0f} | {events / b:,.0f} "
             f"| {b / a:.1f}x |"
         )
+        case = f"{backend}, {what}" + (", loopback" if base_url else "")
+        FIGURES.add(case, "rillet", events / a)
+        FIGURES.add(case, "openai", events / b)
     await ours.aclose()
     await theirs.close()
 
@@ -146,6 +153,7 @@ def main() -> None:
     finally:
         server.should_exit = True
         thread.join()
+    FIGURES.save()
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio
 
+from _results import Results
 from _workload import chunked, responses_stream
 from bench_client import rillet_client
 from rillet import AsyncClient, Router
@@ -74,6 +75,9 @@ async def best(run: Callable[[AsyncClient, Work], Awaitable[None]], client: Asyn
     return min(times)
 
 
+FIGURES = Results("dispatch", "Dispatching to handlers", "events/s", baseline="bare async for")
+
+
 async def main(backend: str, events: int, chunks: list[bytes]) -> None:
     client = rillet_client(chunks)
     base = await best(bare, client)
@@ -82,6 +86,7 @@ async def main(backend: str, events: int, chunks: list[bytes]) -> None:
     rows.append(("dispatch, async handler", await best(async_handler, client)))
     for name, seconds in rows:
         print(f"| {backend} | {name} | {seconds / events * 1e6:.2f} | {seconds / base:.2f}x |")
+        FIGURES.add(backend, name.removeprefix("dispatch, "), events / seconds)
     await client.aclose()
 
 
@@ -94,3 +99,4 @@ if __name__ == "__main__":
     print("|---|---|---:|---:|")
     for backend in ("asyncio", "trio"):
         anyio.run(main, backend, events, chunked(body, 16 * 1024), backend=backend)
+    FIGURES.save()

@@ -26,6 +26,7 @@ from openai._streaming import SSEDecoder as OpenAIDecoder
 from openai._utils import is_mapping
 from openai.types.responses import ResponseStreamEvent
 
+from _results import Results
 from _workload import Result, best_of, chunked, responses_stream
 from rillet.events import Event, _parse, parse_event
 from rillet.sse import SSEDecoder
@@ -105,6 +106,10 @@ def main() -> None:
     ]:
         seconds, events = best_of(REPEATS, lambda run=run: run(chunks))  # type: ignore[misc]
         results.append(Result(name, seconds, events, len(body)))
+    figures = Results("events", "Bytes to typed events", "events/s", baseline="rillet (orjson)")
+    for r in results:
+        figures.add(f"{n:,} events, 16 KiB chunks", r.name, r.events / r.seconds)
+    figures.save()
     openai_result = results[-1]
     print("| decode + parse + structure | µs/event | events/s | vs openai |")
     print("|---|---:|---:|---:|")

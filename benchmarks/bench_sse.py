@@ -19,6 +19,7 @@ import httpx_sse._decoders as httpx_sse_decoders
 import openai
 from openai._streaming import SSEDecoder as OpenAIDecoder
 
+from _results import Results
 from _workload import Result, best_of, big_event, chunked, responses_stream
 from rillet.sse import SSEDecoder
 
@@ -87,12 +88,18 @@ def main() -> None:
     shape = f"{len(body) / 1e6:.1f} MB, {len(body) / n:.0f} B/event"
     print(f"stream: {n} events, {shape}; best of {REPEATS}, GC off")
     print()
-    for size in (16 * 1024, 1400):
-        report(measure(f"{n} events, {size} B chunks", body, size))
+    figures = Results("sse", "SSE decoding, bytes to events", "MB/s", baseline="rillet")
+    cases = [(f"{n:,} events, {size:,} B chunks", body, size) for size in (16 * 1024, 1400)]
+    cases += [
+        (f"one {mib} MiB event, 1,400 B chunks", big_event(mib << 20), 1400) for mib in (4, 8)
+    ]
+    for label, data, size in cases:
+        measured = measure(label, data, size)
+        report(measured)
         print()
-    for mib in (4, 8):
-        report(measure(f"one {mib} MiB event, 1400 B chunks", big_event(mib << 20), 1400))
-        print()
+        for name, result in zip(DECODERS, measured, strict=True):
+            figures.add(label, name, result.mb_per_s)
+    figures.save()
 
 
 if __name__ == "__main__":

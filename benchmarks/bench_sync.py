@@ -14,6 +14,7 @@ from collections.abc import Iterator
 import anyio
 import httpx
 
+from _results import Results
 from _workload import chunked, responses_stream
 from bench_client import rillet_client, rillet_final, rillet_iterate
 from rillet import Client
@@ -71,6 +72,7 @@ def main() -> None:
     client = sync_client(chunks)
     print(f"{events} events, 16 KiB chunks, best of {REPEATS}")
     print()
+    figures = Results("sync", "Blocking and async clients", "events/s", baseline="AsyncClient")
     print("| run | async µs/event | blocking µs/event | blocking vs async |")
     print("|---|---:|---:|---:|")
     for name, mine, theirs in [
@@ -83,7 +85,10 @@ def main() -> None:
             f"| {name} | {asynchronous / events * 1e6:.2f} | {blocking / events * 1e6:.2f} "
             f"| {blocking / asynchronous:.2f}x |"
         )
+        figures.add(name, "AsyncClient", events / asynchronous)
+        figures.add(name, "Client (blocking)", events / blocking)
     client.close()
+    figures.save()
 
 
 if __name__ == "__main__":

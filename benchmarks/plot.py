@@ -1,0 +1,85 @@
+"""Charts for docs/performance.md, drawn from the saved results of the benchmarks.
+
+Run the benchmarks first (``nox -s bench`` writes ``benchmarks/results/*.json``), then
+``python benchmarks/plot.py`` (or ``nox -s plots``, which does both) to redraw
+``docs/_static/performance/*.png``. Each chart says when and on what machine it was measured.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import matplotlib as mpl
+
+mpl.use("Agg")  # files only, no screen
+
+import matplotlib.pyplot as plt
+from matplotlib import ticker
+
+from _results import RESULTS
+
+CHARTS = Path(__file__).parent.parent / "docs" / "_static" / "performance"
+PALETTE = ("#1f5fa8", "#6f9bd1", "#9a9a9a", "#c9c9c9")  # the first library listed is the darkest
+BAR = 0.8
+
+
+def ratio_label(value: float, baseline: float) -> str:
+    factor = max(value, baseline) / min(value, baseline)
+    digits = 2 if factor < 2 else 1
+    return f"{factor:.{digits}f}x {'faster' if value > baseline else 'slower'}"
+
+
+def draw(result: dict[str, Any]) -> Path:
+    rows = result["rows"]
+    cases = list(dict.fromkeys(row["case"] for row in rows))
+    libraries = list(dict.fromkeys(row["library"] for row in rows))
+    value = {(row["case"], row["library"]): float(row["value"]) for row in rows}
+    step = BAR / len(libraries)
+    figure, axes = plt.subplots(figsize=(9, 1.2 + len(cases) * len(libraries) * 0.32))
+    top = max(value.values())
+    for index, library in enumerate(libraries):
+        ys = [c + (index - (len(libraries) - 1) / 2) * step for c in range(len(cases))]
+        xs = [value.get((case, library), 0.0) for case in cases]
+        axes.barh(ys, xs, height=step * 0.9, color=PALETTE[index % len(PALETTE)], label=library)
+        for y, x, case in zip(ys, xs, cases, strict=True):
+            if not x:
+                continue
+            text = f"{x:,.0f}"
+            base = value.get((case, result["baseline"]))
+            if library != result["baseline"] and base:
+                text += f"  ({ratio_label(x, base)})"
+            axes.text(x + top * 0.01, y, text, va="center", fontsize=8)
+    axes.set_yticks(range(len(cases)), cases, fontsize=9)
+    axes.invert_yaxis()  # the first case on top
+    axes.set_xlim(0, top * 1.35)
+    axes.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
+    axes.set_xlabel(f"{result['unit']} (higher is better)")
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.legend(loc="lower right", fontsize=8, frameon=False)
+    axes.set_title(f"{result['title']}: ratios against {result['baseline']}", fontsize=11)
+    versions = ", ".join(f"{name} {version}" for name, version in result["versions"].items())
+    footer = (
+        f"Measured {result['date']} on {result['machine']}; Python {result['python']}; {versions}"
+    )
+    figure.text(0.01, 0.01, footer, fontsize=6.5, color="#555555")
+    figure.tight_layout(rect=(0, 0.04, 1, 1))
+    CHARTS.mkdir(parents=True, exist_ok=True)
+    path = CHARTS / f"{result['benchmark']}.png"
+    figure.savefig(path, dpi=110, metadata={"Software": None})
+    plt.close(figure)
+    return path
+
+
+def main() -> None:
+    saved = sorted(RESULTS.glob("*.json"))
+    if not saved:
+        message = f"no results in {RESULTS}: run the benchmarks first (nox -s bench)"
+        raise SystemExit(message)
+    for path in saved:
+        print(f"{path.name} -> {draw(json.loads(path.read_text(encoding='utf-8')))}")
+
+
+if __name__ == "__main__":
+    main()
