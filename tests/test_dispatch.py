@@ -15,7 +15,10 @@ from clients import decoded, in_process
 from rillet import (
     DispatchContext,
     HandlerError,
+    ResponseFailedError,
     Router,
+    ServerStreamError,
+    StreamError,
     StreamTruncatedError,
     UnknownEventTypeWarning,
 )
@@ -28,7 +31,7 @@ from rillet.events import (
     ResponseOutputTextDeltaEvent,
     ResponseStreamEvent,
 )
-from rillet.testing import Emulator
+from rillet.testing import Emulator, Fault
 
 pytestmark = pytest.mark.anyio
 
@@ -388,3 +391,79 @@ async def test_handlers_of_one_stream_with_on(emulator: Emulator) -> None:
             response = await stream.dispatch(shared)
     assert "".join(texts) == response.output_text
     assert len(counted) == 13
+
+
+@pytest.mark.parametrize(
+    ("model", "error"),
+    [("rillet-failed", ResponseFailedError), ("rillet-error", ServerStreamError)],
+)
+async def test_a_stream_that_ends_badly_is_reported_then_ends_the_dispatch(
+    model: str, error: type[Exception]
+) -> None:
+    order: list[str] = []
+    router = Router()
+    router.on_error(lambda problem: order.append(f"error {type(problem).__name__}"))
+    router.on_end(lambda context: order.append("end"))
+
+    @router.on("*")
+    async def record(event: Event) -> None:
+        order.append("event")
+
+    async with in_process(Emulator(), {}) as (client, transport):
+        async with await client.responses.create(model=model, input="hi", stream=True) as stream:
+            with pytest.raises(error) as caught:
+                await stream.dispatch(router)
+        assert transport.open_bodies == 0
+    assert isinstance(caught.value, StreamError)
+    assert caught.value.partial is not None
+    assert order[-2:] == [f"error {error.__name__}", "end"]
+    assert order[:-2] == ["event"] * (len(order) - 2)
+
+
+async def test_handlers_finish_the_events_they_were_given_when_the_stream_breaks() -> None:
+    delivered = 10
+    router = Router(buffer=delivered + 1)
+    handled: list[int | None] = []
+    errors: list[Exception] = []
+    router.on_error(errors.append)
+
+    @router.on("*")
+    async def slow(event: Event) -> None:
+        await anyio.sleep(0.01)  # far behind the stream, which breaks at once
+        handled.append(number(event))
+
+    drop = Fault(kind="drop-after-events", count=delivered).headers()
+    async with in_process(Emulator(), drop) as (client, transport):
+        stream = await client.responses.create(model="rillet-text", input="hi", stream=True)
+        async with stream:
+            with pytest.raises(StreamTruncatedError):
+                await stream.dispatch(router)
+        assert transport.open_bodies == 0
+    assert handled == list(range(delivered))
+    assert [type(e) for e in errors] == [StreamTruncatedError]
+
+
+def test_a_buffer_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="buffer must be at least 1, not 0"):
+        Router().on("*", buffer=0)
+
+
+async def test_errors_nobody_would_see_are_logged_and_raised_ones_are_not(
+    emulator: Emulator, caplog: pytest.LogCaptureFixture
+) -> None:
+    logged: dict[str, list[str]] = {}
+    for policy in ("continue", "raise"):
+        router = Router(errors=policy)
+        router.on("response.completed")(lambda event: 1 / 0)
+        caplog.clear()
+        async with in_process(emulator, recording(TEXT)) as (client, _):
+            async with await client.responses.create(model="m", input="hi", stream=True) as s:
+                with caplog.at_level("ERROR", logger="rillet"):
+                    try:
+                        await s.dispatch(router)
+                    except HandlerError:
+                        assert policy == "raise"
+        logged[policy] = [record.getMessage() for record in caplog.records]
+    assert logged["raise"] == []  # raised to the caller: not logged as well
+    (message,) = logged["continue"]  # swallowed: logged, since no on_error function saw it
+    assert "raised ZeroDivisionError" in message

@@ -22,6 +22,7 @@ from rillet import (
     HandlerError,
     NotEventStreamError,
     RateLimitError,
+    ResponseFailedError,
     RilletError,
     Router,
     StreamTruncatedError,
@@ -30,7 +31,7 @@ from rillet import (
     Timeouts,
 )
 from rillet.events import ChatCompletionChunk, Event, ResponseStreamEvent
-from rillet.testing import Fault
+from rillet.testing import Emulator, Fault
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
 FAST = Timeouts(connect=5, read=5, write=5, pool=5, first_event=5)
@@ -177,10 +178,46 @@ def test_sync_handlers_dispatch_and_async_ones_are_refused(served: Served) -> No
         with client.responses.create(model="m", input="hi", stream=True) as stream:
             with pytest.raises(RilletError, match="async client"):
                 stream.dispatch(asynchronous)
+        reports_async = Router()
+
+        @reports_async.on_error
+        async def report(error: RilletError) -> None: ...
+
+        with client.responses.create(model="m", input="hi", stream=True) as stream:
+            with pytest.raises(RilletError, match="async client"):
+                stream.dispatch(reports_async)
+
+
+def test_a_failed_response_is_reported_to_on_error_before_on_end(rillet_client: Client) -> None:
+    order: list[str] = []
+    router = Router()
+    router.on("*")(lambda event: order.append("event"))
+    router.on_error(lambda error: order.append(f"error {type(error).__name__}"))
+    router.on_end(lambda context: order.append("end"))
+    with rillet_client.responses.create(model="rillet-failed", input="hi", stream=True) as stream:
+        with pytest.raises(ResponseFailedError) as caught:
+            stream.dispatch(router)
+    assert caught.value.partial is not None
+    assert order[-2:] == ["error ResponseFailedError", "end"]
+    assert set(order[:-2]) == {"event"}
 
 
 def last_request(served: Served, marker: str) -> tuple[str, str, dict[str, str], bytes]:
     return next(r for r in reversed(served.emulator.requests) if r[2].get("x-marker") == marker)
+
+
+def test_organization_and_project_come_from_the_environment_as_in_the_official_sdk(
+    rillet_emulator: Emulator, rillet_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-env")
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj-env")
+    with Client(api_key=API_KEY, base_url=rillet_url) as client:
+        client.responses.create(model="m", input="hi")
+    with Client(api_key=API_KEY, base_url=rillet_url, organization="org-arg") as client:
+        client.responses.create(model="m", input="hi")
+    (_, _, from_env, _), (_, _, given, _) = rillet_emulator.requests
+    assert (from_env["openai-organization"], from_env["openai-project"]) == ("org-env", "proj-env")
+    assert (given["openai-organization"], given["openai-project"]) == ("org-arg", "proj-env")
 
 
 def test_client_options_reach_the_wire(served: Served) -> None:

@@ -78,9 +78,9 @@ class _Base:
             msg = "no API key: pass api_key= or set OPENAI_API_KEY (or point base_url elsewhere)"
             raise RilletError(msg)
         self._api_key = key
-        self.organization = organization
+        self.organization = organization or os.environ.get("OPENAI_ORG_ID")
         """Sent as ``OpenAI-Organization``."""
-        self.project = project
+        self.project = project or os.environ.get("OPENAI_PROJECT_ID")
         """Sent as ``OpenAI-Project``."""
         self.default_headers: dict[str, str] = dict(default_headers or {})
         """Headers sent with every request."""
@@ -196,8 +196,8 @@ class AsyncClient(_Base):
         api_key: The API key; ``OPENAI_API_KEY`` when not given. It never appears in a repr,
             a log line or an exception message.
         base_url: The API's address; ``OPENAI_BASE_URL`` when not given, else the OpenAI API.
-        organization: Sent as ``OpenAI-Organization``.
-        project: Sent as ``OpenAI-Project``.
+        organization: Sent as ``OpenAI-Organization``; ``OPENAI_ORG_ID`` when not given.
+        project: Sent as ``OpenAI-Project``; ``OPENAI_PROJECT_ID`` when not given.
         default_headers: Headers sent with every request.
         default_query: Query parameters sent with every request.
         http_client: An ``httpx.AsyncClient`` to send requests with (for proxies, limits,

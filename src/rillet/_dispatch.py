@@ -44,6 +44,7 @@ __all__ = [
 logger = logging.getLogger("rillet")
 
 H = TypeVar("H", bound=Callable[..., Any])
+T = TypeVar("T")
 Pattern = str | type[Event]
 ErrorPolicy = Literal["raise", "continue"]
 """What a handler's exception does: ``"raise"`` ends the dispatch with a :class:`HandlerError`;
@@ -168,12 +169,15 @@ class Router:
         if not patterns:
             msg = 'on() needs a pattern: a type string, a glob ("*" for all) or an event class'
             raise ValueError(msg)
+        if buffer is not None and buffer < 1:
+            msg = f"buffer must be at least 1, not {buffer}"
+            raise ValueError(msg)
         for pattern in patterns:
             if isinstance(pattern, str):
                 self._check(pattern)
 
         def register(function: H) -> H:
-            handler = _Handler(function, buffer or self.buffer)
+            handler = _Handler(function, self.buffer if buffer is None else buffer)
             self._entries.extend((pattern, handler) for pattern in patterns)
             return function
 
@@ -305,11 +309,12 @@ class _Dispatch:
             failure = HandlerError(handler.call, event, self.stream.snapshot, error)
             if self.router.errors == "raise":
                 raise failure from error
-            self.report_sync(failure)
+            self.report_sync(failure, raised=False)
 
-    def report_sync(self, error: RilletError) -> None:
+    def report_sync(self, error: RilletError, *, raised: bool) -> None:
+        """Tell the ``on_error`` functions; log an error that is not raised if there are none."""
         functions = self.router._lifecycle_all("error")  # noqa: SLF001
-        if not functions:
+        if not functions and not raised:
             logger.error("%s", error, exc_info=error)
         for function in functions:
             function(error)
@@ -318,11 +323,12 @@ class _Dispatch:
         """A handler raised: raise it, or report it and go on, as the policy says."""
         if self.router.errors == "raise":
             raise error
-        await self.report(error)
+        await self.report(error, raised=False)
 
-    async def report(self, error: RilletError) -> None:
+    async def report(self, error: RilletError, *, raised: bool) -> None:
+        """Tell the ``on_error`` functions; log an error that is not raised if there are none."""
         functions = self.router._lifecycle_all("error")  # noqa: SLF001
-        if not functions:
+        if not functions and not raised:
             logger.error("%s", error, exc_info=error)
         for function in functions:
             await _call(function, error)
@@ -362,22 +368,16 @@ async def dispatching(
     """Run ``router``'s handlers on ``events`` as the caller iterates them.
 
     The handlers' task group lives exactly as long as the ``async with`` block: leaving it
-    lets the async handlers finish the events they already have, then ends them.
+    lets the async handlers finish the events they already have, then ends them. So does a
+    stream error (a broken connection, a failed response): it is raised once they are done.
+    A handler's error (with the ``"raise"`` policy) cancels them instead.
     """
     run = _Dispatch(router, stream)
     try:
-        async with anyio.create_task_group() as group:
-            for handler in run.workers:
-                send, receive = anyio.create_memory_object_stream[Event](handler.buffer)
-                run.sends.append(send)
-                group.start_soon(run.worker, handler, receive)
-            try:
-                for function in router._lifecycle_all("start"):  # noqa: SLF001
-                    await _call(function, run.context)
-                yield Delivering(run, events)
-            finally:
-                for send in run.sends:
-                    send.close()
+        async with _handlers_running(run):
+            for function in router._lifecycle_all("start"):  # noqa: SLF001
+                await _call(function, run.context)
+            yield Delivering(run, events)
     except anyio.get_cancelled_exc_class():
         with anyio.CancelScope(shield=True):
             for function in router._lifecycle_all("cancel"):  # noqa: SLF001
@@ -388,13 +388,40 @@ async def dispatching(
         with anyio.CancelScope(shield=True):
             await stream.aclose()  # a handler or the stream failed: close the connection now
             if isinstance(problem, RilletError):
-                await run.report(problem)
+                await run.report(problem, raised=True)
         raise problem from problem.__cause__
     finally:
         with anyio.CancelScope(shield=True) as scope:
             scope.deadline = anyio.current_time() + _END_SECONDS
             for function in router._lifecycle_all("end"):  # noqa: SLF001
                 await _call(function, run.context)
+
+
+@asynccontextmanager
+async def _handlers_running(run: _Dispatch) -> AsyncIterator[None]:
+    """The async handlers' tasks, fed while the block runs, done when it ends.
+
+    A stream error raised in the block is raised after they have handled what they were
+    given; a handler's error cancels them.
+    """
+    stream_error: RilletError | None = None
+    async with anyio.create_task_group() as group:
+        for handler in run.workers:
+            send, receive = anyio.create_memory_object_stream[Event](handler.buffer)
+            run.sends.append(send)
+            group.start_soon(run.worker, handler, receive)
+        try:
+            yield
+        except HandlerError:
+            raise
+        except RilletError as error:
+            stream_error = error
+            await run.stream.aclose()  # the connection now; the handlers may take a while
+        finally:
+            for send in run.sends:
+                send.close()
+    if stream_error is not None:
+        raise stream_error
 
 
 class Delivering:
@@ -423,15 +450,26 @@ class Delivering:
         return event
 
 
-def dispatch_sync(router: Router, stream: Any, events: Iterable[Event]) -> bool:  # noqa: ANN401
-    """Run ``router``'s sync handlers on ``events`` (blocking code); True if one stopped it.
+def dispatch_sync(
+    router: Router,
+    stream: Any,  # noqa: ANN401 - a SyncResponseStream or a SyncChatCompletionStream
+    events: Iterable[Event],
+    finish: Callable[[bool], T],
+) -> T:
+    """Run ``router``'s sync handlers on ``events`` (blocking code); return ``finish(stopped)``.
+
+    ``finish`` gives the result, told whether a handler stopped the stream; its errors (a
+    failed response) are reported to the ``on_error`` functions as the stream's are.
 
     Raises:
         RilletError: The router has async handlers (or async lifecycle functions).
         HandlerError: A handler raised (with the ``"raise"`` policy).
     """
     run = _Dispatch(router, stream)
-    lifecycle = {kind: router._lifecycle_all(kind) for kind in ("start", "end")}  # noqa: SLF001
+    lifecycle = {
+        kind: router._lifecycle_all(kind)  # noqa: SLF001
+        for kind in ("start", "end", "error")
+    }
     if run.workers or any(
         inspect.iscoroutinefunction(function)
         for functions in lifecycle.values()
@@ -447,15 +485,15 @@ def dispatch_sync(router: Router, stream: Any, events: Iterable[Event]) -> bool:
                 run.call_sync(handler, event)
             if run.context.stopped:
                 stream.close()
-                return True
+                break
+        return finish(run.context.stopped)
     except RilletError as problem:
         stream.close()
-        run.report_sync(problem)
+        run.report_sync(problem, raised=True)
         raise
     finally:
         for function in lifecycle["end"]:
             function(run.context) if _parameters(function) >= 1 else function()
-    return False
 
 
 def _matches(pattern: Pattern, event: Event) -> bool:

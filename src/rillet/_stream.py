@@ -173,11 +173,10 @@ class _Stream(Generic[R, Y]):
         async with self.dispatching(router) as events:
             async for _ in events:
                 pass
-        if events.stopped:
             snapshot = self.snapshot
-            if snapshot is not None:
+            if events.stopped and snapshot is not None:
                 return snapshot
-        return self._core.result()
+            return self._core.result()  # a failed response raises here: on_error sees it
 
     def dispatching(self, router: Router | None = None) -> AbstractAsyncContextManager[Delivering]:
         """Iterate the stream and run the handlers in one pass.

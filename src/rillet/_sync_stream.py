@@ -132,13 +132,15 @@ class _SyncStream(Generic[R, Y]):
         Blocking code runs sync handlers only (inline, in order); a router with async handlers
         is refused: use the async client for those.
         """
-        stopped = dispatch_sync(
-            Router.combine(router, self._router), self, _SyncIterator(self, Event)
-        )
-        snapshot = self.snapshot
-        if stopped and snapshot is not None:
-            return snapshot
-        return self._core.result()
+
+        def finish(stopped: bool) -> R:
+            snapshot = self.snapshot
+            if stopped and snapshot is not None:
+                return snapshot
+            return self._core.result()
+
+        combined = Router.combine(router, self._router)
+        return dispatch_sync(combined, self, _SyncIterator(self, Event), finish)
 
     def _fill(self) -> None:
         core = self._core
