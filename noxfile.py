@@ -65,6 +65,7 @@ def docs(session: nox.Session) -> None:
     install_wheel(session)
     build = Path(session.create_tmp()) / "html"
     session.run("sphinx-build", "-n", "-W", "--keep-going", "-b", "html", "docs", str(build))
+    session.run("python", "docs/check_reference.py", str(build))
 
 
 @nox.session

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
+from functools import cache
 from importlib import metadata
+from typing import Any
+
+from sphinx.application import Sphinx
+from sphinx.pycode import ModuleAnalyzer
 
 project = "rillet"
 author = "The rillet developers"
@@ -43,3 +50,34 @@ nitpick_ignore_regex = [
         r"ErrorPolicy|Headers|Query|Body|Reopen|SyncReopen",
     ),  # aliases, spelled out where used
 ]
+
+
+# Constants and type aliases are documented where they are defined (a docstring after the
+# assignment), in private modules; autodoc looks in the public module that re-exports them.
+# This hook finds those docstrings for the ``autodata`` entries of api.md.
+
+
+@cache
+def _defined_docs() -> dict[str, list[str]]:
+    import rillet  # noqa: PLC0415
+
+    docs: dict[str, list[str]] = {}
+    modules = pkgutil.walk_packages(rillet.__path__, "rillet.")
+    for module in sorted(info.name for info in modules if not info.name.endswith("__main__")):
+        importlib.import_module(module)
+        for (scope, name), lines in ModuleAnalyzer.for_module(module).find_attr_docs().items():
+            if not scope:
+                docs.setdefault(name, list(lines))
+    return docs
+
+
+def _fill_docstring(
+    app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
+) -> None:
+    documented = _defined_docs().get(name.rpartition(".")[2])
+    if what == "data" and documented:  # else a dict's data shows dict's own docstring
+        lines[:] = documented
+
+
+def setup(app: Sphinx) -> None:
+    app.connect("autodoc-process-docstring", _fill_docstring)

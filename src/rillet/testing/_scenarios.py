@@ -28,6 +28,8 @@ Scenario = Literal[
     "failed",
     "error",
 ]
+"""The name of a stream the emulator generates: what the response does."""
+
 SCENARIOS: Final[tuple[Scenario, ...]] = get_args(Scenario)
 """The scenarios the emulator generates, by name (asked for as ``model="rillet-<name>"``)."""
 

@@ -1,0 +1,35 @@
+"""Check that the built API reference documents every public name (run by ``nox -s docs``).
+
+python docs/check_reference.py BUILD_DIR
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+from pathlib import Path
+
+from sphinx.util.inventory import InventoryFile
+
+MODULES = ("rillet", "rillet.sse", "rillet.events", "rillet.testing")
+
+
+def main(build: Path) -> int:
+    with (build / "objects.inv").open("rb") as stream:
+        inventory = InventoryFile.load(stream, "", lambda _, uri: uri)
+    documented = {
+        name for kind, entries in inventory.items() if kind.startswith("py:") for name in entries
+    }
+    missing = [
+        f"{module}.{name}"
+        for module in MODULES
+        for name in importlib.import_module(module).__all__
+        if f"{module}.{name}" not in documented
+    ]
+    for name in missing:
+        print(f"not in the API reference: {name}", file=sys.stderr)
+    return 1 if missing else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(Path(sys.argv[1])))
