@@ -140,6 +140,13 @@ class StreamCore(Generic[R]):
         """The final result, or the error that says why there is none."""
         raise NotImplementedError
 
+    def dispatched(self, stopped: bool) -> R:
+        """What a dispatch returns: the result so far if a handler stopped it, else the final."""
+        snapshot = self.snapshot
+        if stopped and snapshot is not None:
+            return snapshot
+        return self.result()
+
     # -- reading --------------------------------------------------------------------------
 
     def begin(self) -> None:

@@ -173,10 +173,7 @@ class _Stream(Generic[R, Y]):
         async with self.dispatching(router) as events:
             async for _ in events:
                 pass
-            snapshot = self.snapshot
-            if events.stopped and snapshot is not None:
-                return snapshot
-            return self._core.result()  # a failed response raises here: on_error sees it
+            return self._core.dispatched(events.stopped)  # in the block: on_error sees errors
 
     def dispatching(self, router: Router | None = None) -> AbstractAsyncContextManager[Delivering]:
         """Iterate the stream and run the handlers in one pass.

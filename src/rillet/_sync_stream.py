@@ -132,15 +132,8 @@ class _SyncStream(Generic[R, Y]):
         Blocking code runs sync handlers only (inline, in order); a router with async handlers
         is refused: use the async client for those.
         """
-
-        def finish(stopped: bool) -> R:
-            snapshot = self.snapshot
-            if stopped and snapshot is not None:
-                return snapshot
-            return self._core.result()
-
         combined = Router.combine(router, self._router)
-        return dispatch_sync(combined, self, _SyncIterator(self, Event), finish)
+        return dispatch_sync(combined, self, _SyncIterator(self, Event), self._core.dispatched)
 
     def _fill(self) -> None:
         core = self._core
