@@ -6,7 +6,7 @@ with its default HTTP client (both: 1,000 connections, 100 kept alive), and call
 every text delta. Two runs per client: unpaced, for aggregate events per second; paced (20
 events/s per stream), for the delay from the server writing an event to the handler running.
 
-    python benchmarks/load_concurrent.py [--streams 1000] [--deltas 200]
+    python benchmarks/load_concurrent.py [--streams 1000 200] [--deltas 200]
 """
 
 from __future__ import annotations
@@ -21,6 +21,8 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+
+from _results import Results
 
 HERE = Path(__file__).parent
 
@@ -121,7 +123,7 @@ def run_worker(kind: str, url: str, streams: int, pace: float) -> dict[str, Any]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--streams", type=int, default=1000)
+    parser.add_argument("--streams", type=int, nargs="+", default=[1000, 200])
     parser.add_argument("--deltas", type=int, default=200)
     parser.add_argument("--pace", type=float, default=20.0)
     parser.add_argument("--worker", choices=["rillet", "openai"])
@@ -130,23 +132,29 @@ def main() -> None:
     raise_open_files_limit()
     if options.worker:
         worker = rillet_worker if options.worker == "rillet" else openai_worker
-        result = anyio.run(worker, options.url, options.streams, options.pace)
+        result = anyio.run(worker, options.url, options.streams[0], options.pace)
         print(json.dumps(result))
         return
+    figures = Results("load", "Concurrent streams, unpaced", "events/s", baseline="rillet")
     server = [sys.executable, str(HERE / "load_server.py"), "--deltas", str(options.deltas)]
     with subprocess.Popen(server, stdout=subprocess.PIPE, text=True) as process:  # noqa: S603
         try:
             assert process.stdout is not None
             url = process.stdout.readline().strip()
-            print(f"{options.streams} concurrent streams of {options.deltas} text deltas, {url}")
-            results = {
-                (kind, pace): run_worker(kind, url, options.streams, pace)
-                for pace in (0.0, options.pace)
-                for kind in ("rillet", "openai")
-            }
+            for streams in options.streams:
+                print(f"{streams} concurrent streams of {options.deltas} text deltas, {url}")
+                results = {
+                    (kind, pace): run_worker(kind, url, streams, pace)
+                    for pace in (0.0, options.pace)
+                    for kind in ("rillet", "openai")
+                }
+                report(results, options.pace)
+                for kind in ("rillet", "openai"):
+                    rate = results[kind, 0.0]["events_per_second"]
+                    figures.add(f"{streams:,} streams", kind, rate)
         finally:
             process.terminate()
-    report(results, options.pace)
+    figures.save()
 
 
 def report(results: dict[tuple[str, float], dict[str, Any]], pace: float) -> None:
