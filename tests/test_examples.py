@@ -222,9 +222,10 @@ def test_service_answers_502_when_the_model_api_refuses(api: Served) -> None:
     with service(api, default_headers=refuse, max_retries=0) as url:
         answer = httpx.post(f"{url}/ask", json={"question": "Hi"})
         bad = httpx.post(f"{url}/ask", json=["not", "a", "question"])
+        not_json = httpx.post(f"{url}/ask", content=b"question=Hi")
     assert answer.status_code == 502
     assert "429" in answer.json()["error"]
-    assert bad.status_code == 400
+    assert bad.status_code == not_json.status_code == 400
 
 
 # The trio service: many streams in one nursery, each with its deadline.

@@ -113,7 +113,10 @@ def create_app(model: str = "gpt-5-mini", **client_options: Any) -> Starlette:  
             yield
 
     async def ask(request: Request) -> Response:
-        body = await request.json()
+        try:
+            body = await request.json()
+        except ValueError:
+            body = None
         question = body.get("question") if isinstance(body, dict) else None
         if not isinstance(question, str):
             return JSONResponse({"error": 'send {"question": "..."}'}, status_code=400)
