@@ -17,14 +17,16 @@ import resource
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 
 from _results import Results
 
 HERE = Path(__file__).parent
+C = TypeVar("C")
 
 
 def raise_open_files_limit() -> None:
@@ -46,6 +48,17 @@ def summary(events: int, seconds: float, delays: list[float], streams: int) -> d
         "p99_ms": 1000 * delays[int(len(delays) * 0.99)] if delays else None,
         "peak_rss_kib_per_stream": peak_kib / streams,
     }
+
+
+async def all_at_once(
+    one: Callable[[C], Coroutine[Any, Any, None]], client: C, streams: int
+) -> float:
+    """Seconds to run ``one(client)`` ``streams`` times concurrently."""
+    started = time.perf_counter()
+    async with anyio.create_task_group() as group:
+        for _ in range(streams):
+            group.start_soon(one, client)
+    return time.perf_counter() - started
 
 
 async def rillet_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
@@ -73,11 +86,7 @@ async def rillet_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
 
     timeouts = Timeouts(connect=60, read=60, write=60, pool=60, first_event=60)
     async with AsyncClient(api_key="sk-load", base_url=f"{url}/v1", timeout=timeouts) as client:
-        started = time.perf_counter()
-        async with anyio.create_task_group() as group:
-            for _ in range(streams):
-                group.start_soon(one, client)
-        seconds = time.perf_counter() - started
+        seconds = await all_at_once(one, client, streams)
     return summary(events, seconds, delays, streams)
 
 
@@ -105,11 +114,7 @@ async def openai_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
     async with openai.AsyncOpenAI(
         api_key="sk-load", base_url=f"{url}/v1", max_retries=0, timeout=60
     ) as client:
-        started = time.perf_counter()
-        async with anyio.create_task_group() as group:
-            for _ in range(streams):
-                group.start_soon(one, client)
-        seconds = time.perf_counter() - started
+        seconds = await all_at_once(one, client, streams)
     return summary(events, seconds, delays, streams)
 
 
