@@ -116,6 +116,11 @@ class _Part:
         self.done = False
         self.built: _PartModel | None = None
 
+    def finish(self, model: _PartModel) -> None:
+        """The part's ``.done`` event: its final model is the part from now on."""
+        self.model = model
+        self.done = True
+
     def build(self) -> _PartModel:
         if self.built is None:
             if self.done:
@@ -131,6 +136,14 @@ class _Part:
                         changes["logprobs"] = list(self.logprobs)
                 self.built = evolve(self.model, **changes) if changes else self.model
         return self.built
+
+
+def _append_part(parts: list[_Part], index: int, field: str, model: _PartModel) -> None:
+    """Add the part a ``.added`` event announces at ``index``, which must be the next one."""
+    if index != len(parts):
+        msg = f"{field} {index}, but {len(parts)} part(s) so far"
+        raise _Mismatch(msg)
+    parts.append(_Part(model))
 
 
 class _Item:
@@ -396,15 +409,10 @@ class ResponseAccumulator:
 
     def _part_added(self, event: ResponseContentPartAddedEvent) -> None:
         item = self._item(event.output_index, event.item_id)
-        if event.content_index != len(item.content):
-            msg = f"content_index {event.content_index}, but {len(item.content)} part(s) so far"
-            raise _Mismatch(msg)
-        item.content.append(_Part(event.part))
+        _append_part(item.content, event.content_index, "content_index", event.part)
 
     def _part_done(self, event: ResponseContentPartDoneEvent) -> None:
-        part = self._part(event)
-        part.model = event.part
-        part.done = True
+        self._part(event).finish(event.part)
 
     def _text_delta(self, event: ResponseOutputTextDeltaEvent) -> None:
         part = self._part(event)
@@ -432,15 +440,10 @@ class ResponseAccumulator:
 
     def _summary_part_added(self, event: ResponseReasoningSummaryPartAddedEvent) -> None:
         item = self._item(event.output_index, event.item_id)
-        if event.summary_index != len(item.summary):
-            msg = f"summary_index {event.summary_index}, but {len(item.summary)} part(s) so far"
-            raise _Mismatch(msg)
-        item.summary.append(_Part(event.part))
+        _append_part(item.summary, event.summary_index, "summary_index", event.part)
 
     def _summary_part_done(self, event: ResponseReasoningSummaryPartDoneEvent) -> None:
-        part = self._summary(event, event.summary_index)
-        part.model = event.part
-        part.done = True
+        self._summary(event, event.summary_index).finish(event.part)
 
     def _summary_delta(self, event: ResponseReasoningSummaryTextDeltaEvent) -> None:
         self._summary(event, event.summary_index).text.append(event.delta)
