@@ -6,12 +6,22 @@ python docs/check_reference.py BUILD_DIR
 from __future__ import annotations
 
 import importlib
+import pkgutil
 import sys
 from pathlib import Path
 
 from sphinx.util.inventory import InventoryFile
 
-MODULES = ("rillet", "rillet.sse", "rillet.events", "rillet.testing")
+
+def public_modules() -> list[str]:
+    """rillet and its modules whose names have no leading underscore."""
+    import rillet  # noqa: PLC0415
+
+    found = pkgutil.walk_packages(rillet.__path__, "rillet.")
+    names = [
+        info.name for info in found if not any(p.startswith("_") for p in info.name.split("."))
+    ]
+    return ["rillet", *names]
 
 
 def main(build: Path) -> int:
@@ -22,7 +32,7 @@ def main(build: Path) -> int:
     }
     missing = [
         f"{module}.{name}"
-        for module in MODULES
+        for module in public_modules()
         for name in importlib.import_module(module).__all__
         if f"{module}.{name}" not in documented
     ]
