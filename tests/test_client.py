@@ -146,8 +146,8 @@ async def test_without_the_cache_iteration_continues_and_memory_stays_flat(
             numbers = []
             async for event in stream:
                 numbers.append(number(event))
-                assert len(stream._core.fresh) <= 2  # what one chunk decoded, no more
-                assert not stream._core.log  # no replay cache
+                assert len(stream._machine.log.fresh) <= 2  # what one chunk decoded, no more
+                assert not stream._machine.log.entries  # no replay cache
                 if len(numbers) == 4:
                     break
             numbers += [number(e) async for e in stream]  # continues, no replay
@@ -458,7 +458,7 @@ async def test_timeouts_of_a_call_override_the_clients(emulator: Emulator) -> No
         assert client.timeouts.first_event == Timeouts().first_event  # numbers set httpx's four
         stream = await client.responses.create(model="m", input="hi", stream=True, timeout=FAST)
         async with stream:
-            assert stream._core.timeouts == FAST
+            assert stream._machine.deadlines.timeouts == FAST
     assert isinstance(stream, ResponseStream)
 
 

@@ -7,7 +7,6 @@ from rillet._client import AsyncClient as AsyncClient
 from rillet._client import AzureAsyncClient as AzureAsyncClient
 from rillet._client import AzureClient as AzureClient
 from rillet._client import Client as Client
-from rillet._core import StreamStats as StreamStats
 from rillet._dispatch import DispatchContext as DispatchContext
 from rillet._dispatch import ErrorPolicy as ErrorPolicy
 from rillet._dispatch import HandlerError as HandlerError
@@ -35,6 +34,7 @@ from rillet._errors import SSEError as SSEError
 from rillet._errors import StreamError as StreamError
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
+from rillet._machine import StreamStats as StreamStats
 from rillet._policy import ResumePosition as ResumePosition
 from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts

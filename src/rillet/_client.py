@@ -6,7 +6,6 @@ timeout policies, and the streams' core; only the sending and the reading differ
 
 from __future__ import annotations
 
-import functools
 import os
 import time
 from collections.abc import Mapping
@@ -18,12 +17,14 @@ import anyio
 import attrs
 import httpx
 
-from rillet._errors import NotEventStreamError, RilletError
+from rillet._errors import RilletError
+from rillet._machine import StreamMachine
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._pool import ShardedTransport
+from rillet._protocols import ChatProtocol, ResponsesProtocol, StreamProtocol
 from rillet._stream import ChatCompletionStream, ResponseStream
 from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream
-from rillet._transport import httpx_timeout, is_event_stream, send, send_sync
+from rillet._transport import httpx_timeout, send, send_sync
 from rillet.events import ChatCompletion, OnInvalid, Response
 from rillet.events._model import converter
 
@@ -162,6 +163,56 @@ class _Base:
         )
         return _Call(timeouts, retry, extra_headers, extra_query, extra_body)
 
+    def _machine(
+        self,
+        *,
+        responses: bool,
+        method: str,
+        path: str,
+        call: _Call,
+        options: dict[str, Any],
+        started: float,
+    ) -> StreamMachine[Any]:
+        """The machine of a stream: a Responses API one (resumable) or a chat one."""
+        on_invalid: OnInvalid = options["on_invalid"]
+        protocol: StreamProtocol[Any] = (
+            ResponsesProtocol(on_invalid=on_invalid, strict=options.get("strict", True))
+            if responses
+            else ChatProtocol(on_invalid=on_invalid)
+        )
+        headers = {**self.default_headers, **(call.extra_headers or {})}
+        return StreamMachine(
+            protocol,
+            timeouts=call.timeouts,
+            retry=call.retry,
+            started=started,
+            cache=options["cache"],
+            resumable=responses,
+            idempotent=method == "GET" or any(k.lower() == "idempotency-key" for k in headers),
+            label=f"{method} {self.base_url.join(path).path}",
+        )
+
+    def _stream_request(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        *,
+        method: str,
+        path: str,
+        call: _Call,
+        resume: object,
+        within: float | None,
+        parts: dict[str, Any],
+    ) -> httpx.Request:
+        """The request of a stream, or of its resumption from ``resume``, due ``within`` s."""
+        if within is not None:
+            call = call.within(within)
+        if isinstance(resume, ResumePosition):
+            after = _resume_params(resume.sequence_number)
+            return self._request(
+                http, "GET", f"responses/{resume.response_id}", call, params=after, stream=True
+            )
+        return self._request(http, method, path, call, stream=True, **parts)
+
 
 class _Call:
     """What one call adds to the client's configuration."""
@@ -181,6 +232,16 @@ class _Call:
         self.extra_headers = extra_headers
         self.extra_query = extra_query
         self.extra_body = extra_body
+
+    def within(self, seconds: float) -> _Call:
+        """This call with httpx's timeouts no longer than ``seconds``."""
+        limited = {
+            name: seconds if value is None else min(value, seconds)
+            for name, value in attrs.asdict(self.timeouts).items()
+            if name in ("connect", "read", "write", "pool")
+        }
+        timeouts = attrs.evolve(self.timeouts, **limited)
+        return _Call(timeouts, self.retry, self.extra_headers, self.extra_query, self.extra_body)
 
 
 # -- async ------------------------------------------------------------------------------------
@@ -281,39 +342,30 @@ class AsyncClient(_Base):
         **parts: Any,  # noqa: ANN401
     ) -> S:
         started = anyio.current_time()
-        response, retries = await self._open(method, path, call, **parts)
-        options: dict[str, Any] = {
-            "timeouts": call.timeouts,
-            "retries": retries,
-            "started": started,
-        }
-        if issubclass(kind, ResponseStream):
-            options.update(reopen=functools.partial(self._reopen, call), retry=call.retry)
-        return kind(response, **options, **stream_options)
+        machine = self._machine(
+            responses=kind is ResponseStream,
+            method=method,
+            path=path,
+            call=call,
+            options=stream_options,
+            started=started,
+        )
 
-    async def _open(
-        self,
-        method: str,
-        path: str,
-        call: _Call,
-        **parts: Any,  # noqa: ANN401
-    ) -> tuple[httpx.Response, int]:
-        """Send a streaming request; the response (an event stream) and the retries it took."""
-        request = self._request(self._http, method, path, call, stream=True, **parts)
-        response, retries = await send(self._http, request, retry=call.retry, stream=True)
-        if not is_event_stream(response):
-            try:
-                start = await response.aread()  # what the server sent instead: usually JSON
-            finally:
-                await response.aclose()
-            raise NotEventStreamError(response.headers.get("content-type", ""), start)
-        return response, retries
+        async def send(resume: object, within: float | None) -> httpx.Response:
+            request = self._stream_request(
+                self._http,
+                method=method,
+                path=path,
+                call=call,
+                resume=resume,
+                within=within,
+                parts=parts,
+            )
+            return await self._http.send(request, stream=True, follow_redirects=False)
 
-    async def _reopen(self, call: _Call, response_id: str, after: int) -> httpx.Response:
-        """A response's stream again, from after event ``after``: how streams resume."""
-        path = f"responses/{response_id}"
-        response, _ = await self._open("GET", path, call, params=_resume_params(after))
-        return response
+        stream = kind(machine, send)
+        await stream._start()  # noqa: SLF001
+        return stream
 
 
 class AsyncResponses:
@@ -644,38 +696,30 @@ class Client(_Base):
         **parts: Any,  # noqa: ANN401
     ) -> SS:
         started = time.monotonic()
-        response, retries = self._open(method, path, call, **parts)
-        options: dict[str, Any] = {
-            "timeouts": call.timeouts,
-            "retries": retries,
-            "started": started,
-        }
-        if issubclass(kind, SyncResponseStream):
-            options.update(reopen=functools.partial(self._reopen, call), retry=call.retry)
-        return kind(response, **options, **stream_options)
+        machine = self._machine(
+            responses=kind is SyncResponseStream,
+            method=method,
+            path=path,
+            call=call,
+            options=stream_options,
+            started=started,
+        )
 
-    def _open(
-        self,
-        method: str,
-        path: str,
-        call: _Call,
-        **parts: Any,  # noqa: ANN401
-    ) -> tuple[httpx.Response, int]:
-        """Send a streaming request; the response (an event stream) and the retries it took."""
-        request = self._request(self._http, method, path, call, stream=True, **parts)
-        response, retries = send_sync(self._http, request, retry=call.retry, stream=True)
-        if not is_event_stream(response):
-            try:
-                start = response.read()
-            finally:
-                response.close()
-            raise NotEventStreamError(response.headers.get("content-type", ""), start)
-        return response, retries
+        def send(resume: object, within: float | None) -> httpx.Response:
+            request = self._stream_request(
+                self._http,
+                method=method,
+                path=path,
+                call=call,
+                resume=resume,
+                within=within,
+                parts=parts,
+            )
+            return self._http.send(request, stream=True, follow_redirects=False)
 
-    def _reopen(self, call: _Call, response_id: str, after: int) -> httpx.Response:
-        """A response's stream again, from after event ``after``: how streams resume."""
-        path = f"responses/{response_id}"
-        return self._open("GET", path, call, params=_resume_params(after))[0]
+        stream = kind(machine, send)
+        stream._start()  # noqa: SLF001
+        return stream
 
 
 class Responses:

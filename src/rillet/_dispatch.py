@@ -27,7 +27,7 @@ from rillet._errors import RilletError
 from rillet.events import EVENT_TYPES, Event
 
 if TYPE_CHECKING:
-    from rillet._core import StreamStats
+    from rillet._machine import StreamStats
     from rillet.events import ChatCompletion, Response
 
 __all__ = [

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Final
+
+import attrs
 
 if TYPE_CHECKING:
     from rillet._sse import ServerSentEvent
@@ -30,6 +33,7 @@ __all__ = [
     "SSEError",
     "ServerStreamError",
     "StreamError",
+    "StreamProgress",
     "StreamTruncatedError",
     "UnprocessableEntityError",
 ]
@@ -126,13 +130,33 @@ class InconsistentStreamError(RilletError):
         super().__init__(f"inconsistent stream at {event_type!r} event{number}: {reason}")
 
 
+@attrs.frozen(kw_only=True)
+class StreamProgress:
+    """How far a stream got before an error: what it received, and where it was.
+
+    Attributes:
+        bytes_received: Bytes of the body (or bodies, when resumed) read.
+        events_received: Events received (keepalives included).
+        last_sequence_number: The last event's ``sequence_number``, if the stream has them.
+        reconnects: How many times the stream was resumed.
+    """
+
+    bytes_received: int = 0
+    events_received: int = 0
+    last_sequence_number: int | None = None
+    reconnects: int = 0
+
+
 class StreamError(RilletError):
     """The stream ended without a usable result; ``partial`` is the best result so far.
 
     Attributes:
         partial: What was accumulated before the stream ended: a ``Response`` or a
             ``ChatCompletion`` (``None`` if nothing arrived).
+        progress: How far the stream got (``None`` when raised outside a stream).
     """
+
+    progress: StreamProgress | None = None
 
     def __init__(self, message: str, *, partial: Response | ChatCompletion | None) -> None:
         self.partial = partial
@@ -191,15 +215,34 @@ class ServerStreamError(StreamError):
         )
 
 
+TruncationCode = str
+"""Why a stream was cut: ``"body_ended"`` (no terminal event), ``"connection_broken"``,
+``"cancelled"`` (reading was cancelled or interrupted), ``"resume_refused"``,
+``"resume_failed"`` (every attempt failed), ``"resume_stalled"`` (a resumed stream ended again
+with nothing new), ``"other_response"`` (a resume answered with another response's events),
+``"sequence_gap"`` (events were missing)."""
+
+
 class StreamTruncatedError(StreamError):
     """The stream ended before its end: no terminal event (Responses), or choices unfinished.
 
     Attributes:
         reason: Where and how the stream was cut.
+        code: Why, as a code (see :data:`TruncationCode`).
+        excerpt: The start of what was discarded (an unterminated event), if anything.
     """
 
-    def __init__(self, reason: str, *, partial: Response | ChatCompletion | None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        partial: Response | ChatCompletion | None,
+        code: TruncationCode = "body_ended",
+        excerpt: bytes = b"",
+    ) -> None:
         self.reason = reason
+        self.code = code
+        self.excerpt = excerpt
         super().__init__(f"the stream was truncated: {reason}", partial=partial)
 
 
@@ -279,7 +322,19 @@ class InternalServerError(APIStatusError):
 
 
 class APIConnectionError(APIError):
-    """The API could not be reached, or the connection broke."""
+    """The API could not be reached, or the connection broke.
+
+    Attributes:
+        request_sent: Whether the request may have reached the server (``False``: it
+            certainly did not, so trying again cannot repeat it).
+        progress: When it happened mid-stream: how far the stream got.
+    """
+
+    progress: StreamProgress | None = None
+
+    def __init__(self, message: str, *, request_sent: bool = True) -> None:
+        self.request_sent = request_sent
+        super().__init__(message)
 
 
 class APITimeoutError(APIConnectionError):
@@ -299,11 +354,12 @@ class APITimeoutError(APIConnectionError):
         kind: str,
         seconds: float | None = None,
         partial: Response | ChatCompletion | None = None,
+        request_sent: bool = True,
     ) -> None:
         self.kind = kind
         self.seconds = seconds
         self.partial = partial
-        super().__init__(message)
+        super().__init__(message, request_sent=request_sent)
 
 
 class NotEventStreamError(APIError):
@@ -321,3 +377,41 @@ class NotEventStreamError(APIError):
             f"expected a text/event-stream response, got {content_type or 'no content type'!r}: "
             f"did the server ignore stream=True? ({body[:80]!r})"
         )
+
+
+_STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error(status: int, headers: Mapping[str, str], body: bytes) -> APIStatusError:
+    """The typed error for an error response, with what the API said about it."""
+    parsed: Any = body.decode("utf-8", "replace")
+    error: Mapping[str, Any] = {}
+    try:
+        parsed = json.loads(body)
+    except (ValueError, RecursionError):
+        pass
+    else:
+        if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
+            error = parsed["error"]
+    message = error.get("message") or (parsed if isinstance(parsed, str) and parsed else None)
+    cls = _STATUS_ERRORS.get(status)
+    if cls is None:
+        cls = InternalServerError if status >= 500 else APIStatusError
+    return cls(
+        str(message or f"the server answered {status}")[:2000],
+        status_code=status,
+        code=error.get("code"),
+        error_type=error.get("type"),
+        param=error.get("param"),
+        request_id=headers.get("x-request-id"),
+        body=parsed,
+        headers=dict(headers),
+    )

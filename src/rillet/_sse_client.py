@@ -19,9 +19,9 @@ from typing import Any, Final, Self
 import anyio
 import httpx
 
-from rillet._errors import NotEventStreamError, StreamTruncatedError
+from rillet._errors import NotEventStreamError, StreamTruncatedError, status_error
 from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
-from rillet._transport import is_event_stream, status_error, transport_error
+from rillet._transport import is_event_stream, transport_error
 
 __all__ = ["EventSource", "SyncEventSource", "connect", "connect_sync"]
 

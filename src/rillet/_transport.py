@@ -2,50 +2,29 @@
 
 from __future__ import annotations
 
-import json
 import logging
+import math
 import time
-from collections.abc import Mapping
-from typing import Any, Final
+from collections.abc import Callable, Mapping
 
 import anyio
 import httpx
 
-from rillet._errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ConflictError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    UnprocessableEntityError,
-)
+from rillet._errors import APIConnectionError, APITimeoutError, status_error
+from rillet._machine import ERROR_BODY_LIMIT
 from rillet._policy import RetryPolicy, Timeouts
 
 __all__ = [
+    "bound_reads",
     "httpx_timeout",
     "is_event_stream",
+    "remaining",
     "send",
     "send_sync",
-    "status_error",
     "transport_error",
 ]
 
 logger = logging.getLogger("rillet")
-
-_STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
-    400: BadRequestError,
-    401: AuthenticationError,
-    403: PermissionDeniedError,
-    404: NotFoundError,
-    409: ConflictError,
-    422: UnprocessableEntityError,
-    429: RateLimitError,
-}
 
 
 def is_event_stream(response: httpx.Response) -> bool:
@@ -75,7 +54,7 @@ async def send(
     retries = 0
     while True:
         try:
-            response = await http.send(request, stream=True)
+            response = await http.send(request, stream=True, follow_redirects=False)
         except httpx.TransportError as error:
             outcome = _sent_failure(request, error)
         else:
@@ -86,10 +65,14 @@ async def send(
                     finally:
                         await response.aclose()
                 return response, retries
+            body = bytearray()
             try:
-                body = await response.aread()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) >= ERROR_BODY_LIMIT:
+                        break
             except httpx.TransportError as error:
-                body = _unreadable(error)
+                body += _unreadable(error)
             finally:
                 await response.aclose()
             outcome = _status_failure(response, body, retry)
@@ -105,7 +88,7 @@ def send_sync(
     retries = 0
     while True:
         try:
-            response = http.send(request, stream=True)
+            response = http.send(request, stream=True, follow_redirects=False)
         except httpx.TransportError as error:
             outcome = _sent_failure(request, error)
         else:
@@ -116,10 +99,14 @@ def send_sync(
                     finally:
                         response.close()
                 return response, retries
+            body = bytearray()
             try:
-                body = response.read()
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) >= ERROR_BODY_LIMIT:
+                        break
             except httpx.TransportError as error:
-                body = _unreadable(error)
+                body += _unreadable(error)
             finally:
                 response.close()
             outcome = _status_failure(response, body, retry)
@@ -134,19 +121,51 @@ _Outcome = tuple[Exception, bool, Mapping[str, str]]
 
 def _sent_failure(request: httpx.Request, error: httpx.TransportError) -> _Outcome:
     """A transport failure: retryable if the request never left, or is idempotent."""
-    never_left = isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
-    idempotent = request.method == "GET" or "idempotency-key" in request.headers
-    return transport_error(error), never_left or idempotent, {}
+    failure = transport_error(error)
+    return failure, not failure.request_sent or is_idempotent(request), {}
 
 
-def _status_failure(response: httpx.Response, body: bytes, retry: RetryPolicy) -> _Outcome:
+def is_idempotent(request: httpx.Request) -> bool:
+    """Whether sending ``request`` twice does no harm: a GET, or one with an Idempotency-Key."""
+    return request.method == "GET" or "idempotency-key" in request.headers
+
+
+def remaining(deadline: float, now: Callable[[], float] = time.monotonic) -> float | None:
+    """Seconds left before ``deadline`` (``None``: no deadline)."""
+    return None if deadline == math.inf else max(0.0, deadline - now())
+
+
+def bound_reads(response: httpx.Response, deadline: list[float]) -> None:
+    """Make each socket read of a blocking ``response`` wait no longer than ``deadline[0]``.
+
+    A blocking read cannot be cancelled; httpcore gives each read of the network stream a
+    timeout, which this shortens to the time left (the stream's deadlines move as events
+    arrive, so the list is read at each read). An in-process transport has no network stream:
+    its reads are bounded by httpx's ``read`` timeout alone.
+    """
+    stream = response.extensions.get("network_stream")
+    if stream is None:
+        return
+    read = stream.read
+
+    def bounded(max_bytes: int, timeout: float | None = None) -> bytes:
+        left = deadline[0] - time.monotonic()
+        if left < math.inf:
+            timeout = max(left, 0.001) if timeout is None else min(timeout, max(left, 0.001))
+        data: bytes = read(max_bytes, timeout)
+        return data
+
+    stream.read = bounded
+
+
+def _status_failure(response: httpx.Response, body: bytearray, retry: RetryPolicy) -> _Outcome:
     headers = response.headers
-    failure = status_error(response.status_code, headers, body)
+    failure = status_error(response.status_code, headers, bytes(body[:ERROR_BODY_LIMIT]))
     return failure, retry.retries_status(response.status_code, headers), headers
 
 
 def _unreadable(error: httpx.TransportError) -> bytes:
-    return f"(the error body could not be read: {error})".encode()
+    return f" (the rest could not be read: {error})".encode()
 
 
 def _next_try(request: httpx.Request, retry: RetryPolicy, retries: int, outcome: _Outcome) -> float:
@@ -167,33 +186,6 @@ def _next_try(request: httpx.Request, retry: RetryPolicy, retries: int, outcome:
     return delay
 
 
-def status_error(status: int, headers: Mapping[str, str], body: bytes) -> APIStatusError:
-    """The typed error for an error response, with what the API said about it."""
-    parsed: Any = body.decode("utf-8", "replace")
-    error: Mapping[str, Any] = {}
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        pass
-    else:
-        if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
-            error = parsed["error"]
-    message = error.get("message") or (parsed if isinstance(parsed, str) and parsed else None)
-    cls = _STATUS_ERRORS.get(status)
-    if cls is None:
-        cls = InternalServerError if status >= 500 else APIStatusError
-    return cls(
-        str(message or f"the server answered {status}")[:2000],
-        status_code=status,
-        code=error.get("code"),
-        error_type=error.get("type"),
-        param=error.get("param"),
-        request_id=headers.get("x-request-id"),
-        body=parsed,
-        headers=dict(headers),
-    )
-
-
 def transport_error(error: httpx.TransportError) -> APIConnectionError:
     """The rillet error for an httpx transport failure (the httpx error is the ``__cause__``)."""
     kinds: dict[type[httpx.TransportError], str] = {
@@ -204,11 +196,12 @@ def transport_error(error: httpx.TransportError) -> APIConnectionError:
     }
     kind = kinds.get(type(error))
     detail = str(error) or type(error).__name__
+    sent = not isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout)
     if kind is not None:
         converted: APIConnectionError = APITimeoutError(
-            f"the {kind} timeout expired ({detail})", kind=kind
+            f"the {kind} timeout expired ({detail})", kind=kind, request_sent=sent
         )
     else:
-        converted = APIConnectionError(f"connection failed: {detail}")
+        converted = APIConnectionError(f"connection failed: {detail}", request_sent=sent)
     converted.__cause__ = error
     return converted

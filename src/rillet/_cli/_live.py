@@ -6,8 +6,8 @@ import json
 from typing import Literal
 
 from rillet._cli._output import Output
-from rillet._core import StreamStats
 from rillet._dispatch import Router
+from rillet._machine import StreamStats
 from rillet.events import (
     ChatCompletion,
     ChatCompletionChunk,

@@ -1,0 +1,690 @@
+"""The stream machine: every decision about one stream, and no I/O (in the manner of h11).
+
+An I/O loop asks :meth:`StreamMachine.next_action` what to do, does it, and tells the machine
+what happened (``receive_headers``, ``receive_data``, ``receive_eof``, ``receive_failure``,
+``receive_deadline``), with the time. The loops (async, blocking, the generic SSE client) only
+move bytes and time; which deadline applies, whether a drop is a loss, whether and where to
+resume, when draining ends, and which error, with what partial result, are decided here, once.
+
+The machine's parts each do one job: the protocol (typing and accumulation of one kind of
+stream), the :class:`ReplayLog`, the :class:`Deadlines`, and the :class:`Attempts` (retries of
+the request, resumes of the body). Questions (``next_action``, ``snapshot``, ``stats``) never
+change state.
+
+The replay log keeps each event as its raw payload (parsed again when replayed), not as a typed
+object: that costs less memory, and the garbage collector need not walk every event.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Mapping
+from typing import Any, Final, Generic, TypeVar
+
+import attrs
+
+from rillet._errors import (
+    APIConnectionError,
+    APIError,
+    APIStatusError,
+    APITimeoutError,
+    NotEventStreamError,
+    RilletError,
+    StreamError,
+    StreamProgress,
+    StreamTruncatedError,
+    status_error,
+)
+from rillet._policy import ResumePosition, RetryPolicy, Timeouts
+from rillet._protocols import Entry, StreamProtocol
+from rillet._sse import ServerSentEvent, SSEDecoder
+from rillet.events import (
+    ChatCompletion,
+    CompletionUsage,
+    Event,
+    KeepaliveEvent,
+    Response,
+    ResponseUsage,
+)
+
+__all__ = [
+    "DONE",
+    "Action",
+    "Attempts",
+    "Cursor",
+    "Deadlines",
+    "Done",
+    "Fail",
+    "Open",
+    "Read",
+    "ReplayLog",
+    "StreamMachine",
+    "StreamStats",
+]
+
+R = TypeVar("R", bound=Response | ChatCompletion)
+E = TypeVar("E", bound=Event)
+
+DRAIN_SECONDS: Final = 2.0
+"""After the stream's own end, how long to wait for the rest of the body before closing."""
+ERROR_BODY_LIMIT: Final = 64 * 1024
+"""How much of an error response's body is read: enough for any API error, bounded."""
+_log = logging.getLogger("rillet")
+
+
+# -- actions ----------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Open:
+    """Send the request (``resume`` is ``None``) or resume the stream from ``resume``.
+
+    Not before ``at``; the wait, the headers and an error body must all be done by ``deadline``
+    (``timeout`` names it).
+    """
+
+    resume: object
+    at: float
+    deadline: float
+    timeout: str
+
+
+@attrs.frozen
+class Read:
+    """Read the next chunk of the body by ``deadline`` (``timeout`` names it)."""
+
+    deadline: float
+    timeout: str
+
+
+@attrs.frozen
+class Done:
+    """The stream is over: close the body (events already received stay readable)."""
+
+
+@attrs.frozen
+class Fail:
+    """The stream failed: close the body, and raise ``error`` to whoever reads past the end."""
+
+    error: RilletError
+
+
+DONE: Final = Done()
+Action = Open | Read | Done | Fail
+
+
+# -- statistics -------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class StreamStats:
+    """What a stream did so far.
+
+    Attributes:
+        time_to_first_event: Seconds from sending the request to the first event.
+        time_to_first_text: Seconds from sending the request to the first text delta.
+        events_by_type: How many events of each type arrived.
+        bytes_received: Bytes of the body read so far.
+        duration: Seconds from sending the request to the end of the stream (or to now).
+        retries: How many times the request was retried before it succeeded.
+        usage: Token usage, once the server reported it.
+        reconnects: How many times the stream was resumed after its connection dropped.
+    """
+
+    time_to_first_event: float | None
+    time_to_first_text: float | None
+    events_by_type: Mapping[str, int]
+    bytes_received: int
+    duration: float
+    retries: int
+    usage: ResponseUsage | CompletionUsage | None
+    reconnects: int = 0
+
+
+# -- the parts --------------------------------------------------------------------------------
+
+
+class ReplayLog:
+    """The events so far: the last read's as objects, older ones as entries to parse again.
+
+    With ``cache=False`` nothing is kept but the last read's events, and ``consumed`` says how
+    far the one reader got.
+    """
+
+    __slots__ = ("cache", "consumed", "count", "entries", "fresh", "fresh_start")
+
+    def __init__(self, *, cache: bool) -> None:
+        self.cache = cache
+        self.count = 0
+        self.entries: list[Entry] = []
+        self.fresh: list[Event] = []  # the events of the last read: positions fresh_start...
+        self.fresh_start = 0
+        self.consumed = 0
+
+    def begin(self) -> None:
+        """A new read: the fresh events so far are now only in the log."""
+        self.fresh = []
+        self.fresh_start = self.count
+
+    def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Event:
+        """The event at ``position`` (below ``count``): fresh, or ``replay``-ed from its entry."""
+        fresh = position - self.fresh_start
+        if fresh >= 0:
+            return self.fresh[fresh]
+        entry = self.entries[position]
+        return replay(entry) if type(entry) is tuple else entry  # type: ignore[return-value]
+
+    def append(self, event: Event, entry: Entry) -> None:
+        """Keep ``event``, and ``entry`` (what replays it) when caching."""
+        self.fresh.append(event)
+        if self.cache:
+            self.entries.append(entry)
+        self.count += 1
+
+
+class Deadlines:
+    """Which deadline applies next: first event, idle, total, or the drain after the end."""
+
+    __slots__ = ("drain_until", "first_event_at", "last_event_at", "started", "timeouts")
+
+    def __init__(self, timeouts: Timeouts, started: float) -> None:
+        self.timeouts = timeouts
+        self.started = started
+        self.first_event_at: float | None = None
+        self.last_event_at: float | None = None
+        self.drain_until = math.inf
+
+    def next(self) -> tuple[float, str]:
+        """The earliest deadline, and its name (``""``: none)."""
+        timeouts = self.timeouts
+        candidates = [(self.drain_until, "drain")]
+        if timeouts.total is not None:
+            candidates.append((self.started + timeouts.total, "total"))
+        if self.first_event_at is None:
+            if timeouts.first_event is not None:
+                candidates.append((self.started + timeouts.first_event, "first_event"))
+        elif timeouts.idle is not None and self.last_event_at is not None:
+            candidates.append((self.last_event_at + timeouts.idle, "idle"))
+        deadline, name = min(candidates)
+        return deadline, name if deadline < math.inf else ""
+
+
+class Attempts:
+    """Tries of the request before its first event, and resumes of its body after."""
+
+    __slots__ = ("idempotent", "policy", "resumes", "retries", "since_events")
+
+    def __init__(self, policy: RetryPolicy, *, idempotent: bool) -> None:
+        self.policy = policy
+        self.idempotent = idempotent
+        self.retries = 0  # tries again of the request
+        self.resumes = 0  # resumes that succeeded
+        self.since_events = 0  # resume attempts since events last arrived
+
+    def retry_delay(self, error: APIError) -> float | None:
+        """Seconds before trying the request again, or ``None`` if it must not be."""
+        if self.retries >= self.policy.max_retries:
+            return None
+        if isinstance(error, APIStatusError):
+            if not self.policy.retries_status(error.status_code, error.headers):
+                return None
+            delay = self.policy.delay(self.retries, error.headers)
+        elif isinstance(error, APIConnectionError):
+            if error.request_sent and not self.idempotent:
+                return None  # it may have started a response: never a second, billed one
+            delay = self.policy.delay(self.retries)
+        else:
+            return None
+        self.retries += 1
+        return delay
+
+    def resume_delay(self) -> float | None:
+        """Seconds before the next resume attempt, or ``None`` past ``max_resumes`` in a row."""
+        if self.since_events >= self.policy.max_resumes:
+            return None
+        self.since_events += 1
+        return self.policy.delay(self.since_events - 1)
+
+
+class Cursor(Generic[E]):
+    """One pass over a machine's events of one class: the log first, then what arrives."""
+
+    __slots__ = ("_log", "_machine", "_only", "index")
+
+    def __init__(self, machine: StreamMachine[Any], only: type[E]) -> None:
+        self._machine = machine
+        self._log = log = machine.log
+        self._only = only
+        self.index = 0 if log.cache else log.consumed
+
+    def take(self) -> E | None:
+        """The next event of the class, if it has arrived; raise the failure past the end."""
+        log = self._log
+        replay = self._machine.protocol.replay
+        while self.index < log.count:
+            event = log.event_at(self.index, replay)
+            self.index += 1
+            if not log.cache:
+                log.consumed = self.index
+            if isinstance(event, self._only):
+                return event
+        machine = self._machine
+        if machine.finished and machine.failure is not None:
+            raise machine.failure
+        return None
+
+
+# -- the machine ------------------------------------------------------------------------------
+
+
+class StreamMachine(Generic[R]):
+    """Every decision about one stream, fed bytes, ends, failures and the time.
+
+    Args:
+        protocol: The kind of stream (its events, its end, its result, where it resumes).
+        timeouts: The deadlines (``first_event``, ``idle``, ``total``) to hold in every phase.
+        retry: Retries before the first event, resumes after.
+        started: When the call started (the clock of ``now`` arguments).
+        cache: Keep every event for another pass.
+        resumable: Whether the caller can resume a broken stream (``Open(resume=...)``).
+        idempotent: Whether the request may be sent again after it may have arrived.
+        label: What the request is, for log lines.
+    """
+
+    def __init__(
+        self,
+        protocol: StreamProtocol[R],
+        *,
+        timeouts: Timeouts,
+        retry: RetryPolicy,
+        started: float,
+        cache: bool = True,
+        resumable: bool = False,
+        idempotent: bool = False,
+        label: str = "the request",
+    ) -> None:
+        self.protocol = protocol
+        self.label = label
+        """What the request is, for log lines (``POST /v1/responses``)."""
+        self.log = ReplayLog(cache=cache)
+        self.deadlines = Deadlines(timeouts, started)
+        self.attempts = Attempts(retry, idempotent=idempotent)
+        self._decoder = SSEDecoder()
+        self._resumable = resumable
+        self._counts: dict[str, int] = {}
+        self._bytes = 0
+        self._first_text_at: float | None = None
+        self._ended_at: float | None = None
+        self._unresumable = ""  # why a broken stream was not resumed
+        self._resumed_at = -1  # how many events there were at the last resume
+        # The phase: "open" (an Open is due), "headers" (an error body is being read),
+        # "body", "done", "failed".
+        self._phase = "open"
+        self._open = Open(None, started, *self.deadlines.next())
+        self._error_status = 0
+        self._error_headers: Mapping[str, str] = {}
+        self._error_body = bytearray()
+        self._failure: RilletError | None = None
+        self.headers: Mapping[str, str] = {}
+        """The headers of the response being read."""
+
+    # -- questions ---------------------------------------------------------------------------
+
+    def next_action(self) -> Action:
+        """What the I/O loop must do next."""
+        phase = self._phase
+        if phase in {"body", "headers"}:
+            return Read(*self.deadlines.next())
+        if phase == "open":
+            return self._open
+        if phase == "failed":
+            assert self._failure is not None  # noqa: S101 - set with the phase
+            return Fail(self._failure)
+        return DONE
+
+    @property
+    def opening(self) -> bool:
+        """Whether the request is still being sent (retries and error bodies included)."""
+        return self._phase in ("open", "headers") and self._open.resume is None
+
+    @property
+    def finished(self) -> bool:
+        """Whether no more events will arrive."""
+        return self._phase in ("done", "failed")
+
+    @property
+    def failure(self) -> RilletError | None:
+        """What ended the stream, if it failed."""
+        return self._failure
+
+    @property
+    def snapshot(self) -> R | None:
+        """The result accumulated so far."""
+        return self.protocol.snapshot
+
+    def progress(self) -> StreamProgress:
+        """How far the stream got."""
+        return StreamProgress(
+            bytes_received=self._bytes,
+            events_received=self.log.count,
+            last_sequence_number=self.protocol.last_sequence_number,
+            reconnects=self.attempts.resumes,
+        )
+
+    def stats(self, now: float) -> StreamStats:
+        """The statistics so far."""
+        deadlines = self.deadlines
+        started = deadlines.started
+        end = self._ended_at if self._ended_at is not None else now
+        first_event, first_text = deadlines.first_event_at, self._first_text_at
+        snapshot = self.protocol.snapshot
+        return StreamStats(
+            time_to_first_event=None if first_event is None else first_event - started,
+            time_to_first_text=None if first_text is None else first_text - started,
+            events_by_type=dict(self._counts),
+            bytes_received=self._bytes,
+            duration=end - started,
+            retries=self.attempts.retries,
+            usage=snapshot.usage if snapshot is not None else None,
+            reconnects=self.attempts.resumes,
+        )
+
+    def result(self) -> R:
+        """The final result, or the error that says why there is none."""
+        return self.protocol.result(self._cut())
+
+    def dispatched(self, stopped: bool) -> R:
+        """What a dispatch returns: the result so far if a handler stopped it, else the final."""
+        snapshot = self.protocol.snapshot
+        if stopped and snapshot is not None:
+            return snapshot
+        return self.result()
+
+    # -- what happened -----------------------------------------------------------------------
+
+    def receive_headers(self, status: int, headers: Mapping[str, str], now: float) -> None:
+        """The answer to an ``Open`` arrived: an event stream to read, or an error to read."""
+        self.headers = headers
+        if status < 300 and _is_event_stream(headers):
+            self._phase = "body"
+            if self._open.resume is not None:
+                self._decoder = SSEDecoder()
+                self.attempts.resumes += 1
+                self._resumed_at = self.log.count
+                self.protocol.resumed()
+            return
+        self._phase = "headers"
+        self._error_status = status
+        self._error_headers = headers
+        self._error_body = bytearray()
+        del now
+
+    def receive_data(self, chunk: bytes, now: float) -> None:
+        """A chunk of the body arrived."""
+        phase = self._phase
+        if phase == "headers":
+            self._error_body += chunk[: ERROR_BODY_LIMIT - len(self._error_body)]
+            if len(self._error_body) >= ERROR_BODY_LIMIT:
+                self._answered(now)
+            return
+        if phase == "body":
+            self._bytes += len(chunk)
+            if not self.protocol.ended:  # after the stream's own end nothing changes the outcome
+                self._decode(chunk, now)
+
+    def _decode(self, chunk: bytes, now: float) -> None:
+        before = self.log.count
+        error: RilletError | None = None
+        try:
+            for sse in self._decoder.feed(chunk):
+                self._receive(sse)
+        except RilletError as raised:
+            # Events decoded before the bad one are delivered first, then the error.
+            for sse in getattr(raised, "events", ()):
+                self._receive(sse)
+            error = raised
+        except RecursionError:
+            error = RilletError("an event is nested too deeply to decode")
+        if self.log.count != before:
+            self._clock(before, now)
+        if error is not None and not self.protocol.ended:
+            self._fail(error, now)
+
+    def receive_eof(self, now: float) -> None:
+        """The body ended."""
+        if self._phase == "headers":
+            self._answered(now)
+        elif self._phase == "body":
+            self._decoder.close()
+            if self.protocol.ended:
+                self._finish(now)
+            else:
+                self._lost(None, now)
+
+    def receive_failure(self, error: APIConnectionError, now: float) -> None:
+        """Sending the request, or reading the body, failed."""
+        phase = self._phase
+        if phase == "open":
+            self._open_failed(error, now)
+        elif phase == "headers":
+            self._error_body += f" (the rest could not be read: {error})".encode()
+            self._answered(now)
+        elif phase == "body":
+            if self.protocol.ended:
+                self._finish(now)  # the response is whole: what happens after is no loss
+            else:
+                self._lost(self._broken(error), now)
+
+    def receive_deadline(self, now: float) -> None:
+        """The deadline of the last ``Read`` or ``Open`` passed."""
+        deadline, name = self.deadlines.next()
+        if self._phase not in ("open", "headers", "body") or now < deadline:
+            return
+        if name == "drain" or (self._phase == "body" and self.protocol.ended):
+            self._finish(now)
+            return
+        seconds: float | None = getattr(self.deadlines.timeouts, name, None)
+        message = f"the {name} timeout ({seconds} s) expired after {self._bytes} bytes"
+        message += f" and {self.log.count} events"
+        timeout = APITimeoutError(message, kind=name, seconds=seconds, partial=self.snapshot)
+        if self._phase == "body" and name != "total":
+            self._lost(timeout, now)  # a stall: resume when possible
+        else:
+            self._fail(timeout, now)
+
+    def close(self, now: float) -> None:
+        """The reader closed the stream: no more events will be read."""
+        self._finish(now)
+
+    def interrupt(self, why: str, now: float) -> None:
+        """Reading was cancelled or interrupted (``why``): later readers get an error."""
+        if not self.finished:
+            reason = f"reading was {why} after {self._bytes} bytes"
+            self._fail(StreamTruncatedError(reason, partial=self.snapshot, code="cancelled"), now)
+
+    # -- decisions ---------------------------------------------------------------------------
+
+    def _receive(self, sse: ServerSentEvent) -> None:
+        if not self.protocol.ended:
+            self.protocol.receive(sse, self._record)
+
+    def _record(self, event: Event, entry: Entry) -> None:
+        self._counts[event.type] = self._counts.get(event.type, 0) + 1
+        self.log.append(event, entry)
+
+    def _clock(self, before: int, now: float) -> None:
+        """Time what the last chunk brought (events from position ``before``)."""
+        deadlines = self.deadlines
+        if deadlines.first_event_at is None:
+            deadlines.first_event_at = now
+        fresh = self.log.fresh[before - self.log.fresh_start :]
+        if any(type(event) is not KeepaliveEvent for event in fresh):
+            deadlines.last_event_at = now
+            self.attempts.since_events = 0
+        if self._first_text_at is None:
+            text = self.protocol.text_type
+            if any(type(event) is text for event in fresh):
+                self._first_text_at = now
+        if self.protocol.ended:
+            deadlines.drain_until = now + DRAIN_SECONDS
+
+    def _answered(self, now: float) -> None:
+        """An error answer (or one that is not an event stream) was read as far as needed."""
+        body = bytes(self._error_body)
+        status = self._error_status
+        error: APIError
+        if status >= 300:
+            error = status_error(status, self._error_headers, body)
+        else:
+            error = NotEventStreamError(self._error_headers.get("content-type", ""), body)
+        self._open_failed(error, now)
+
+    def _open_failed(self, error: APIError, now: float) -> None:
+        """An ``Open`` failed: try again, resume again, or fail."""
+        if self._open.resume is None:
+            delay = self.attempts.retry_delay(error)
+            if delay is not None:
+                self._schedule(None, now, delay, str(error))
+                return
+            self._fail(error, now)
+            return
+        if isinstance(error, APIConnectionError):
+            self._lost(error, now)
+            return
+        self._unresumable = f"the server refused ({error})"
+        reason = f"the stream broke after {self._bytes} bytes and {self.log.count} events"
+        truncated = StreamTruncatedError(
+            reason + self._not_resumed(), partial=self.snapshot, code="resume_refused"
+        )
+        truncated.__cause__ = error
+        self._fail(truncated, now)
+
+    def _lost(self, error: APIConnectionError | None, now: float) -> None:
+        """The body broke, stalled or ended early: resume it, end, or fail."""
+        position = self._resume_position(error)
+        if position is None:
+            if error is None:
+                self._finish(now)  # iteration ends; result() says the stream was cut
+            else:
+                self._fail(self._explained(error), now)
+            return
+        delay = self.attempts.resume_delay()
+        if delay is None:
+            self._unresumable = f"{self.attempts.since_events} attempts in a row failed"
+            if error is None:
+                reason = self._cut()
+                self._fail(
+                    StreamTruncatedError(reason, partial=self.snapshot, code="resume_failed"),
+                    now,
+                )
+            else:
+                self._fail(self._explained(error, "resume_failed"), now)
+            return
+        why = "the body ended before the response did" if error is None else str(error)
+        self._schedule(position, now, delay, why)
+
+    def _resume_position(self, error: APIConnectionError | None) -> object | None:
+        """Where to resume from; ``None`` (``_unresumable`` says why) if the stream cannot be."""
+        if not self._resumable:
+            return None
+        if isinstance(error, APITimeoutError) and error.kind == "total":
+            return None
+        position = self.protocol.resume_position()
+        if isinstance(position, str):
+            self._unresumable = position
+            return None
+        if error is None and self.log.count == self._resumed_at:
+            self._unresumable = "the resumed stream ended again with nothing new (cancelled?)"
+            return None
+        return position
+
+    def _schedule(self, resume: object, now: float, delay: float, why: str) -> None:
+        if resume is not None and self.deadlines.last_event_at is not None:
+            # A resumed body has ``idle`` seconds from the attempt to bring events again.
+            self.deadlines.last_event_at = now + delay
+        deadline, name = self.deadlines.next()
+        self._open = Open(resume, now + delay, deadline, name)
+        self._phase = "open"
+        policy = self.attempts.policy
+        if resume is None:
+            _log.info(
+                "retrying %s in %.2f s (retry %d of %d): %s",
+                *(self.label, delay, self.attempts.retries, policy.max_retries, why),
+            )
+        elif isinstance(resume, ResumePosition):
+            _log.warning(
+                "resuming response %s after event %d (attempt %d of %d): %s",
+                *(resume.response_id, resume.sequence_number),
+                *(self.attempts.since_events, policy.max_resumes, why),
+            )
+        else:
+            _log.warning(
+                "reconnecting to %s in %.2f s (Last-Event-ID %r): %s",
+                *(self.label, delay, resume, why),
+            )
+
+    def _broken(self, cause: APIConnectionError) -> APIConnectionError:
+        """The error for a connection that broke mid-stream: it says where; timeouts stay so."""
+        where = f"after {self._bytes} bytes and {self.log.count} events"
+        if isinstance(cause, APITimeoutError):
+            broken: APIConnectionError = APITimeoutError(
+                f"{cause} {where}", kind=cause.kind, seconds=cause.seconds, partial=self.snapshot
+            )
+        else:
+            broken = APIConnectionError(f"the connection broke {where} ({cause})")
+        broken.__cause__ = cause.__cause__ or cause
+        return broken
+
+    def _explained(self, error: APIConnectionError, code: str = "connection_broken") -> RilletError:
+        """The error a broken stream raises, saying why it was not resumed."""
+        if isinstance(error, APITimeoutError):
+            timeout = APITimeoutError(
+                f"{error}{self._not_resumed()}",
+                kind=error.kind,
+                seconds=error.seconds,
+                partial=self.snapshot,
+            )
+            timeout.__cause__ = error.__cause__
+            return timeout
+        truncated = StreamTruncatedError(
+            f"{error}{self._not_resumed()}".removeprefix("the stream was truncated: "),
+            partial=self.snapshot,
+            code=code,
+        )
+        truncated.__cause__ = error.__cause__ or error
+        return truncated
+
+    def _cut(self) -> str:
+        """Where and how the body ended, for a truncation error."""
+        where = f"the body ended after {self._bytes} bytes and {self.log.count} events"
+        tail = self._decoder.unterminated
+        if tail is not None:
+            where += (
+                f"; an unterminated event of {tail.size} bytes at byte {tail.offset} "
+                f"was discarded ({tail.excerpt!r})"
+            )
+        return where + self._not_resumed()
+
+    def _not_resumed(self) -> str:
+        return f"; not resumed: {self._unresumable}" if self._unresumable else ""
+
+    def _finish(self, now: float) -> None:
+        if not self.finished:
+            self._phase = "done"
+            self._ended_at = now
+
+    def _fail(self, error: RilletError, now: float) -> None:
+        if self.finished:
+            return
+        if isinstance(error, StreamError | APIConnectionError):
+            error.progress = self.progress()
+        self._failure = error
+        self._phase = "failed"
+        self._ended_at = now
+
+
+def _is_event_stream(headers: Mapping[str, str]) -> bool:
+    """Whether the MIME type is ``text/event-stream`` (parameters ignored)."""
+    content_type = headers.get("content-type", "")
+    return content_type.partition(";")[0].strip().lower() == "text/event-stream"

@@ -1,0 +1,214 @@
+"""What differs between kinds of stream, given to the one stream machine (sans-IO).
+
+A protocol turns decoded server-sent events into its events (typing and accumulating them),
+says when its stream has reached its own end, what the result is, and where a broken stream
+could be resumed from. Everything else (reading, deadlines, retries, resumption, the replay
+log, statistics) is the machine's, the same for every protocol.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Final, Generic, TypeVar
+
+from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._errors import StreamTruncatedError
+from rillet._policy import ResumePosition
+from rillet._sse import ServerSentEvent
+from rillet.events import (
+    ChatCompletion,
+    ChatContentDeltaEvent,
+    Event,
+    OnInvalid,
+    Response,
+    ResponseOutputTextDeltaEvent,
+    parse_chat_chunk,
+    parse_event_data,
+)
+
+__all__ = ["ChatProtocol", "Entry", "Record", "ResponsesProtocol", "StreamProtocol"]
+
+R = TypeVar("R", bound=Response | ChatCompletion)
+Entry = Event | tuple[str | None, bytes]
+"""A logged event: (routed type, raw payload) to parse again, or the event itself."""
+Record = Callable[[Event, Entry], None]
+"""Where a protocol puts each event it makes, with what replays it."""
+
+
+class StreamProtocol(Generic[R]):
+    """The rules of one kind of stream; the machine asks, the protocol answers."""
+
+    text_type: type[Event]
+    """The event class that carries the output text (for ``time_to_first_text``)."""
+
+    def receive(self, sse: ServerSentEvent, record: Record) -> None:
+        """Type and accumulate one decoded event; ``record`` each event it makes."""
+        raise NotImplementedError
+
+    @property
+    def ended(self) -> bool:
+        """Whether the stream's own end arrived (after it, nothing can change the outcome)."""
+        raise NotImplementedError
+
+    @property
+    def snapshot(self) -> R | None:
+        """The result accumulated so far."""
+        raise NotImplementedError
+
+    @property
+    def last_sequence_number(self) -> int | None:
+        """The last event's sequence number, if the stream has them."""
+        return None
+
+    def replay(self, entry: tuple[str | None, bytes]) -> Event:
+        """The event a log entry holds, parsed again."""
+        raise NotImplementedError
+
+    def result(self, cut: str) -> R:
+        """The final result, or the error that says why there is none.
+
+        ``cut`` says where the body ended, for a truncation error.
+        """
+        raise NotImplementedError
+
+    def resume_position(self) -> ResumePosition | str:
+        """Where a broken stream can continue from, or why it cannot."""
+        return "only Responses API streams can be resumed"
+
+    def resumed(self) -> None:
+        """A new body continues the stream from its resume position."""
+
+
+class ResponsesProtocol(StreamProtocol[Response]):
+    """A Responses API stream: typed events, sequence numbers, resumable when in background."""
+
+    text_type = ResponseOutputTextDeltaEvent
+
+    def __init__(self, *, on_invalid: OnInvalid, strict: bool) -> None:
+        self.on_invalid: OnInvalid = on_invalid
+        # A stream that starts after the beginning (retrieve with starting_after), or that goes
+        # on past invalid events, has events about items it never saw added: those are
+        # skipped (and listed in accumulator.problems), not errors.
+        self.accumulator = ResponseAccumulator(strict=strict and on_invalid == "raise")
+        self._last = -1  # the highest sequence number so far (-1: none yet)
+        self._resumed = False  # events may repeat or skip: check each one
+        self._response_id = ""
+
+    def receive(self, sse: ServerSentEvent, record: Record) -> None:
+        """Type, check, accumulate and record one event."""
+        routed = sse.event if sse.has_event_field else None
+        event = parse_event_data(routed, sse.raw_data, on_invalid=self.on_invalid)
+        number = getattr(event, "sequence_number", None)
+        if self._resumed:
+            if number is not None and number <= self._last:
+                return  # a resumed stream sent it again: it was delivered already
+            self._check_resumed(event, number)
+        if number is not None:
+            self._last = number
+        self.accumulator.add(event)
+        record(event, (routed, sse.raw_data))
+
+    def resumed(self) -> None:
+        """The next events may repeat the last ones (skipped), not skip any or change response."""
+        self._resumed = True
+
+    def _check_resumed(self, event: Event, number: int | None) -> None:
+        """A resumed body must go on from the last event, in the same response."""
+        if number is not None and number > self._last + 1:
+            reason = (
+                f"the resumed stream went on at event #{number}, not #{self._last + 1}: "
+                f"{number - self._last - 1} event(s) are missing"
+            )
+            raise StreamTruncatedError(reason, partial=self.snapshot, code="sequence_gap")
+        other = getattr(getattr(event, "response", None), "id", "")
+        if other and other != self._response_id:
+            reason = f"the resumed stream is of another response ({other}, not {self._response_id})"
+            raise StreamTruncatedError(reason, partial=self.snapshot, code="other_response")
+
+    @property
+    def ended(self) -> bool:
+        """Whether a terminal event (or an ``error`` event) arrived."""
+        return self.accumulator.outcome != "streaming"
+
+    @property
+    def snapshot(self) -> Response | None:
+        """The response accumulated so far."""
+        return self.accumulator.snapshot
+
+    @property
+    def last_sequence_number(self) -> int | None:
+        """The highest sequence number so far."""
+        return None if self._last < 0 else self._last
+
+    def replay(self, entry: tuple[str | None, bytes]) -> Event:
+        """Parse a logged event again."""
+        return parse_event_data(entry[0], entry[1], on_invalid="return")
+
+    def resume_position(self) -> ResumePosition | str:
+        """Where to resume from, or why this stream cannot be resumed."""
+        snapshot = self.snapshot
+        if snapshot is None or not snapshot.id:
+            return "no event said which response this is"
+        if snapshot.background is not True:
+            return "the response was not created with background=true (only those are kept)"
+        if self._last < 0:
+            return "its events have no sequence numbers to resume from"
+        self._response_id = snapshot.id
+        return ResumePosition(response_id=snapshot.id, sequence_number=self._last)
+
+    def result(self, cut: str) -> Response:
+        """The final response, or the error that says why there is none."""
+        accumulator = self.accumulator
+        if accumulator.close() == "truncated":
+            raise StreamTruncatedError(cut, partial=accumulator.snapshot)
+        return accumulator.result()
+
+
+_DONE: Final = b"[DONE]"
+
+
+class ChatProtocol(StreamProtocol[ChatCompletion]):
+    """A Chat Completions stream: chunks, the events derived from them, and ``[DONE]``."""
+
+    text_type = ChatContentDeltaEvent
+
+    def __init__(self, *, on_invalid: OnInvalid) -> None:
+        self.on_invalid: OnInvalid = on_invalid
+        self.accumulator = ChatCompletionAccumulator()
+        self.done = False  # [DONE] arrived
+
+    def receive(self, sse: ServerSentEvent, record: Record) -> None:
+        """Type, accumulate and record one chunk, then what it derives."""
+        if sse.raw_data == _DONE:
+            self.done = True
+            return
+        chunk = parse_chat_chunk(sse.raw_data, on_invalid=self.on_invalid)
+        derived = self.accumulator.add(chunk)
+        record(chunk, (None, sse.raw_data))
+        for event in derived:
+            record(event, event)
+
+    @property
+    def ended(self) -> bool:
+        """Whether ``[DONE]`` arrived."""
+        return self.done
+
+    @property
+    def snapshot(self) -> ChatCompletion | None:
+        """The completion accumulated so far."""
+        return self.accumulator.snapshot
+
+    def replay(self, entry: tuple[str | None, bytes]) -> Event:
+        """Parse a logged chunk again."""
+        return parse_chat_chunk(entry[1], on_invalid="return")
+
+    def result(self, cut: str) -> ChatCompletion:
+        """The whole completion, or the error that says why there is none."""
+        self.accumulator.close()
+        try:
+            return self.accumulator.result()
+        except StreamTruncatedError as error:
+            if self.done:
+                raise
+            reason = f"{cut}, with no [DONE]: {error.reason}"
+            raise StreamTruncatedError(reason, partial=error.partial) from None

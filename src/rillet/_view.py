@@ -1,0 +1,116 @@
+"""What the async and the blocking streams share: everything but the I/O.
+
+A stream is a :class:`~rillet._machine.StreamMachine` and a loop that does what it says; the
+questions users ask (headers, statistics, the result so far, the position) are answered from
+the machine, the same way for both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Generic, TypeVar
+
+from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._dispatch import Router
+from rillet._machine import StreamMachine, StreamStats
+from rillet._policy import ResumePosition
+from rillet._protocols import ChatProtocol, ResponsesProtocol
+from rillet.events import (
+    ChatCompletion,
+    ChatContentDeltaEvent,
+    Event,
+    Response,
+    ResponseOutputTextDeltaEvent,
+)
+
+__all__ = ["ChatView", "ResponseView", "StreamView", "text_of"]
+
+R = TypeVar("R", bound=Response | ChatCompletion)
+H = TypeVar("H", bound=Callable[..., Any])
+
+
+class StreamView(Generic[R]):
+    """The questions a stream answers, from its machine."""
+
+    _machine: StreamMachine[R]
+    _clock: Callable[[], float]
+
+    def __init__(self, machine: StreamMachine[R], clock: Callable[[], float]) -> None:
+        self._machine = machine
+        self._clock = clock
+        self._router: Router | None = None  # handlers registered with on()
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The response headers (rate limits, processing time...)."""
+        return self._machine.headers
+
+    @property
+    def request_id(self) -> str | None:
+        """The ``x-request-id`` of the request, for support."""
+        return self._machine.headers.get("x-request-id")
+
+    @property
+    def stats(self) -> StreamStats:
+        """Timings, event counts, bytes and usage, so far."""
+        return self._machine.stats(self._clock())
+
+    @property
+    def snapshot(self) -> R | None:
+        """The result accumulated so far (``None`` before the first event)."""
+        return self._machine.snapshot
+
+    @property
+    def response_id(self) -> str | None:
+        """The id of the response (or completion), once an event said it."""
+        snapshot = self._machine.snapshot
+        return snapshot.id if snapshot is not None and snapshot.id else None
+
+    def on(self, *patterns: str | type[Event], buffer: int | None = None) -> Callable[[H], H]:
+        """Register a handler for this stream only (see :meth:`rillet.Router.on`)."""
+        if self._router is None:
+            self._router = Router()
+        return self._router.on(*patterns, buffer=buffer)
+
+
+class ResponseView(StreamView[Response]):
+    """What a Responses API stream adds: its position and its accumulator."""
+
+    _protocol: ResponsesProtocol
+
+    @property
+    def position(self) -> ResumePosition | None:
+        """The stream's position, which ``client.responses.resume()`` takes to continue it.
+
+        ``None`` until an event with a sequence number said which response this is.
+        """
+        snapshot = self._machine.snapshot
+        number = self._protocol.last_sequence_number
+        if snapshot is None or not snapshot.id or number is None:
+            return None
+        return ResumePosition(response_id=snapshot.id, sequence_number=number)
+
+    @property
+    def accumulator(self) -> ResponseAccumulator:
+        """The accumulator behind ``snapshot`` (outcome, final response, problems)."""
+        return self._protocol.accumulator
+
+
+class ChatView(StreamView[ChatCompletion]):
+    """What a Chat Completions stream adds: its accumulator."""
+
+    _protocol: ChatProtocol
+
+    @property
+    def accumulator(self) -> ChatCompletionAccumulator:
+        """The accumulator behind ``snapshot``."""
+        return self._protocol.accumulator
+
+
+def text_of(event: Event) -> str | None:
+    """The text a stream's text iterator takes from an event: output text, or choice 0's content."""
+    if type(event) is ResponseOutputTextDeltaEvent:
+        return event.delta
+    if type(event) is ChatContentDeltaEvent and event.choice_index == 0:
+        return event.delta
+    return None
