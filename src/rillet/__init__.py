@@ -23,6 +23,7 @@ from rillet._errors import EventDecodeError as EventDecodeError
 from rillet._errors import EventTooLargeError as EventTooLargeError
 from rillet._errors import InconsistentStreamError as InconsistentStreamError
 from rillet._errors import InternalServerError as InternalServerError
+from rillet._errors import InvalidResponseError as InvalidResponseError
 from rillet._errors import NotEventStreamError as NotEventStreamError
 from rillet._errors import NotFoundError as NotFoundError
 from rillet._errors import PermissionDeniedError as PermissionDeniedError
@@ -32,6 +33,7 @@ from rillet._errors import RilletError as RilletError
 from rillet._errors import ServerStreamError as ServerStreamError
 from rillet._errors import SSEError as SSEError
 from rillet._errors import StreamError as StreamError
+from rillet._errors import StreamProgress as StreamProgress
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
 from rillet._machine import StreamStats as StreamStats
@@ -64,6 +66,7 @@ __all__ = [
     "HandlerError",
     "InconsistentStreamError",
     "InternalServerError",
+    "InvalidResponseError",
     "NotEventStreamError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -80,6 +83,7 @@ __all__ = [
     "ServerStreamError",
     "StreamError",
     "StreamStats",
+    "StreamProgress",
     "StreamTruncatedError",
     "SyncChatCompletionStream",
     "SyncResponseStream",

@@ -6,6 +6,7 @@ timeout policies, and the streams' core; only the sending and the reading differ
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Mapping
@@ -16,8 +17,9 @@ from typing import Any, Final, Literal, Self, TypeVar, overload
 import anyio
 import attrs
 import httpx
+from cattrs.errors import ClassValidationError
 
-from rillet._errors import RilletError
+from rillet._errors import InvalidResponseError, RilletError
 from rillet._machine import StreamMachine
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._pool import ShardedTransport
@@ -328,8 +330,7 @@ class AsyncClient(_Base):
     async def _fetch(self, kind: type[M], method: str, path: str, call: _Call, **parts: Any) -> M:  # noqa: ANN401
         request = self._request(self._http, method, path, call, stream=False, **parts)
         response, _ = await send(self._http, request, retry=call.retry, stream=False)
-        result: M = converter.structure(response.json(), kind)
-        return result
+        return _parsed(response, kind)
 
     async def _stream(
         self,
@@ -682,8 +683,7 @@ class Client(_Base):
     def _fetch(self, kind: type[M], method: str, path: str, call: _Call, **parts: Any) -> M:  # noqa: ANN401
         request = self._request(self._http, method, path, call, stream=False, **parts)
         response, _ = send_sync(self._http, request, retry=call.retry, stream=False)
-        result: M = converter.structure(response.json(), kind)
-        return result
+        return _parsed(response, kind)
 
     def _stream(
         self,
@@ -1006,6 +1006,20 @@ class AzureClient(_Azure, Client):
         **options: Any,  # noqa: ANN401
     ) -> None:
         super().__init__(**_azure_options(azure_endpoint, azure_deployment, api_version, options))
+
+
+def _parsed(response: httpx.Response, kind: type[M]) -> M:
+    """The API object a successful answer holds, or an error that says what came instead."""
+    try:
+        result: M = converter.structure(json.loads(response.content), kind)
+    except (ValueError, TypeError, RecursionError, ClassValidationError) as error:
+        raise InvalidResponseError(
+            str(error).splitlines()[0] if str(error) else type(error).__name__,
+            status_code=response.status_code,
+            content_type=response.headers.get("content-type", ""),
+            body=response.content[:200],
+        ) from error
+    return result
 
 
 def _resume_params(starting_after: int | None) -> dict[str, Any]:

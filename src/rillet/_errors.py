@@ -24,6 +24,7 @@ __all__ = [
     "EventTooLargeError",
     "InconsistentStreamError",
     "InternalServerError",
+    "InvalidResponseError",
     "NotEventStreamError",
     "NotFoundError",
     "PermissionDeniedError",
@@ -360,6 +361,25 @@ class APITimeoutError(APIConnectionError):
         self.seconds = seconds
         self.partial = partial
         super().__init__(message, request_sent=request_sent)
+
+
+class InvalidResponseError(APIError):
+    """A successful answer that is not what the API sends (not JSON, or not the expected object).
+
+    Attributes:
+        status_code: The HTTP status.
+        content_type: The answer's content type.
+        body: The start of the body.
+    """
+
+    def __init__(self, reason: str, *, status_code: int, content_type: str, body: bytes) -> None:
+        self.status_code = status_code
+        self.content_type = content_type
+        self.body = body
+        super().__init__(
+            f"HTTP {status_code} answered {content_type or 'no content type'!r} that is not "
+            f"a valid API object: {reason} ({body[:80]!r})"
+        )
 
 
 class NotEventStreamError(APIError):

@@ -58,7 +58,7 @@ async def send(
         except httpx.TransportError as error:
             outcome = _sent_failure(request, error)
         else:
-            if response.status_code < 400:
+            if response.status_code < 300:
                 if not stream:
                     try:
                         await response.aread()
@@ -92,7 +92,7 @@ def send_sync(
         except httpx.TransportError as error:
             outcome = _sent_failure(request, error)
         else:
-            if response.status_code < 400:
+            if response.status_code < 300:
                 if not stream:
                     try:
                         response.read()
