@@ -72,5 +72,6 @@ def reference_decode(  # noqa: C901, PLR0912, PLR0915 (the spec, step by step)
             if "\0" not in value:
                 id_buffer = value
         elif name == "retry" and value and all("0" <= c <= "9" for c in value):
-            retry = int(value)
+            digits = value.lstrip("0") or "0"
+            retry = int(digits) if len(digits) <= 10 else 9_999_999_999  # rillet's documented cap
     return events, committed, retry

@@ -432,11 +432,7 @@ def test_deep_json_is_a_decode_error_with_the_stdlib_backend(
     expect_error(CHAT, data, None, "chat.completion.chunk")
 
 
-def test_integers_beyond_64_bits_are_kept_exactly_by_the_stdlib_backend(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # orjson reads integers beyond 64 bits as floats (a documented limit of rillet[speedups]).
-    monkeypatch.setattr(parse_module, "loads", _stdlib_loads)
+def test_integers_beyond_64_bits_are_kept_exactly() -> None:
     doc = {"type": "response.future_thing", "n": 2**64 + 1, "m": -(2**70)}
     assert ev.parse_event_data(None, _encode(doc)).to_dict() == doc
 
@@ -448,6 +444,8 @@ BACKEND_CASES = [
     *[(None, _encode(p)) for p in RESPONSES.values()], *[(CHAT, _encode(c)) for c in CHUNKS[::20]],
     (None, _encode(FLAT_ERROR)), ("error", b'{"error":{}}'), ("keepalive", _encode(UNTYPED)),
     ("response.refusal.delta", _encode(UNTYPED)), (None, b'{"type":"x","s":"\\ud83d\\ude42"}'),
+    (None, b'{"type":"x","s":"\\ud83d"}'), changed(DELTA, "delta", "\ud83d")[:2],
+    changed("chat:text", "choices[0].delta.content", "\ude42")[:2],
 ]
 # fmt: on
 

@@ -7,16 +7,18 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rillet import EventTooLargeError, SSEError
-from rillet.sse import ServerSentEvent, SSEDecoder, UnterminatedEvent
+from rillet.sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, UnterminatedEvent
 from sse_reference import reference_decode
 
 # Fragments that make the interesting cases likely: field names with and without the space,
-# every line ending, BOMs, NUL, invalid UTF-8, digits for retry, text with a colon in it.
+# every line ending, BOMs, NUL, invalid UTF-8, digits for retry (and retry values past int()'s
+# limit of 4,300 digits), text with a colon in it.
 FRAGMENTS = [
     b"data: ", b"data:", b"data", b"event: ", b"event:", b"id: ", b"id", b"retry: ", b"retry:",
     b": comment", b":", b"\n", b"\n", b"\n\n", b"\r", b"\r\n", b"\xef\xbb\xbf", b"\xef", b"\x00",
     b"\xff\xfe", b"\xe2\x80", b"1000", b"12", b" ", b"\t", b"x", b'{"type":"a.b"}', b"a:b",
-    b"response.output_text.delta", "caf\u00e9 \U0001f642".encode(),
+    b"response.output_text.delta", "caf\u00e9 \U0001f642".encode(), b"\nretry:" + b"9" * 11 + b"\r",
+    b"\nretry: " + b"0" * 12 + b"7\n", b"\nretry: " + b"1" * 4301 + b"\n",
 ]  # fmt: skip
 
 sse_like = st.lists(st.sampled_from(FRAGMENTS) | st.binary(max_size=8), max_size=60).map(b"".join)
@@ -73,7 +75,7 @@ def test_one_byte_at_a_time_agrees_with_the_reference(body: bytes, cuts: list[in
 @given(
     body=any_bytes,
     cuts=st.lists(st.integers(min_value=0), max_size=20),
-    limit=st.integers(min_value=1, max_value=64),
+    limit=st.integers(min_value=1, max_value=64) | st.just(DEFAULT_MAX_EVENT_SIZE),
 )
 def test_arbitrary_bytes_raise_nothing_but_rillet_errors(
     body: bytes, cuts: list[int], limit: int

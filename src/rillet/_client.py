@@ -58,6 +58,26 @@ _USER_AGENT: Final = f"rillet/{metadata.version('rillet')}"
 _NOT_GIVEN: Final[Any] = object()
 
 
+def _check_key(key: object, origin: str) -> None:
+    """Refuse a key that cannot go in a header, saying why but showing none of it.
+
+    Sent, such a key would be quoted by httpx's error, by rillet's retry log line and by
+    httpcore's debug log, or escape as a ``UnicodeEncodeError``.
+    """
+    if not isinstance(key, str):
+        problem = f"must be a str, not {type(key).__name__}"
+    elif key != key.strip():
+        problem = "has leading or trailing whitespace (a newline from a file?)"
+    elif key.isascii() and key.isprintable():
+        return
+    else:
+        at = next(i for i, c in enumerate(key) if not (c.isascii() and c.isprintable()))
+        kind = "non-ASCII" if not key[at].isascii() else "control"
+        problem = f"contains a {kind} character at position {at + 1}"
+    msg = f"the API key{origin} {problem}"
+    raise RilletError(msg)
+
+
 class _Base:
     """Configuration and request building, shared by the async and the blocking clients."""
 
@@ -74,6 +94,8 @@ class _Base:
         max_retries: int | RetryPolicy = 2,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get(self._key_variable)
+        if key is not None:
+            _check_key(key, "" if api_key is not None else f" (from {self._key_variable})")
         base = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
         self.base_url = httpx.URL(str(base).rstrip("/") + "/")
         """Where requests go."""

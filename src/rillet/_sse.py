@@ -53,6 +53,8 @@ _NAMED_EVENTS: Final = re.compile(rb"event: ([^\n]+)\ndata: ([^\n]*)\n\n")
 _NAMED_OVERHEAD: Final = len(b"event: \ndata: \n\n")
 _DATA_EVENTS: Final = re.compile(rb"data: ([^\n]*)\n\n")
 _DATA_OVERHEAD: Final = len(b"data: \n\n")
+_RETRY_DIGITS: Final = 10
+_MAX_RETRY: Final = 10**_RETRY_DIGITS - 1
 
 
 class ServerSentEvent(NamedTuple):
@@ -64,7 +66,8 @@ class ServerSentEvent(NamedTuple):
         id: The last event ID as the spec defines it: sticky across events until an ``id``
             field changes it.
         retry: The stream's reconnection time in milliseconds when this event was dispatched,
-            or ``None`` if the server never sent a valid ``retry`` field.
+            or ``None`` if the server never sent a valid ``retry`` field. A value of more than
+            10 digits (leading zeros aside) is capped at 9,999,999,999 (about 115 days).
         has_event_field: Whether an ``event`` field with a non-empty value set this event's type
             (as opposed to the ``"message"`` default).
     """
@@ -203,7 +206,10 @@ class SSEDecoder:
 
     @property
     def retry(self) -> int | None:
-        """The reconnection time in milliseconds, as last set by a valid ``retry`` field."""
+        """The reconnection time in milliseconds, as last set by a valid ``retry`` field.
+
+        A value of more than 10 significant digits is capped at 9,999,999,999 (about 115 days).
+        """
         return self._retry
 
     @property
@@ -520,7 +526,9 @@ class SSEDecoder:
         elif name == b"retry":
             value = buf[value_start:end]
             if value.isdigit():  # bytes.isdigit() is ASCII-only, and False for b""
-                self._retry = int(value)
+                # Capped, not parsed whole: int() refuses more than 4,300 digits (ValueError).
+                digits = value.lstrip(b"0")
+                self._retry = int(digits or b"0") if len(digits) <= _RETRY_DIGITS else _MAX_RETRY
 
     def _add_data(self, value: bytes) -> None:
         self._data.append(value)
