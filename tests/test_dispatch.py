@@ -326,8 +326,9 @@ async def test_a_handler_can_stop_the_stream_and_read_the_context(emulator: Emul
     looked: list[tuple[str | None, int]] = []
 
     @router.on("response.output_text.delta")
-    def enough(event: Event, context: DispatchContext) -> None:
+    def enough(event: Event, context: DispatchContext[Response]) -> None:
         snapshot = context.snapshot
+        assert snapshot is not None
         looked.append((snapshot.output_text, context.stats.events_by_type[event.type]))
         if len(looked) == 2:
             context.stop()
