@@ -37,7 +37,8 @@ class FakeSource:
 
     ``pulled`` counts the events taken from it so far; the snapshot is a ``Response`` whose
     ``id`` says how many (``"after 3"``), the stats count them by type. With ``fail_after``,
-    reading raises ``error`` once that many events were taken.
+    reading raises ``error`` once that many events were taken. Reading the event at an index
+    of ``gates`` (asynchronously) waits until that gate is set: a slow network read.
     """
 
     def __init__(
@@ -46,12 +47,14 @@ class FakeSource:
         *,
         fail_after: int | None = None,
         error: RilletError | None = None,
+        gates: dict[int, anyio.Event] | None = None,
     ) -> None:
         self.events = events
         self.pulled = 0
         self.closes = 0
         self.fail_after = fail_after
         self.error = error or RilletError("the connection broke")
+        self.gates = gates or {}
 
     @property
     def snapshot(self) -> Response | None:
@@ -112,6 +115,9 @@ class _Reader:
     async def __anext__(self) -> Event:
         await anyio.lowlevel.checkpoint()
         source = self._source
+        gate = source.gates.get(source.pulled)
+        if gate is not None:
+            await gate.wait()
         if source.pulled >= len(source.events) and source.fail_after is None:
             raise StopAsyncIteration
         return source._take()

@@ -423,6 +423,118 @@ async def test_the_context_reads_the_source() -> None:
     assert looked == [("after 1", 1, True), ("after 2", 2, True), ("after 3", 3, True)]
 
 
+class Recorder:
+    """Handlers around one that stops the dispatch; which calls began after the stop."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, list[int]] = {}
+        self.late: list[tuple[str, int]] = []
+
+    def record(self, name: str, event: Event, context: DispatchContext[Any]) -> None:
+        if context.stopped:
+            self.late.append((name, number(event)))
+        self.seen.setdefault(name, []).append(number(event))
+
+    def router(self, stopper: Callable[..., Any]) -> Router:
+        """Sync handlers before and after ``stopper``, and an async one."""
+        router = Router()
+        router.on("*")(lambda event, context: self.record("before", event, context))
+        router.on("*")(stopper)
+        router.on("*")(lambda event, context: self.record("after", event, context))
+
+        @router.on("*")
+        async def beside(event: Event, context: DispatchContext[Any]) -> None:
+            self.record("async", event, context)
+
+        return router
+
+
+async def test_after_a_sync_handler_stops_no_handler_receives_another_event() -> None:
+    source = FakeSource(deltas(20))
+    recorder = Recorder()
+
+    def stop_at_two(event: Event, context: DispatchContext[Any]) -> None:
+        recorder.record("stopper", event, context)
+        if number(event) == 2:
+            context.stop()
+
+    with anyio.fail_after(5):
+        assert await dispatch(recorder.router(stop_at_two), source)
+    assert recorder.late == []
+    assert recorder.seen["stopper"] == recorder.seen["before"] == [0, 1, 2]
+    assert recorder.seen["after"] == [0, 1]  # stop() takes effect at once
+    assert recorder.seen.get("async", []) in ([], [0], [0, 1])
+    assert source.pulled == 3
+    assert source.closes >= 1
+
+
+async def test_after_an_async_handler_stops_no_handler_receives_another_event() -> None:
+    source = FakeSource(deltas(20))
+    recorder = Recorder()
+
+    async def stop_at_two(event: Event, context: DispatchContext[Any]) -> None:
+        recorder.record("stopper", event, context)
+        if number(event) == 2:
+            while source.pulled < 8:  # let the stream run ahead: events wait in the buffers
+                await anyio.lowlevel.checkpoint()
+            context.stop()
+
+    with anyio.fail_after(5):
+        assert await dispatch(recorder.router(stop_at_two), source)
+    assert recorder.late == []
+    assert recorder.seen["stopper"] == [0, 1, 2]
+    assert source.pulled < 20
+    assert source.closes >= 1
+
+
+async def test_an_event_read_while_a_handler_stops_is_delivered_to_no_one() -> None:
+    gate = anyio.Event()
+    source = FakeSource(deltas(10), gates={2: gate})  # reading event 2 waits for the gate
+    recorder = Recorder()
+
+    async def stop_at_one(event: Event, context: DispatchContext[Any]) -> None:
+        recorder.record("stopper", event, context)
+        if number(event) == 1:
+            context.stop()
+            gate.set()  # the read in progress now returns event 2
+
+    taken: list[Event] = []
+    with anyio.fail_after(5):
+        async with dispatching(recorder.router(stop_at_one), source, source.reader()) as events:
+            async for event in events:
+                taken.append(event)
+    assert recorder.late == []
+    assert source.pulled == 3
+    assert numbers(taken) == [0, 1]  # nor does the loop see it
+
+
+async def test_stop_closes_the_source_at_once_even_when_a_handler_is_behind() -> None:
+    source = FakeSource(deltas(10))
+    router = Router(buffer=1)
+    release = anyio.Event()
+    handled: list[Event] = []
+
+    @router.on("*")
+    async def behind(event: Event) -> None:
+        await release.wait()
+        handled.append(event)
+
+    @router.on("*")
+    def stop_at_two(event: Event, context: DispatchContext[Any]) -> None:
+        if number(event) == 2:
+            context.stop()  # with event 0 in the handler's hands and event 1 in its buffer
+
+    with anyio.fail_after(5):
+        async with anyio.create_task_group() as group:
+            group.start_soon(dispatch, router, source)
+            while not source.closes:  # not waiting for room in the full buffer
+                await anyio.lowlevel.checkpoint()
+            assert not handled
+            release.set()
+    assert numbers(handled) == [0]  # the event in hand is handled; the one waiting is not
+    assert source.pulled == 3
+
+
 @pytest.mark.parametrize("kind", ["sync", "async"])
 async def test_stop_in_on_start_delivers_nothing(kind: str) -> None:
     source = FakeSource(deltas(5))
@@ -437,6 +549,37 @@ async def test_stop_in_on_start_delivers_nothing(kind: str) -> None:
     assert await dispatch(router, source)
     assert seen == []
     assert source.pulled == 0
+
+
+def test_after_stop_a_blocking_dispatch_delivers_nothing() -> None:
+    source = FakeSource(deltas(20))
+    router = Router()
+    seen: dict[str, list[Event]] = {"stopper": [], "after": []}
+
+    @router.on("*")
+    def stop_at_two(event: Event, context: DispatchContext[Any]) -> None:
+        seen["stopper"].append(event)
+        if number(event) == 2:
+            context.stop()
+
+    router.on("*")(seen["after"].append)
+    assert dispatch_blocking(router, source)
+    assert numbers(seen["stopper"]) == [0, 1, 2]
+    assert numbers(seen["after"]) == [0, 1]
+    assert source.pulled == 3
+    assert source.closes == 1
+
+
+def test_stop_in_on_start_of_a_blocking_dispatch_reads_nothing() -> None:
+    source = FakeSource(deltas(5))
+    router = Router()
+    router.on_start(lambda context: context.stop())
+    seen: list[Event] = []
+    router.on("*")(seen.append)
+    assert dispatch_blocking(router, source)
+    assert seen == []
+    assert source.pulled == 0
+    assert source.closes == 1
 
 
 async def test_iterating_a_dispatch_ends_after_a_stop() -> None:

@@ -154,7 +154,12 @@ class DispatchContext(Generic[R]):
         return self._stream.stats
 
     def stop(self) -> None:
-        """Stop the stream after this event: the rest is not read, and the dispatch returns."""
+        """Stop the stream now: the rest is not read, and the dispatch returns.
+
+        From this call on, no handler is called again, sync or async: not the handlers after
+        this one for this event, nor the async handlers for the events waiting in their
+        buffers. (A handler already running, in another task, goes on to its end.)
+        """
         self.stopped = True
 
 
@@ -361,6 +366,13 @@ class _Dispatch:
                 raise failure from error
             self.report_sync(failure, raised=False)
 
+    def deliver_sync(self, event: Event) -> None:
+        """Give ``event`` to its (sync) handlers; none of them after one stops the dispatch."""
+        for handler in self.route(event).synchronous:
+            if self.context.stopped:
+                return
+            self.call_sync(handler, event)
+
     def report_sync(self, error: RilletError, *, raised: bool) -> None:
         """Tell the ``on_error`` functions; log an error that is not raised if there are none."""
         functions = self.router._lifecycle_all("error")  # noqa: SLF001
@@ -395,13 +407,20 @@ class _Dispatch:
                         return
                 except anyio.EndOfStream:
                     return
-                await self.call(handler, event)
+                if not self.context.stopped:  # after a stop, the rest is taken, not handled
+                    await self.call(handler, event)
 
     async def deliver(self, event: Event) -> None:
+        """Give ``event`` to its handlers; none of them after one stops the dispatch."""
+        context = self.context
         route = self.route(event)
         for handler in route.synchronous:
+            if context.stopped:
+                return
             await self.call(handler, event)
         for index in route.asynchronous:
+            if context.stopped:
+                return
             send = self.sends[index]
             try:
                 send.send_nowait(event)  # no checkpoint: workers catch up at the next read
@@ -421,7 +440,9 @@ async def dispatching(
     The handlers' task group lives exactly as long as the ``async with`` block: leaving it
     lets the async handlers finish the events they already have, then ends them. So does a
     stream error (a broken connection, a failed response): it is raised once they are done.
-    A handler's error (with the ``"raise"`` policy) cancels them instead.
+    A handler's error (with the ``"raise"`` policy) cancels them instead. After a handler
+    calls :meth:`DispatchContext.stop`, no handler is called again: the events still waiting
+    in the async handlers' buffers are dropped, and the iteration ends.
     """
     run = _Dispatch(router, source)
     try:
@@ -498,12 +519,15 @@ class Delivering:
         return self
 
     async def __anext__(self) -> Event:
-        if self._run.context.stopped:
-            await self._source.aclose()
-            raise StopAsyncIteration
-        event = await self._events.__anext__()
-        await self._run.deliver(event)
-        return event
+        context = self._run.context
+        if not context.stopped:
+            event = await self._events.__anext__()
+            # An async handler may have stopped the dispatch while the event was read.
+            if not context.stopped:
+                await self._run.deliver(event)
+                return event
+        await self._source.aclose()
+        raise StopAsyncIteration
 
 
 def dispatch_sync(
@@ -539,12 +563,14 @@ def dispatch_sync(
     try:
         for function in lifecycle["start"]:
             function(run.context) if _parameters(function) >= 1 else function()
-        for event in events:
-            for handler in run.route(event).synchronous:
-                run.call_sync(handler, event)
-            if run.context.stopped:
-                source.close()
+        iterator = iter(events)
+        while not run.context.stopped:  # (an on_start function may have stopped it)
+            event = next(iterator, None)
+            if event is None:
                 break
+            run.deliver_sync(event)
+        if run.context.stopped:
+            source.close()
         return finish(run.context.stopped)
     except RilletError as problem:
         source.close()
