@@ -28,7 +28,7 @@ import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from rillet._errors import RilletError
-from rillet.events import EVENT_TYPES, ChatCompletion, Event, Response
+from rillet.events import EVENT_TYPES, ChatCompletion, DeltaEvent, Event, Response
 
 if TYPE_CHECKING:
     from rillet._core import StreamStats
@@ -54,7 +54,7 @@ T = TypeVar("T")
 # The result a source accumulates. Covariant: a source (or a context) of Responses is one of
 # Responses or ChatCompletions. (Named R, not R_co: the docs ignore one-letter type variables.)
 R = TypeVar("R", bound=Response | ChatCompletion, covariant=True)  # noqa: PLC0105
-Pattern = str | type[Event]
+Pattern = str | type[Event] | type[DeltaEvent]  # (DeltaEvent: a marker base, not an Event)
 _Result = Response | ChatCompletion
 ErrorPolicy = Literal["raise", "continue"]
 """What a handler's exception does: ``"raise"`` ends the dispatch with a :class:`HandlerError`;
