@@ -122,29 +122,6 @@ async def test_reading_waits_while_a_handler_buffer_is_full(
     assert numbers(handled) == numbers(quick) == list(range(50))
 
 
-# -- registration order ----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("blocking", [False, True], ids=["async", "blocking"])
-async def test_sync_handlers_run_in_registration_order_across_included_routers(
-    blocking: bool,
-) -> None:
-    calls: list[str] = []
-    first, second, third = Router(), Router(), Router()
-    first.on("*")(lambda event: calls.append(f"a{number(event)}"))
-    second.on("*")(lambda event: calls.append(f"b{number(event)}"))
-    third.on("*")(lambda event: calls.append(f"c{number(event)}"))
-    first.on("*")(lambda event: calls.append(f"d{number(event)}"))
-    second.include(third)
-    first.include(second)
-    source = FakeSource(deltas(2))
-    if blocking:
-        dispatch_blocking(first, source)
-    else:
-        await dispatch(first, source)
-    assert calls == ["a0", "d0", "b0", "c0", "a1", "d1", "b1", "c1"]
-
-
 # -- errors ----------------------------------------------------------------------------------
 
 
