@@ -44,7 +44,9 @@ nitpick_ignore_regex = [
     (r"py:class", r"(collections\.abc|typing|types|pathlib|random|httpx|anyio|_pytest)\..*"),
     # Private bases and helpers of public classes are not documented.
     (r"py:class", r"rillet\..*\._\w+"),
-    (r"py:class", r"rillet\._\w+\.[A-Z]"),  # type variables
+    (r"py:(class|obj)", r"(rillet\._\w+\.)?[A-Z]"),  # type variables
+    # What the dispatcher needs from a stream (a protocol that the streams satisfy).
+    (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (
         r"py:class",
         r"ErrorPolicy|Headers|Query|Body|Reopen|SyncReopen",

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from clients import decoded, in_process
+from event_sources import FakeSource, deltas, dispatch, dispatch_blocking
 from rillet import (
     DispatchContext,
     HandlerError,
@@ -27,6 +28,7 @@ from rillet.events import (
     ChatContentDeltaEvent,
     DeltaEvent,
     Event,
+    KeepaliveEvent,
     Response,
     ResponseOutputTextDeltaEvent,
     ResponseStreamEvent,
@@ -105,17 +107,33 @@ async def test_each_handler_sees_exactly_what_it_subscribed_to(
         assert seen[f"async {key}"] == events, key
 
 
-def test_sync_handlers_run_in_registration_order_and_routers_compose() -> None:
+@pytest.mark.parametrize("blocking", [False, True], ids=["async", "blocking"])
+async def test_sync_handlers_run_in_registration_order_and_routers_compose(
+    blocking: bool,
+) -> None:
     calls: list[str] = []
-    first, second = Router(), Router()
-    first.on("*")(lambda event: calls.append("a"))
-    second.on("*")(lambda event: calls.append("b"))
-    first.on("keepalive")(lambda event: calls.append("c"))
-    first.include(second)
+    first, second, third = Router(), Router(), Router()
+    first.on("*")(lambda event: calls.append(f"a {event.type}"))
+    second.on("*")(lambda event: calls.append(f"b {event.type}"))
+    third.on(DeltaEvent)(lambda event: calls.append(f"c {event.type}"))
+    first.on("keepalive")(lambda event: calls.append(f"d {event.type}"))
+    second.include(third)
+    first.include(second)  # the included routers' handlers run after the router's own
     with pytest.raises(ValueError, match="itself"):
         first.include(first)
-    assert [type(h.call).__name__ for _, h in first._all()] == ["function"] * 3
-    assert [p for p, _ in first._all()] == ["*", "keepalive", "*"]
+    source = FakeSource([KeepaliveEvent(), *deltas(1)])
+    if blocking:
+        dispatch_blocking(first, source)
+    else:
+        await dispatch(first, source)
+    assert calls == [
+        "a keepalive",
+        "d keepalive",
+        "b keepalive",
+        "a response.output_text.delta",
+        "b response.output_text.delta",
+        "c response.output_text.delta",
+    ]
 
 
 def test_a_type_string_that_matches_nothing_is_caught_at_registration() -> None:
@@ -326,8 +344,9 @@ async def test_a_handler_can_stop_the_stream_and_read_the_context(emulator: Emul
     looked: list[tuple[str | None, int]] = []
 
     @router.on("response.output_text.delta")
-    def enough(event: Event, context: DispatchContext) -> None:
+    def enough(event: Event, context: DispatchContext[Response]) -> None:
         snapshot = context.snapshot
+        assert snapshot is not None
         looked.append((snapshot.output_text, context.stats.events_by_type[event.type]))
         if len(looked) == 2:
             context.stop()
@@ -459,10 +478,11 @@ async def test_errors_nobody_would_see_are_logged_and_raised_ones_are_not(
         async with in_process(emulator, recording(TEXT)) as (client, _):
             async with await client.responses.create(model="m", input="hi", stream=True) as s:
                 with caplog.at_level("ERROR", logger="rillet"):
-                    try:
+                    if policy == "raise":
+                        with pytest.raises(HandlerError, match="raised ZeroDivisionError"):
+                            await s.dispatch(router)
+                    else:
                         await s.dispatch(router)
-                    except HandlerError:
-                        assert policy == "raise"
         logged[policy] = [record.getMessage() for record in caplog.records]
     assert logged["raise"] == []  # raised to the caller: not logged as well
     (message,) = logged["continue"]  # swallowed: logged, since no on_error function saw it

@@ -7,6 +7,10 @@ tasks belong to one task group owned by the dispatch call: nothing outlives it.
 
 Routing is computed once per event class and type string, the first time they are seen, and
 cached: dispatching an event is a dict lookup.
+
+The dispatcher sits above the stream layer and does not import it: what it reads events from
+is any object that has what :class:`DispatchSource` describes (a snapshot, statistics, and a
+way to close it), so that it can be driven by an in-memory source as well as by a stream.
 """
 
 from __future__ import annotations
@@ -18,24 +22,26 @@ import logging
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypeVar
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from rillet._errors import RilletError
-from rillet.events import EVENT_TYPES, Event
+from rillet.events import EVENT_TYPES, ChatCompletion, DeltaEvent, Event, Response
 
 if TYPE_CHECKING:
     from rillet._machine import StreamStats
-    from rillet.events import ChatCompletion, Response
 
 __all__ = [
+    "AsyncDispatchSource",
     "Delivering",
     "DispatchContext",
+    "DispatchSource",
     "ErrorPolicy",
     "HandlerError",
     "Router",
+    "SyncDispatchSource",
     "UnknownEventTypeWarning",
     "dispatch_sync",
     "dispatching",
@@ -45,7 +51,11 @@ logger = logging.getLogger("rillet")
 
 H = TypeVar("H", bound=Callable[..., Any])
 T = TypeVar("T")
-Pattern = str | type[Event]
+# The result a source accumulates. Covariant: a source (or a context) of Responses is one of
+# Responses or ChatCompletions. (Named R, not R_co: the docs ignore one-letter type variables.)
+R = TypeVar("R", bound=Response | ChatCompletion, covariant=True)  # noqa: PLC0105
+Pattern = str | type[Event] | type[DeltaEvent]  # (DeltaEvent: a marker base, not an Event)
+_Result = Response | ChatCompletion
 ErrorPolicy = Literal["raise", "continue"]
 """What a handler's exception does: ``"raise"`` ends the dispatch with a :class:`HandlerError`;
 ``"continue"`` reports it to the ``on_error`` handlers (or the ``rillet`` logger) and goes on."""
@@ -83,28 +93,73 @@ class HandlerError(RilletError):
         self.__cause__ = cause
 
 
-class DispatchContext:
-    """What a handler that takes a second parameter gets: the stream, and a way to stop it."""
+class DispatchSource(Protocol[R]):
+    """What the dispatcher reads from the source of the events it dispatches (a stream).
 
-    def __init__(self, stream: Any) -> None:  # noqa: ANN401 - a ResponseStream or a ChatCompletionStream
-        self.stream = stream
-        """The stream being dispatched."""
+    ``R`` is the result the source accumulates: a ``Response`` or a ``ChatCompletion``.
+    """
+
+    @property
+    def snapshot(self) -> R | None:
+        """The result so far (``None`` before the first event)."""
+        ...
+
+    @property
+    def stats(self) -> StreamStats:
+        """The statistics so far."""
+        ...
+
+
+class AsyncDispatchSource(DispatchSource[R], Protocol[R]):
+    """A source :func:`dispatching` can close: a stream of the async client."""
+
+    async def aclose(self) -> None:
+        """Stop reading and release the connection (called more than once, it does nothing)."""
+        ...
+
+
+class SyncDispatchSource(DispatchSource[R], Protocol[R]):
+    """A source :func:`dispatch_sync` can close: a stream of the blocking client."""
+
+    def close(self) -> None:
+        """Stop reading and release the connection (called more than once, it does nothing)."""
+        ...
+
+
+class DispatchContext(Generic[R]):
+    """What a handler that takes a second parameter gets: the stream, and a way to stop it.
+
+    Generic in the stream's result: ``DispatchContext[Response]`` on a Responses stream,
+    ``DispatchContext[ChatCompletion]`` on a Chat Completions stream.
+    """
+
+    def __init__(self, stream: DispatchSource[R]) -> None:
+        self._stream = stream
         self.stopped = False
         """Whether :meth:`stop` was called."""
 
     @property
-    def snapshot(self) -> Any:  # noqa: ANN401 - a Response or a ChatCompletion
-        """The stream's result so far."""
-        return self.stream.snapshot
+    def stream(self) -> DispatchSource[R]:
+        """The stream being dispatched."""
+        return self._stream
+
+    @property
+    def snapshot(self) -> R | None:
+        """The stream's result so far (``None`` before the first event)."""
+        return self._stream.snapshot
 
     @property
     def stats(self) -> StreamStats:
         """The stream's statistics so far."""
-        stats: StreamStats = self.stream.stats
-        return stats
+        return self._stream.stats
 
     def stop(self) -> None:
-        """Stop the stream after this event: the rest is not read, and the dispatch returns."""
+        """Stop the stream now: the rest is not read, and the dispatch returns.
+
+        From this call on, no handler is called again, sync or async: not the handlers after
+        this one for this event, nor the async handlers for the events waiting in their
+        buffers. (A handler already running, in another task, goes on to its end.)
+        """
         self.stopped = True
 
 
@@ -261,10 +316,10 @@ class _Route:
 class _Dispatch:
     """One dispatch of one stream: routes, workers, lifecycle and the error policy."""
 
-    def __init__(self, router: Router, stream: Any) -> None:  # noqa: ANN401
+    def __init__(self, router: Router, source: DispatchSource[_Result]) -> None:
         self.router = router
-        self.stream = stream
-        self.context = DispatchContext(stream)
+        self.source = source
+        self.context = DispatchContext(source)
         self.entries = list(router._all())  # noqa: SLF001
         handlers: list[_Handler] = []
         for _, handler in self.entries:
@@ -297,7 +352,7 @@ class _Dispatch:
             if handler.is_async:
                 await result
         except Exception as error:  # noqa: BLE001 - every handler error is reported or raised
-            await self.failed(HandlerError(handler.call, event, self.stream.snapshot, error))
+            await self.failed(HandlerError(handler.call, event, self.source.snapshot, error))
 
     def call_sync(self, handler: _Handler, event: Event) -> None:
         try:
@@ -306,10 +361,17 @@ class _Dispatch:
             else:
                 handler.call(event)
         except Exception as error:
-            failure = HandlerError(handler.call, event, self.stream.snapshot, error)
+            failure = HandlerError(handler.call, event, self.source.snapshot, error)
             if self.router.errors == "raise":
                 raise failure from error
             self.report_sync(failure, raised=False)
+
+    def deliver_sync(self, event: Event) -> None:
+        """Give ``event`` to its (sync) handlers; none of them after one stops the dispatch."""
+        for handler in self.route(event).synchronous:
+            if self.context.stopped:
+                return
+            self.call_sync(handler, event)
 
     def report_sync(self, error: RilletError, *, raised: bool) -> None:
         """Tell the ``on_error`` functions; log an error that is not raised if there are none."""
@@ -345,13 +407,20 @@ class _Dispatch:
                         return
                 except anyio.EndOfStream:
                     return
-                await self.call(handler, event)
+                if not self.context.stopped:  # after a stop, the rest is taken, not handled
+                    await self.call(handler, event)
 
     async def deliver(self, event: Event) -> None:
+        """Give ``event`` to its handlers; none of them after one stops the dispatch."""
+        context = self.context
         route = self.route(event)
         for handler in route.synchronous:
+            if context.stopped:
+                return
             await self.call(handler, event)
         for index in route.asynchronous:
+            if context.stopped:
+                return
             send = self.sends[index]
             try:
                 send.send_nowait(event)  # no checkpoint: workers catch up at the next read
@@ -361,23 +430,26 @@ class _Dispatch:
 
 @asynccontextmanager
 async def dispatching(
-    router: Router,
-    stream: Any,  # noqa: ANN401 - a ResponseStream or a ChatCompletionStream
-    events: AsyncIterator[Event],
+    router: Router, source: AsyncDispatchSource[_Result], events: AsyncIterator[Event]
 ) -> AsyncIterator[Delivering]:
-    """Run ``router``'s handlers on ``events`` as the caller iterates them.
+    """Run ``router``'s handlers on ``events``, read from ``source``, as the caller iterates them.
+
+    ``source`` (a stream) gives the handlers' context its snapshot and statistics, and is
+    closed when a handler or the stream fails, or when a handler stops the dispatch.
 
     The handlers' task group lives exactly as long as the ``async with`` block: leaving it
     lets the async handlers finish the events they already have, then ends them. So does a
     stream error (a broken connection, a failed response): it is raised once they are done.
-    A handler's error (with the ``"raise"`` policy) cancels them instead.
+    A handler's error (with the ``"raise"`` policy) cancels them instead. After a handler
+    calls :meth:`DispatchContext.stop`, no handler is called again: the events still waiting
+    in the async handlers' buffers are dropped, and the iteration ends.
     """
-    run = _Dispatch(router, stream)
+    run = _Dispatch(router, source)
     try:
-        async with _handlers_running(run):
+        async with _handlers_running(run, source):
             for function in router._lifecycle_all("start"):  # noqa: SLF001
                 await _call(function, run.context)
-            yield Delivering(run, events)
+            yield Delivering(run, events, source)
     except anyio.get_cancelled_exc_class():
         with anyio.CancelScope(shield=True):
             for function in router._lifecycle_all("cancel"):  # noqa: SLF001
@@ -386,7 +458,7 @@ async def dispatching(
     except BaseException as error:  # noqa: BLE001 - unwrapped from the group and raised
         problem = _unwrap(error)
         with anyio.CancelScope(shield=True):
-            await stream.aclose()  # a handler or the stream failed: close the connection now
+            await source.aclose()  # a handler or the stream failed: close the connection now
             if isinstance(problem, RilletError):
                 await run.report(problem, raised=True)
         raise problem from problem.__cause__
@@ -398,7 +470,9 @@ async def dispatching(
 
 
 @asynccontextmanager
-async def _handlers_running(run: _Dispatch) -> AsyncIterator[None]:
+async def _handlers_running(
+    run: _Dispatch, source: AsyncDispatchSource[_Result]
+) -> AsyncIterator[None]:
     """The async handlers' tasks, fed while the block runs, done when it ends.
 
     A stream error raised in the block is raised after they have handled what they were
@@ -416,7 +490,7 @@ async def _handlers_running(run: _Dispatch) -> AsyncIterator[None]:
             raise
         except RilletError as error:
             stream_error = error
-            await run.stream.aclose()  # the connection now; the handlers may take a while
+            await source.aclose()  # the connection now; the handlers may take a while
         finally:
             for send in run.sends:
                 send.close()
@@ -427,11 +501,14 @@ async def _handlers_running(run: _Dispatch) -> AsyncIterator[None]:
 class Delivering:
     """The events of a dispatch: each is delivered to the handlers as it is taken."""
 
-    __slots__ = ("_events", "_run")
+    __slots__ = ("_events", "_run", "_source")
 
-    def __init__(self, run: _Dispatch, events: AsyncIterator[Event]) -> None:
+    def __init__(
+        self, run: _Dispatch, events: AsyncIterator[Event], source: AsyncDispatchSource[_Result]
+    ) -> None:
         self._run = run
         self._events = events
+        self._source = source
 
     @property
     def stopped(self) -> bool:
@@ -442,30 +519,36 @@ class Delivering:
         return self
 
     async def __anext__(self) -> Event:
-        if self._run.context.stopped:
-            await self._run.stream.aclose()
-            raise StopAsyncIteration
-        event = await self._events.__anext__()
-        await self._run.deliver(event)
-        return event
+        context = self._run.context
+        if not context.stopped:
+            event = await self._events.__anext__()
+            # An async handler may have stopped the dispatch while the event was read.
+            if not context.stopped:
+                await self._run.deliver(event)
+                return event
+        await self._source.aclose()
+        raise StopAsyncIteration
 
 
 def dispatch_sync(
     router: Router,
-    stream: Any,  # noqa: ANN401 - a SyncResponseStream or a SyncChatCompletionStream
+    source: SyncDispatchSource[_Result],
     events: Iterable[Event],
     finish: Callable[[bool], T],
 ) -> T:
-    """Run ``router``'s sync handlers on ``events`` (blocking code); return ``finish(stopped)``.
+    """Run ``router``'s sync handlers on ``events``, read from ``source`` (blocking code).
 
-    ``finish`` gives the result, told whether a handler stopped the stream; its errors (a
-    failed response) are reported to the ``on_error`` functions as the stream's are.
+    ``source`` (a stream) gives the handlers' context its snapshot and statistics, and is
+    closed when a handler or the stream fails, or when a handler stops the dispatch. Returns
+    ``finish(stopped)``: ``finish`` gives the result, told whether a handler stopped the
+    stream; its errors (a failed response) are reported to the ``on_error`` functions as the
+    stream's are.
 
     Raises:
         RilletError: The router has async handlers (or async lifecycle functions).
         HandlerError: A handler raised (with the ``"raise"`` policy).
     """
-    run = _Dispatch(router, stream)
+    run = _Dispatch(router, source)
     lifecycle = {
         kind: router._lifecycle_all(kind)  # noqa: SLF001
         for kind in ("start", "end", "error")
@@ -480,15 +563,17 @@ def dispatch_sync(
     try:
         for function in lifecycle["start"]:
             function(run.context) if _parameters(function) >= 1 else function()
-        for event in events:
-            for handler in run.route(event).synchronous:
-                run.call_sync(handler, event)
-            if run.context.stopped:
-                stream.close()
+        iterator = iter(events)
+        while not run.context.stopped:  # (an on_start function may have stopped it)
+            event = next(iterator, None)
+            if event is None:
                 break
+            run.deliver_sync(event)
+        if run.context.stopped:
+            source.close()
         return finish(run.context.stopped)
     except RilletError as problem:
-        stream.close()
+        source.close()
         run.report_sync(problem, raised=True)
         raise
     finally:
