@@ -58,6 +58,22 @@ async def _read_all(stream: anyio.abc.SocketStream) -> bytes:
         return data
 
 
+async def length(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    """Answers the request body's length."""
+    body = (await receive())["body"]
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": str(len(body)).encode()})
+
+
+async def test_a_large_body_is_joined_once() -> None:
+    # Appending each read to bytes copies the body so far every time: 128 MiB took minutes.
+    size = 128 << 20
+    async with serve(length) as url, httpx.AsyncClient(base_url=url, timeout=60) as client:
+        with anyio.fail_after(20):  # linear: about a second; quadratic: over a minute
+            response = await client.post("/", content=bytes(size))
+    assert response.text == str(size)
+
+
 async def test_the_sharded_pool_holds_its_connections_between_its_shards() -> None:
     """Four slow streams at once on two shards of two connections: none waits for the pool."""
     emulator = Emulator(delay=0.05)

@@ -69,16 +69,16 @@ async def _connection(app: App, stream: anyio.abc.SocketStream) -> None:
                 await _bad_request(connection, stream)
             if not isinstance(request, h11.Request):
                 return
-            body = b""
+            chunks: list[bytes] = []  # joined once: appending to bytes would copy it each time
             while True:
                 part = await _next(connection, stream)
                 if isinstance(part, h11.Data):
-                    body += part.data
+                    chunks.append(part.data)
                 elif isinstance(part, h11.EndOfMessage):
                     break
                 else:
                     return
-            finished = await _exchange(app, connection, stream, request, body)
+            finished = await _exchange(app, connection, stream, request, b"".join(chunks))
             if not finished or connection.our_state is not h11.DONE:
                 return  # the app dropped the connection, or the client went away
             if connection.their_state is not h11.DONE:
