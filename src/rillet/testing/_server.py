@@ -29,7 +29,8 @@ App = Callable[
 
 _READ: Final = 65536
 _log = logging.getLogger("rillet.testing")
-_BAD: Final = object()  # a request that is not HTTP/1.1
+_MAX_HEAD: Final = 16384  # bytes of a request's line and headers
+_TIMED_OUT: Final = object()  # no whole request line and headers in time
 _CLOSE: Final = [(b"connection", b"close")]  # said when the server closes after a response
 
 
@@ -38,12 +39,20 @@ class _Gone(Exception):  # noqa: N818 - a signal, not an error
 
 
 @asynccontextmanager
-async def serve(app: App, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIterator[str]:
-    """Serve ``app`` on ``host:port`` (0: a free port) while the block runs; yield its URL."""
+async def serve(
+    app: App, *, host: str = "127.0.0.1", port: int = 0, header_timeout: float = 10.0
+) -> AsyncIterator[str]:
+    """Serve ``app`` on ``host:port`` (0: a free port) while the block runs; yield its URL.
+
+    A client gets ``header_timeout`` seconds to send a request's line and headers (counted from
+    when the server starts waiting for the request, on a kept-alive connection too), and at
+    most 16 KiB of them (else 431); then its connection is closed, with a 408 if a request had
+    begun.
+    """
     listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
     bound = listener.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610 - not Django
     async with listener, anyio.create_task_group() as group:
-        group.start_soon(listener.serve, lambda stream: _connection(app, stream))
+        group.start_soon(listener.serve, lambda stream: _connection(app, stream, header_timeout))
         try:
             yield f"http://{host}:{bound}"
         finally:
@@ -51,34 +60,23 @@ async def serve(app: App, *, host: str = "127.0.0.1", port: int = 0) -> AsyncIte
 
 
 @contextmanager
-def serve_in_thread(app: App, *, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+def serve_in_thread(
+    app: App, *, host: str = "127.0.0.1", port: int = 0, header_timeout: float = 10.0
+) -> Iterator[str]:
     """:func:`serve`, from blocking code: the server runs in a thread with its own loop."""
-    with (
-        start_blocking_portal() as portal,
-        portal.wrap_async_context_manager(serve(app, host=host, port=port)) as url,
-    ):
+    served = serve(app, host=host, port=port, header_timeout=header_timeout)
+    with start_blocking_portal() as portal, portal.wrap_async_context_manager(served) as url:
         yield url
 
 
-async def _connection(app: App, stream: anyio.abc.SocketStream) -> None:
-    connection = h11.Connection(h11.SERVER)
+async def _connection(app: App, stream: anyio.abc.SocketStream, header_timeout: float) -> None:
+    connection = h11.Connection(h11.SERVER, max_incomplete_event_size=_MAX_HEAD)
     async with stream:
         while True:
-            request = await _next(connection, stream)
-            if request is _BAD:
-                await _bad_request(connection, stream)
-            if not isinstance(request, h11.Request):
+            received = await _request(connection, stream, header_timeout)
+            if received is None:
                 return
-            body = b""
-            while True:
-                part = await _next(connection, stream)
-                if isinstance(part, h11.Data):
-                    body += part.data
-                elif isinstance(part, h11.EndOfMessage):
-                    break
-                else:
-                    return
-            finished = await _exchange(app, connection, stream, request, body)
+            finished = await _exchange(app, connection, stream, *received)
             if not finished or connection.our_state is not h11.DONE:
                 return  # the app dropped the connection, or the client went away
             if connection.their_state is not h11.DONE:
@@ -89,12 +87,37 @@ async def _connection(app: App, stream: anyio.abc.SocketStream) -> None:
                 return
 
 
+async def _request(
+    connection: h11.Connection, stream: anyio.abc.SocketStream, header_timeout: float
+) -> tuple[h11.Request, bytes] | None:
+    """The next request and its body; None when the connection must close."""
+    request: Any = _TIMED_OUT
+    with anyio.move_on_after(header_timeout):
+        request = await _next(connection, stream)
+    if request is _TIMED_OUT:
+        if connection.trailing_data[0]:  # else an idle connection: nobody waits for an answer
+            await _refuse(connection, stream, 408)
+        return None
+    if isinstance(request, h11.RemoteProtocolError):
+        await _refuse(connection, stream, request.error_status_hint)
+    if not isinstance(request, h11.Request):
+        return None
+    chunks: list[bytes] = []  # joined once: appending to bytes would copy it each time
+    while True:
+        part = await _next(connection, stream)
+        if isinstance(part, h11.EndOfMessage):
+            return request, b"".join(chunks)
+        if not isinstance(part, h11.Data):
+            return None
+        chunks.append(part.data)
+
+
 async def _next(connection: h11.Connection, stream: anyio.abc.SocketStream) -> Any:  # noqa: ANN401
     while True:
         try:
             event = connection.next_event()
-        except h11.RemoteProtocolError:
-            return _BAD
+        except h11.RemoteProtocolError as error:  # not HTTP/1.1, or a head too long
+            return error
         if event is not h11.NEED_DATA:
             return event
         try:
@@ -104,11 +127,11 @@ async def _next(connection: h11.Connection, stream: anyio.abc.SocketStream) -> A
         connection.receive_data(data)
 
 
-async def _bad_request(connection: h11.Connection, stream: anyio.abc.SocketStream) -> None:
-    """Answer 400 to what is not HTTP/1.1, if the connection still allows an answer."""
+async def _refuse(connection: h11.Connection, stream: anyio.abc.SocketStream, status: int) -> None:
+    """Answer ``status`` before closing, if the connection still allows an answer."""
     if connection.our_state in (h11.IDLE, h11.SEND_RESPONSE):
-        headers = [(b"content-length", b"0"), (b"connection", b"close")]
-        out = connection.send(h11.Response(status_code=400, headers=headers)) or b""
+        headers = [(b"content-length", b"0"), *_CLOSE]
+        out = connection.send(h11.Response(status_code=status, headers=headers)) or b""
         out += connection.send(h11.EndOfMessage()) or b""
         with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
             await stream.send(out)
