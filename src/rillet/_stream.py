@@ -215,14 +215,14 @@ class _Stream(StreamView[R]):
             return
         self._response = self._chunks = None
         # Shielded and bounded: closing must happen even in a cancelled scope. Once the
-        # response is closed, httpx's generator ends when pulled again (with an error over a
-        # network; in-process bodies run out), which finishes every generator beneath it:
-        # none is left to the garbage collector.
+        # response is closed, httpx's generator ends when pulled again (with an error, over a
+        # network), which finishes every generator beneath it: none is left to the garbage
+        # collector. A body that goes on after its close (in-process) is closed from the top.
         with anyio.CancelScope(shield=True), anyio.move_on_after(1):
             await response.aclose()
             with contextlib.suppress(Exception):
-                async for _ in chunks:
-                    pass
+                await anext(chunks)
+                await chunks.aclose()  # type: ignore[attr-defined]
 
 
 class _Iterator(Generic[Y]):
