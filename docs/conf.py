@@ -49,8 +49,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (
         r"py:class",
-        r"ErrorPolicy|Headers|Query|Body|Reopen|SyncReopen",
-    ),  # aliases, spelled out where used
+        r"ErrorPolicy|Headers|Query|Body|Send|SyncSend|StreamMachine",
+    ),  # aliases, spelled out where used; streams are made by the clients, not by users
 ]
 
 

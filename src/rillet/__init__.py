@@ -35,6 +35,7 @@ from rillet._errors import SSEError as SSEError
 from rillet._errors import StreamError as StreamError
 from rillet._errors import StreamProgress as StreamProgress
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
+from rillet._errors import TruncationCode as TruncationCode
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
 from rillet._machine import StreamStats as StreamStats
 from rillet._policy import ResumePosition as ResumePosition
@@ -88,6 +89,7 @@ __all__ = [
     "SyncChatCompletionStream",
     "SyncResponseStream",
     "Timeouts",
+    "TruncationCode",
     "UnknownEventTypeWarning",
     "UnprocessableEntityError",
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, Literal
 
 import attrs
 
@@ -36,6 +36,7 @@ __all__ = [
     "StreamError",
     "StreamProgress",
     "StreamTruncatedError",
+    "TruncationCode",
     "UnprocessableEntityError",
 ]
 
@@ -216,12 +217,19 @@ class ServerStreamError(StreamError):
         )
 
 
-TruncationCode = str
+TruncationCode = Literal[
+    "body_ended",
+    "connection_broken",
+    "cancelled",
+    "resume_refused",
+    "resume_failed",
+    "other_response",
+    "sequence_gap",
+]
 """Why a stream was cut: ``"body_ended"`` (no terminal event), ``"connection_broken"``,
 ``"cancelled"`` (reading was cancelled or interrupted), ``"resume_refused"``,
-``"resume_failed"`` (every attempt failed), ``"resume_stalled"`` (a resumed stream ended again
-with nothing new), ``"other_response"`` (a resume answered with another response's events),
-``"sequence_gap"`` (events were missing)."""
+``"resume_failed"`` (every attempt failed), ``"other_response"`` (a resume answered with
+another response's events), ``"sequence_gap"`` (events were missing)."""
 
 
 class StreamTruncatedError(StreamError):

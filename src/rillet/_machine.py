@@ -34,6 +34,7 @@ from rillet._errors import (
     StreamError,
     StreamProgress,
     StreamTruncatedError,
+    TruncationCode,
     status_error,
 )
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
@@ -636,7 +637,9 @@ class StreamMachine(Generic[R]):
         broken.__cause__ = cause.__cause__ or cause
         return broken
 
-    def _explained(self, error: APIConnectionError, code: str = "connection_broken") -> RilletError:
+    def _explained(
+        self, error: APIConnectionError, code: TruncationCode = "connection_broken"
+    ) -> RilletError:
         """The error a broken stream raises, saying why it was not resumed."""
         if isinstance(error, APITimeoutError):
             timeout = APITimeoutError(

@@ -29,7 +29,7 @@ from rillet._errors import RilletError
 from rillet._machine import Cursor, Open, Read, StreamMachine
 from rillet._protocols import ChatProtocol, ResponsesProtocol
 from rillet._transport import remaining, transport_error
-from rillet._view import ChatView, ResponseView, StreamView, text_of
+from rillet._view import _ChatView, _ResponseView, _StreamView, text_of
 from rillet.events import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -48,7 +48,7 @@ R = TypeVar("R", bound=Response | ChatCompletion)
 Y = TypeVar("Y", bound=Event)
 
 
-class _Stream(StreamView[R]):
+class _Stream(_StreamView[R]):
     """The async loop over a stream machine: reads, opens, closes."""
 
     def __init__(self, machine: StreamMachine[R], send: Send) -> None:
@@ -275,7 +275,7 @@ class _Texts:
                 return text
 
 
-class ResponseStream(_Stream[Response], ResponseView):
+class ResponseStream(_Stream[Response], _ResponseView):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
     Use it as an async context manager. ``await final_response()`` reads the rest and returns
@@ -294,7 +294,7 @@ class ResponseStream(_Stream[Response], ResponseView):
         return _Texts(_Iterator(self, ResponseOutputTextDeltaEvent))
 
 
-class ChatCompletionStream(_Stream[ChatCompletion], ChatView):
+class ChatCompletionStream(_Stream[ChatCompletion], _ChatView):
     """A Chat Completions stream: ``async for`` yields each chunk.
 
     :meth:`events` also yields the derived chat events (``chat.content.delta``...) after the

@@ -20,7 +20,7 @@ from rillet._dispatch import Router, dispatch_sync
 from rillet._machine import Cursor, Open, Read, StreamMachine
 from rillet._protocols import ChatProtocol, ResponsesProtocol
 from rillet._transport import bound_reads, remaining, transport_error
-from rillet._view import ChatView, ResponseView, StreamView, text_of
+from rillet._view import _ChatView, _ResponseView, _StreamView, text_of
 from rillet.events import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -39,7 +39,7 @@ R = TypeVar("R", bound=Response | ChatCompletion)
 Y = TypeVar("Y", bound=Event)
 
 
-class _SyncStream(StreamView[R]):
+class _SyncStream(_StreamView[R]):
     """The blocking loop over a stream machine."""
 
     def __init__(self, machine: StreamMachine[R], send: SyncSend) -> None:
@@ -202,7 +202,7 @@ class _SyncTexts:
                 return text
 
 
-class SyncResponseStream(_SyncStream[Response], ResponseView):
+class SyncResponseStream(_SyncStream[Response], _ResponseView):
     """A Responses API stream for blocking code: ``for event in stream``.
 
     Use it as a context manager. ``get_final_response()`` reads the rest and returns the final
@@ -221,7 +221,7 @@ class SyncResponseStream(_SyncStream[Response], ResponseView):
         return _SyncTexts(_SyncIterator(self, ResponseOutputTextDeltaEvent))
 
 
-class SyncChatCompletionStream(_SyncStream[ChatCompletion], ChatView):
+class SyncChatCompletionStream(_SyncStream[ChatCompletion], _ChatView):
     """A Chat Completions stream for blocking code: ``for chunk in stream``."""
 
     def __init__(self, machine: StreamMachine[ChatCompletion], send: SyncSend) -> None:

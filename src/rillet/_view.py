@@ -23,13 +23,13 @@ from rillet.events import (
     ResponseOutputTextDeltaEvent,
 )
 
-__all__ = ["ChatView", "ResponseView", "StreamView", "text_of"]
+__all__ = ["text_of"]
 
 R = TypeVar("R", bound=Response | ChatCompletion)
 H = TypeVar("H", bound=Callable[..., Any])
 
 
-class StreamView(Generic[R]):
+class _StreamView(Generic[R]):
     """The questions a stream answers, from its machine."""
 
     _machine: StreamMachine[R]
@@ -73,7 +73,7 @@ class StreamView(Generic[R]):
         return self._router.on(*patterns, buffer=buffer)
 
 
-class ResponseView(StreamView[Response]):
+class _ResponseView(_StreamView[Response]):
     """What a Responses API stream adds: its position and its accumulator."""
 
     _protocol: ResponsesProtocol
@@ -96,7 +96,7 @@ class ResponseView(StreamView[Response]):
         return self._protocol.accumulator
 
 
-class ChatView(StreamView[ChatCompletion]):
+class _ChatView(_StreamView[ChatCompletion]):
     """What a Chat Completions stream adds: its accumulator."""
 
     _protocol: ChatProtocol
