@@ -95,6 +95,16 @@ def test_any_document_decodes_as_the_stdlib_reads_it(value: Any, ensure_ascii: b
         assert outcome(_json._orjson_loads, data) == outcome(_json._stdlib_loads, data)
 
 
+@given(
+    number=st.from_regex(
+        rb"-?(0|[1-9][0-9]{0,25})(\.[0-9]{1,25})?([eE][+-]?[0-9]{1,3})?", fullmatch=True
+    )
+)
+def test_any_number_decodes_as_the_stdlib_reads_it(number: bytes) -> None:
+    data = b'{"n":' + number + b"}"
+    assert outcome(loads, data) == outcome(stdlib, data)
+
+
 @given(data=st.lists(st.sampled_from(EDGES) | st.binary(max_size=6), max_size=6).map(b"".join))
 def test_any_bytes_decode_or_fail_as_with_the_stdlib(data: bytes) -> None:
     assert outcome(loads, data) == outcome(stdlib, data)

@@ -2,7 +2,8 @@ r"""A sans-IO, incremental decoder of the ``text/event-stream`` format.
 
 Bytes go in with :meth:`SSEDecoder.feed`, events come out; the decoder does no I/O and imports
 nothing asynchronous, so any transport (or a file, or a test) can drive it. It follows the WHATWG
-HTML rules for *interpreting an event stream* exactly.
+HTML rules for *interpreting an event stream* exactly, but for one bound: a ``retry`` value of
+more than 10 significant digits is capped at 9,999,999,999 ms instead of parsed whole.
 
 Why it is shaped the way it is:
 
