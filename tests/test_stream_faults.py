@@ -41,9 +41,18 @@ class _Chunks(httpx.AsyncByteStream, httpx.SyncByteStream):
     def __init__(self, chunks: list[bytes | None] | Iterator[bytes]) -> None:
         self._chunks = iter(chunks)
         self.taken = 0
+        self.closed = False
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+    def close(self) -> None:
+        self.closed = True
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self._chunks:
+            if self.closed:  # as a connection does: nothing more once closed
+                return
             if chunk is None:
                 await anyio.sleep(0.05)
                 continue
@@ -52,6 +61,8 @@ class _Chunks(httpx.AsyncByteStream, httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self._chunks:
+            if self.closed:
+                return
             if chunk is not None:
                 self.taken += len(chunk)
                 yield chunk

@@ -215,14 +215,14 @@ class _Stream(_StreamView[R]):
             return
         self._response = self._chunks = None
         # Shielded and bounded: closing must happen even in a cancelled scope. Once the
-        # response is closed, httpx's generator ends when pulled again (with an error, over a
-        # network), which finishes every generator beneath it: none is left to the garbage
-        # collector. A body that goes on after its close (in-process) is closed from the top.
+        # response is closed, httpx's generator runs out when pulled (what the connection had
+        # buffered, then an error), which finishes every generator beneath it: none is left to
+        # the garbage collector.
         with anyio.CancelScope(shield=True), anyio.move_on_after(1):
             await response.aclose()
             with contextlib.suppress(Exception):
-                await anext(chunks)
-                await chunks.aclose()  # type: ignore[attr-defined]
+                async for _ in chunks:
+                    pass
 
 
 class _Iterator(Generic[Y]):
