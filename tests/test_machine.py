@@ -8,7 +8,7 @@ and nothing that races the machine's speed.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -29,9 +29,12 @@ from rillet import (
     Timeouts,
 )
 from rillet._machine import Cursor, Done, Fail, Open, Read, StreamMachine
+from rillet._policy import ResumePosition
 from rillet._protocols import ResponsesProtocol
 from rillet.events import Event, Response
 from rillet.testing import DROP, STALL, Emulator
+from test_fault_matrix import BODIES, MATRIX, Case, reference
+from test_fault_matrix import RETRY as MATRIX_RETRY
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
 BODY = (CORPUS / TEXT).read_bytes()
@@ -57,15 +60,17 @@ def machine_for(
     return StreamMachine(protocol, timeouts=timeouts, retry=retry, started=0.0, **options)
 
 
-def drive(
-    machine: StreamMachine[Response], answer: Iterator[tuple[int, dict[str, str], list[Any]]]
-) -> Run:
+Answer = Callable[[object], tuple[int, dict[str, str], Iterable[Any]]]
+"""What the server answers to a request (``None``) or to a resume from a position."""
+
+
+def drive(machine: StreamMachine[Response], answer: Answer | Iterator[Any]) -> Run:
     """Do what the machine says with ``answer``'s replies (status, headers, steps), on a fake
     clock that starts at 0 and moves only with waits and deadlines."""
     now = 0.0
-    steps: list[Any] = []
+    steps = Steps([])
     requests = 0
-    while True:
+    for _ in range(1_000_000):  # a machine that never ends fails the test, not the suite
         action = machine.next_action()
         if isinstance(action, Open):
             now = max(now, min(action.at, action.deadline))
@@ -73,13 +78,18 @@ def drive(
                 machine.receive_deadline(now)
                 continue
             requests += 1
-            status, headers, steps = next(answer)
+            status, headers, body = (
+                next(answer) if isinstance(answer, Iterator) else answer(action.resume)
+            )
+            steps = Steps(body)
             machine.receive_headers(status, headers, now)
         elif isinstance(action, Read):
             now = play(machine, action, steps, now)
         else:
             assert isinstance(action, Done | Fail)
             break
+    else:
+        pytest.fail("the machine never ended")
     events = []
     cursor = Cursor(machine, Event)
     try:
@@ -91,12 +101,26 @@ def drive(
     return Run(machine, events, outcome, now, requests)
 
 
-def play(machine: StreamMachine[Response], action: Read, steps: list[Any], now: float) -> float:
+class Steps:
+    """A body's steps, taken one at a time (it may be endless), with room to put one back."""
+
+    def __init__(self, steps: Iterable[Any]) -> None:
+        self._steps = iter(steps)
+        self._back: list[Any] = []
+
+    def take(self) -> Any:
+        return self._back.pop() if self._back else next(self._steps, None)
+
+    def put_back(self, step: Any) -> None:
+        self._back.append(step)
+
+
+def play(machine: StreamMachine[Response], action: Read, steps: Steps, now: float) -> float:
     """Play the next step of a body into the machine; the time after it."""
-    if not steps:
+    step = steps.take()
+    if step is None:
         machine.receive_eof(now)
         return now
-    step = steps.pop(0)
     if step is DROP:
         machine.receive_failure(APIConnectionError("dropped"), now)
         return now
@@ -105,7 +129,7 @@ def play(machine: StreamMachine[Response], action: Read, steps: list[Any], now: 
         assert wait < float("inf"), "a stall with no deadline hangs"
         if now + wait < action.deadline:
             return now + wait
-        steps.insert(0, step if isinstance(step, _Stall) else now + wait - action.deadline)
+        steps.put_back(step if isinstance(step, _Stall) else now + wait - action.deadline)
         machine.receive_deadline(action.deadline)
         return action.deadline
     machine.receive_data(step, now)
@@ -118,7 +142,7 @@ _Stall = type(STALL)
 
 def replies(*bodies: list[Any], status: int = 200, headers: dict[str, str] = SSE) -> Iterator[Any]:
     for body in bodies:
-        yield status, headers, list(body)
+        yield status, headers, body
 
 
 def chunks(body: bytes, size: int) -> list[bytes]:
@@ -315,3 +339,44 @@ def test_questions_do_not_change_state() -> None:
         machine.snapshot,
         machine.progress(),
     ) == before
+
+
+def emulated(emulator: Emulator, headers: dict[str, str], **request: Any) -> Answer:
+    """The emulator's answers: to the request, then to each resume (GET starting_after)."""
+    body = json.dumps({"model": "m", "input": "hi", "stream": True, **request}).encode()
+
+    def answer(resume: object) -> tuple[int, dict[str, str], Iterable[Any]]:
+        if isinstance(resume, ResumePosition):
+            path = f"/v1/responses/{resume.response_id}"
+            query = f"stream=true&starting_after={resume.sequence_number}"
+            reply = emulator.reply("GET", path, query, headers, b"")
+        else:
+            reply = emulator.reply("POST", "/v1/responses", "", headers, body)
+        return reply.status, {k.decode(): v.decode() for k, v in reply.headers}, reply.body
+
+    return answer
+
+
+@pytest.mark.parametrize("case", MATRIX, ids=[case.name for case in MATRIX])
+def test_the_fault_matrix_against_the_machine_alone(case: Case) -> None:
+    """Each fault of docs/reliability.md's table, on a fake clock: the same outcome."""
+    headers = {k: v for k, v in case.headers.items() if v}
+    protocol = ResponsesProtocol(on_invalid="raise", strict=True)
+    machine = StreamMachine(
+        protocol, timeouts=case.timeouts, retry=MATRIX_RETRY, started=0.0, resumable=True
+    )
+    run = drive(machine, emulated(Emulator(BODIES), headers, model=case.model, **case.request))
+    expected = reference(case)
+    if expected is not None:
+        count = len(expected) if case.delivered is None else case.delivered
+        assert run.events == expected[:count]
+    else:
+        numbers = [e.sequence_number for e in run.events]  # type: ignore[attr-defined]
+        assert numbers == list(range(len(run.events)))
+        if case.delivered is not None:
+            assert len(run.events) == case.delivered
+    if case.error is None:
+        assert isinstance(run.outcome, Response), run.outcome
+        assert run.outcome.status == "completed"
+    else:
+        assert isinstance(run.outcome, case.error), run.outcome
