@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from conftest import serve_with_uvicorn
-from rillet import APITimeoutError, RilletError
+from rillet import APITimeoutError, NotFoundError, RilletError, StreamTruncatedError
 from rillet.sse import connect, connect_sync
 
 Receive = Callable[[], Awaitable[dict[str, Any]]]
@@ -278,3 +278,20 @@ async def test_closing_early_finishes_httpx_generators(served: tuple[str, App]) 
     assert "Response.aiter_bytes" in names
     running = [n for n, g in zip(names, started, strict=True) if getattr(g, "ag_frame", None)]
     assert running == []
+
+
+def test_a_refused_reconnection_is_a_truncation_caused_by_the_refusal() -> None:
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.headers.get("last-event-id"):
+            return httpx.Response(404, json={"error": {"message": "gone"}})
+        assert request.headers["authorization"].startswith("Basic ")  # auth= goes to send
+        return httpx.Response(200, headers=EVENT_STREAM, stream=_Dropping(b"id: 1\ndata: a\n\n"))
+
+    transport = httpx.MockTransport(answer)
+    with (
+        httpx.Client(transport=transport) as http,
+        connect_sync(http, "GET", "http://test/", reconnect_delay=0, auth=("u", "p")) as source,
+    ):
+        with pytest.raises(StreamTruncatedError, match="not resumed: the server refused") as caught:
+            list(source)
+    assert isinstance(caught.value.__cause__, NotFoundError)
