@@ -38,8 +38,8 @@ from rillet._errors import (
     status_error,
 )
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
-from rillet._protocols import Entry, StreamProtocol
-from rillet._sse import ServerSentEvent, SSEDecoder
+from rillet._protocols import Entry, Item, StreamProtocol, Unresumable
+from rillet._sse import ServerSentEvent
 from rillet.events import (
     ChatCompletion,
     CompletionUsage,
@@ -64,13 +64,14 @@ __all__ = [
     "StreamStats",
 ]
 
-R = TypeVar("R", bound=Response | ChatCompletion)
-E = TypeVar("E", bound=Event)
+R = TypeVar("R", bound=Response | ChatCompletion | None)
+E = TypeVar("E", bound=Item)
 
 DRAIN_SECONDS: Final = 2.0
 """After the stream's own end, how long to wait for the rest of the body before closing."""
 ERROR_BODY_LIMIT: Final = 64 * 1024
 """How much of an error response's body is read: enough for any API error, bounded."""
+_NO_CONTENT: Final = 204
 _log = logging.getLogger("rillet")
 
 
@@ -159,7 +160,7 @@ class ReplayLog:
         self.cache = cache
         self.count = 0
         self.entries: list[Entry] = []
-        self.fresh: list[Event] = []  # the events of the last read: positions fresh_start...
+        self.fresh: list[Item] = []  # the events of the last read: positions fresh_start...
         self.fresh_start = 0
         self.consumed = 0
 
@@ -168,15 +169,15 @@ class ReplayLog:
         self.fresh = []
         self.fresh_start = self.count
 
-    def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Event:
+    def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Item:
         """The event at ``position`` (below ``count``): fresh, or ``replay``-ed from its entry."""
         fresh = position - self.fresh_start
         if fresh >= 0:
             return self.fresh[fresh]
         entry = self.entries[position]
-        return replay(entry) if type(entry) is tuple else entry  # type: ignore[return-value]
+        return replay(entry) if type(entry) is tuple else entry  # type: ignore[arg-type,return-value]
 
-    def append(self, event: Event, entry: Entry) -> None:
+    def append(self, event: Item, entry: Entry) -> None:
         """Keep ``event``, and ``entry`` (what replays it) when caching."""
         self.fresh.append(event)
         if self.cache:
@@ -240,12 +241,19 @@ class Attempts:
         self.retries += 1
         return delay
 
-    def resume_delay(self) -> float | None:
-        """Seconds before the next resume attempt, or ``None`` past ``max_resumes`` in a row."""
+    def resume_delay(
+        self, backoff: Callable[[int, RetryPolicy], float] | None = None
+    ) -> float | None:
+        """Seconds before the next resume attempt, or ``None`` past ``max_resumes`` in a row.
+
+        ``backoff(attempt, policy)`` computes it when given, else the policy's ``delay``.
+        """
         if self.since_events >= self.policy.max_resumes:
             return None
         self.since_events += 1
-        return self.policy.delay(self.since_events - 1)
+        if backoff is None:
+            return self.policy.delay(self.since_events - 1)
+        return backoff(self.since_events - 1, self.policy)
 
 
 class Cursor(Generic[E]):
@@ -311,7 +319,7 @@ class StreamMachine(Generic[R]):
         self.log = ReplayLog(cache=cache)
         self.deadlines = Deadlines(timeouts, started)
         self.attempts = Attempts(retry, idempotent=idempotent)
-        self._decoder = SSEDecoder()
+        self._decoder = protocol.decoder()
         self._resumable = resumable
         self._counts: dict[str, int] = {}
         self._bytes = 0
@@ -407,10 +415,13 @@ class StreamMachine(Generic[R]):
     def receive_headers(self, status: int, headers: Mapping[str, str], now: float) -> None:
         """The answer to an ``Open`` arrived: an event stream to read, or an error to read."""
         self.headers = headers
+        if status == _NO_CONTENT and self.protocol.ends_with_no_content:
+            self._finish(now)
+            return
         if status < 300 and _is_event_stream(headers):
             self._phase = "body"
             if self._open.resume is not None:
-                self._decoder = SSEDecoder()
+                self._decoder = self.protocol.decoder()
                 self.attempts.resumes += 1
                 self._resumed_at = self.log.count
                 self.protocol.resumed()
@@ -458,6 +469,7 @@ class StreamMachine(Generic[R]):
             self._answered(now)
         elif self._phase == "body":
             self._decoder.close()
+            self.protocol.receive_eof()
             if self.protocol.ended:
                 self._finish(now)
             else:
@@ -510,8 +522,9 @@ class StreamMachine(Generic[R]):
         if not self.protocol.ended:
             self.protocol.receive(sse, self._record)
 
-    def _record(self, event: Event, entry: Entry) -> None:
-        self._counts[event.type] = self._counts.get(event.type, 0) + 1
+    def _record(self, event: Item, entry: Entry) -> None:
+        kind = event.event if isinstance(event, ServerSentEvent) else event.type
+        self._counts[kind] = self._counts.get(kind, 0) + 1
         self.log.append(event, entry)
 
     def _clock(self, before: int, now: float) -> None:
@@ -570,7 +583,7 @@ class StreamMachine(Generic[R]):
             else:
                 self._fail(self._explained(error), now)
             return
-        delay = self.attempts.resume_delay()
+        delay = self.attempts.resume_delay(self.protocol.resume_delay)
         if delay is None:
             self._unresumable = f"{self.attempts.since_events} attempts in a row failed"
             if error is None:
@@ -592,8 +605,8 @@ class StreamMachine(Generic[R]):
         if isinstance(error, APITimeoutError) and error.kind == "total":
             return None
         position = self.protocol.resume_position()
-        if isinstance(position, str):
-            self._unresumable = position
+        if isinstance(position, Unresumable):
+            self._unresumable = position.reason
             return None
         if error is None and self.log.count == self._resumed_at:
             self._unresumable = "the resumed stream ended again with nothing new (cancelled?)"

@@ -11,10 +11,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Final, Generic, TypeVar
 
+import attrs
+
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._errors import StreamTruncatedError
-from rillet._policy import ResumePosition
-from rillet._sse import ServerSentEvent
+from rillet._policy import ResumePosition, RetryPolicy
+from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
 from rillet.events import (
     ChatCompletion,
     ChatContentDeltaEvent,
@@ -26,20 +28,45 @@ from rillet.events import (
     parse_event_data,
 )
 
-__all__ = ["ChatProtocol", "Entry", "Record", "ResponsesProtocol", "StreamProtocol"]
+__all__ = [
+    "ChatProtocol",
+    "Entry",
+    "Item",
+    "Record",
+    "ResponsesProtocol",
+    "SSEProtocol",
+    "StreamProtocol",
+    "Unresumable",
+]
 
-R = TypeVar("R", bound=Response | ChatCompletion)
-Entry = Event | tuple[str | None, bytes]
+R = TypeVar("R", bound=Response | ChatCompletion | None)
+Item = Event | ServerSentEvent
+"""What a protocol yields: typed events, or (the generic SSE client's) the decoded events."""
+Entry = Item | tuple[str | None, bytes]
 """A logged event: (routed type, raw payload) to parse again, or the event itself."""
-Record = Callable[[Event, Entry], None]
+Record = Callable[[Item, Entry], None]
 """Where a protocol puts each event it makes, with what replays it."""
+
+
+@attrs.frozen
+class Unresumable:
+    """Why a broken stream cannot be resumed (what ``resume_position`` answers then)."""
+
+    reason: str
 
 
 class StreamProtocol(Generic[R]):
     """The rules of one kind of stream; the machine asks, the protocol answers."""
 
-    text_type: type[Event]
+    text_type: type[Item]
     """The event class that carries the output text (for ``time_to_first_text``)."""
+
+    ends_with_no_content = False
+    """Whether a 204 answer ends the stream (else it is not an event stream: an error)."""
+
+    def decoder(self) -> SSEDecoder:
+        """A decoder for the next body (asked once per body)."""
+        return SSEDecoder()
 
     def receive(self, sse: ServerSentEvent, record: Record) -> None:
         """Type and accumulate one decoded event; ``record`` each event it makes."""
@@ -71,9 +98,16 @@ class StreamProtocol(Generic[R]):
         """
         raise NotImplementedError
 
-    def resume_position(self) -> ResumePosition | str:
-        """Where a broken stream can continue from, or why it cannot."""
-        return "only Responses API streams can be resumed"
+    def receive_eof(self) -> None:
+        """The body ended (``ended`` then says whether that was the stream's own end)."""
+
+    def resume_position(self) -> object:
+        """Where a broken stream can continue from, or :class:`Unresumable` saying why not."""
+        return Unresumable("only Responses API streams can be resumed")
+
+    def resume_delay(self, attempt: int, policy: RetryPolicy) -> float:
+        """Seconds before resume attempt number ``attempt`` (0 for the first) in a row."""
+        return policy.delay(attempt)
 
     def resumed(self) -> None:
         """A new body continues the stream from its resume position."""
@@ -144,15 +178,16 @@ class ResponsesProtocol(StreamProtocol[Response]):
         """Parse a logged event again."""
         return parse_event_data(entry[0], entry[1], on_invalid="return")
 
-    def resume_position(self) -> ResumePosition | str:
+    def resume_position(self) -> ResumePosition | Unresumable:
         """Where to resume from, or why this stream cannot be resumed."""
         snapshot = self.snapshot
         if snapshot is None or not snapshot.id:
-            return "no event said which response this is"
+            return Unresumable("no event said which response this is")
         if snapshot.background is not True:
-            return "the response was not created with background=true (only those are kept)"
+            why = "the response was not created with background=true (only those are kept)"
+            return Unresumable(why)
         if self._last < 0:
-            return "its events have no sequence numbers to resume from"
+            return Unresumable("its events have no sequence numbers to resume from")
         self._response_id = snapshot.id
         return ResumePosition(response_id=snapshot.id, sequence_number=self._last)
 
@@ -212,3 +247,74 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
                 raise
             reason = f"{cut}, with no [DONE]: {error.reason}"
             raise StreamTruncatedError(reason, partial=error.partial) from None
+
+
+class SSEProtocol(StreamProtocol[None]):
+    """Any event stream (the generic SSE client): its events are the decoded events, as is.
+
+    The end of a body is a normal end; a 204 answer ends the stream; a broken stream resumes
+    from the last event ID (sent as ``Last-Event-ID``), after the server's ``retry`` time (else
+    the policy's ``initial_delay``), doubled after each failure in a row, at most ``max_delay``.
+    """
+
+    text_type = ServerSentEvent
+    ends_with_no_content = True
+
+    def __init__(
+        self, *, last_event_id: str = "", max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    ) -> None:
+        self.max_event_size = max_event_size
+        self._decoder = SSEDecoder(last_event_id=last_event_id, max_event_size=max_event_size)
+        self._retry: int | None = None  # the retry of the bodies before the current one
+        self._ended = False
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event ID (the spec's, committed at each blank line)."""
+        return self._decoder.last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time the server asked for, in milliseconds, if it did."""
+        retry = self._decoder.retry
+        return self._retry if retry is None else retry
+
+    def decoder(self) -> SSEDecoder:
+        """A decoder that goes on from the last event ID (and keeps the server's ``retry``)."""
+        self._retry = self.retry
+        self._decoder = SSEDecoder(
+            last_event_id=self.last_event_id, max_event_size=self.max_event_size
+        )
+        return self._decoder
+
+    def receive(self, sse: ServerSentEvent, record: Record) -> None:
+        """Record the event, as is."""
+        record(sse, sse)
+
+    def receive_eof(self) -> None:
+        """A body that ends normally ends the stream."""
+        self._ended = True
+
+    @property
+    def ended(self) -> bool:
+        """Whether a body ended normally."""
+        return self._ended
+
+    @property
+    def snapshot(self) -> None:
+        """No result accumulates: the events are the stream."""
+
+    def result(self, cut: str) -> None:
+        """No result accumulates."""
+        del cut
+
+    def resume_position(self) -> str:
+        """The last event ID ("" when none came: reconnect without one)."""
+        return self.last_event_id
+
+    def resume_delay(self, attempt: int, policy: RetryPolicy) -> float:
+        """The server's ``retry`` (else ``initial_delay``), doubled per attempt, capped."""
+        cap = policy.max_delay
+        # A server's retry may be any number of digits: bounded before any float arithmetic.
+        base = policy.initial_delay if self.retry is None else min(self.retry, cap * 1000) / 1000
+        return float(min(base * 2.0 ** min(attempt, 64), cap))

@@ -9,116 +9,127 @@ reconnecting could repeat a request. A 204 answer ends it too, as the spec says.
 
 from __future__ import annotations
 
-import collections
-import logging
+import contextlib
+import enum
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final, Self
 
 import anyio
 import httpx
 
-from rillet._errors import NotEventStreamError, StreamTruncatedError, status_error
-from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
-from rillet._transport import is_event_stream, transport_error
+from rillet._errors import APIConnectionError
+from rillet._machine import Cursor, Open, Read, StreamMachine
+from rillet._policy import RetryPolicy, Timeouts
+from rillet._protocols import SSEProtocol
+from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
+from rillet._transport import transport_error
 
 __all__ = ["EventSource", "SyncEventSource", "connect", "connect_sync"]
 
-logger = logging.getLogger("rillet")
-
 _MAX_DELAY: Final = 30.0
-_NO_CONTENT: Final = 204
+_SEND_OPTIONS: Final = ("auth", "follow_redirects")  # arguments of send, not of build_request
+
+
+class _Default(enum.Enum):
+    TIMEOUT = "the client's timeouts, with no read timeout"
+
+
+NO_READ_TIMEOUT: Final = _Default.TIMEOUT
+Timeout = httpx.Timeout | float | None | _Default
+
+
+def _failure(error: httpx.RequestError) -> APIConnectionError:
+    """The rillet error for an httpx failure (a bad body encoding and redirect loops too)."""
+    if isinstance(error, httpx.TransportError):
+        return transport_error(error)
+    failure = APIConnectionError(f"the request failed: {str(error) or type(error).__name__}")
+    failure.__cause__ = error
+    return failure
 
 
 class _Source:
-    """What the async and sync sources share: the request, the decoder, the reconnection."""
+    """What the async and blocking sources share: the machine, the request, the state."""
 
     def __init__(
         self,
         method: str,
         url: str | httpx.URL,
-        options: dict[str, Any],
+        options: dict[str, Any] | None = None,
         *,
-        last_event_id: str,
-        max_reconnects: int,
-        reconnect_delay: float,
-        max_event_size: int,
+        last_event_id: str = "",
+        max_reconnects: int = 5,
+        reconnect_delay: float = 1.0,
+        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+        timeout: Timeout = NO_READ_TIMEOUT,
+        clock: Callable[[], float],
     ) -> None:
         self.method = method
         self.url = url
-        self.options = options
-        self.max_reconnects = max_reconnects
-        self.reconnect_delay = reconnect_delay
-        self.max_event_size = max_event_size
-        self.decoder = SSEDecoder(last_event_id=last_event_id, max_event_size=max_event_size)
-        self.pending: collections.deque[ServerSentEvent] = collections.deque()
-        self.failures = 0  # reconnection attempts since the last event
-        self.reconnects = 0
-        """How many times the source connected again."""
-        self.retry_ms: int | None = None
-        self.ended = False
+        self.options = dict(options or {})
+        self._send_options = {k: self.options.pop(k) for k in _SEND_OPTIONS if k in self.options}
+        self._timeout = timeout
+        self._clock = clock
+        self._protocol = SSEProtocol(last_event_id=last_event_id, max_event_size=max_event_size)
+        self._machine = StreamMachine(
+            self._protocol,
+            timeouts=Timeouts(first_event=None),  # an event stream may be quiet for long
+            retry=RetryPolicy(
+                max_retries=0,
+                initial_delay=reconnect_delay,
+                max_delay=_MAX_DELAY,
+                max_resumes=max_reconnects,
+            ),
+            started=clock(),
+            cache=False,
+            resumable=True,
+            label=str(url),
+        )
+        self._cursor = Cursor(self._machine, ServerSentEvent)
+        self._response: httpx.Response | None = None
+
+    @property
+    def response(self) -> httpx.Response | None:
+        """The current HTTP response."""
+        return self._response
 
     @property
     def last_event_id(self) -> str:
         """The last event ID: sent as ``Last-Event-ID`` when connecting again."""
-        return self.decoder.last_event_id
+        return self._protocol.last_event_id
 
     @property
     def retry(self) -> int | None:
         """The reconnection time the server asked for, in milliseconds (``None`` if it did not)."""
-        return self.retry_ms
+        return self._protocol.retry
 
-    def request_headers(self) -> dict[str, str]:
-        headers = {"Accept": "text/event-stream", "Cache-Control": "no-store"}
+    @property
+    def reconnects(self) -> int:
+        """How many times the source connected again."""
+        return self._machine.attempts.resumes
+
+    def _request(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
+        headers = httpx.Headers({"Accept": "text/event-stream", "Cache-Control": "no-store"})
         headers.update(self.options.get("headers") or {})
-        if self.decoder.last_event_id:
-            headers["Last-Event-ID"] = self.decoder.last_event_id
-        return headers
-
-    def check(self, response: httpx.Response, body: bytes | None) -> bool:
-        """Whether the answer is a stream to read (``False``: 204, the server says stop)."""
-        if response.status_code == _NO_CONTENT:
-            return False
-        if body is not None:  # an error status, its body read
-            raise status_error(response.status_code, response.headers, body)
-        if not is_event_stream(response):
-            raise NotEventStreamError(response.headers.get("content-type", ""), b"")
-        return True
-
-    def feed(self, chunk: bytes) -> None:
-        events = self.decoder.feed(chunk)
-        if self.decoder.retry is not None:
-            self.retry_ms = self.decoder.retry
-        if events:
-            self.failures = 0
-            self.pending.extend(events)
-
-    def next_delay(self, error: httpx.TransportError) -> float:
-        """Seconds before connecting again, or the error that ends the stream."""
-        self.decoder.close()
-        if self.failures >= self.max_reconnects:
-            reason = f"the connection broke {self.failures + 1} times in a row ({error})"
-            raise StreamTruncatedError(reason, partial=None) from transport_error(error)
-        base = self.reconnect_delay if self.retry_ms is None else self.retry_ms / 1000
-        delay: float = min(base * 2**self.failures, _MAX_DELAY)
-        self.failures += 1
-        self.reconnects += 1
-        last_id = self.decoder.last_event_id
-        logger.info(
-            "reconnecting to %s in %.2f s (Last-Event-ID %r): %s", self.url, delay, last_id, error
+        if self.last_event_id:  # as browsers send it: UTF-8 (httpx would insist on ASCII)
+            headers.update(httpx.Headers([(b"Last-Event-ID", self.last_event_id.encode())]))
+        options = {k: v for k, v in self.options.items() if k != "headers"}
+        timeout = self._timeout
+        if timeout is NO_READ_TIMEOUT:
+            client = http.timeout
+            timeout = httpx.Timeout(
+                connect=client.connect, read=None, write=client.write, pool=client.pool
+            )
+        return http.build_request(
+            self.method, self.url, headers=headers, timeout=timeout, **options
         )
-        self.decoder = SSEDecoder(last_event_id=last_id, max_event_size=self.max_event_size)
-        return delay
-
-    def request_options(self) -> dict[str, Any]:
-        return {k: v for k, v in self.options.items() if k != "headers"}
 
 
 class EventSource(_Source):
     """Server-sent events from an endpoint, one :class:`ServerSentEvent` at a time (async).
 
-    Made by :func:`connect`; iterate it with ``async for``.
+    Made by :func:`connect`; iterate it with ``async for``. A loop over the stream machine.
     """
 
     def __init__(
@@ -128,128 +139,170 @@ class EventSource(_Source):
         url: str | httpx.URL,
         **kw: Any,  # noqa: ANN401
     ) -> None:
-        options = kw.pop("options")
-        super().__init__(method, url, options, **kw)
+        super().__init__(method, url, kw.pop("options", None), clock=anyio.current_time, **kw)
         self._http = http
-        self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
-
-    @property
-    def response(self) -> httpx.Response | None:
-        """The current HTTP response."""
-        return self._response
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> ServerSentEvent:
-        while not self.pending:
-            if self.ended:
+        while (sse := self._cursor.take()) is None:
+            if self._machine.finished:
                 raise StopAsyncIteration
-            if self._chunks is None:
-                await self._open()
-                continue
+            await self._fill()
+        return sse
+
+    async def _fill(self) -> None:
+        """Do the machine's actions until an event arrives or the stream ends."""
+        machine = self._machine
+        log = machine.log
+        log.begin()
+        count = log.count
+        try:
+            while log.count == count and not machine.finished:
+                action = machine.next_action()
+                if type(action) is Read:
+                    await self._read(action)
+                elif type(action) is Open:
+                    await self._open(action)
+        except BaseException as error:
+            cancelled = isinstance(error, anyio.get_cancelled_exc_class())
+            why = "cancelled" if cancelled else f"interrupted ({type(error).__name__})"
+            machine.interrupt(why, anyio.current_time())
+            raise
+        finally:
+            if machine.finished:
+                await self._close_body()
+
+    async def _read(self, action: Read) -> None:
+        machine = self._machine
+        assert self._chunks is not None  # noqa: S101 - a Read comes after an Open
+        with anyio.CancelScope(deadline=action.deadline) as scope:
             try:
                 chunk = await anext(self._chunks)
             except StopAsyncIteration:
-                self.ended = True
-                self.decoder.close()
-                await self.aclose()
-            except httpx.TransportError as error:
-                await self.aclose()
-                await anyio.sleep(self.next_delay(error))
-                self._chunks = None
+                machine.receive_eof(anyio.current_time())
+            except httpx.RequestError as error:
+                machine.receive_failure(_failure(error), anyio.current_time())
             else:
-                self.feed(chunk)
-        return self.pending.popleft()
+                machine.receive_data(chunk, anyio.current_time())
+        if scope.cancelled_caught:
+            machine.receive_deadline(anyio.current_time())
 
-    async def _open(self) -> None:
-        request = self._http.build_request(
-            self.method, self.url, headers=self.request_headers(), **self.request_options()
-        )
-        try:
-            response = await self._http.send(request, stream=True)
-        except httpx.TransportError as error:
-            if not self.reconnects and not self.failures:
-                raise transport_error(error) from error  # the first connection: no stream yet
-            await anyio.sleep(self.next_delay(error))
-            return
-        body = await response.aread() if response.status_code >= 300 else None
-        if not self.check(response, body):
-            self.ended = True
-            await response.aclose()
-            return
-        self._response = response
-        self._chunks = response.aiter_bytes()
+    async def _open(self, action: Open) -> None:
+        machine = self._machine
+        await self._close_body()
+        with anyio.CancelScope(deadline=action.deadline) as scope:
+            await anyio.sleep_until(action.at)
+            request = self._request(self._http)
+            try:
+                response = await self._http.send(request, stream=True, **self._send_options)
+            except httpx.RequestError as error:
+                machine.receive_failure(_failure(error), anyio.current_time())
+            else:
+                self._response, self._chunks = response, response.aiter_bytes()
+                machine.receive_headers(
+                    response.status_code, response.headers, anyio.current_time()
+                )
+        if scope.cancelled_caught:
+            machine.receive_deadline(anyio.current_time())
 
     async def aclose(self) -> None:
-        """Close the current connection."""
-        if self._response is not None:
-            await self._response.aclose()
+        """Close the current connection: the source ends."""
+        self._machine.close(anyio.current_time())
+        await self._close_body()
+
+    async def _close_body(self) -> None:
+        response, chunks = self._response, self._chunks
+        if response is None or chunks is None:
+            return
+        self._chunks = None
+        # As the streams do: shielded and bounded; once the response is closed, pulling httpx's
+        # generator once more ends it and every generator beneath it.
+        with anyio.CancelScope(shield=True), anyio.move_on_after(1):
+            await response.aclose()
+            with contextlib.suppress(Exception):
+                await anext(chunks)
 
 
 class SyncEventSource(_Source):
     """:class:`EventSource` for blocking code, made by :func:`connect_sync`."""
 
     def __init__(self, http: httpx.Client, method: str, url: str | httpx.URL, **kw: Any) -> None:  # noqa: ANN401
-        options = kw.pop("options")
-        super().__init__(method, url, options, **kw)
+        super().__init__(method, url, kw.pop("options", None), clock=time.monotonic, **kw)
         self._http = http
-        self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
-
-    @property
-    def response(self) -> httpx.Response | None:
-        """The current HTTP response."""
-        return self._response
 
     def __iter__(self) -> Self:
         return self
 
     def __next__(self) -> ServerSentEvent:
-        while not self.pending:
-            if self.ended:
+        while (sse := self._cursor.take()) is None:
+            if self._machine.finished:
                 raise StopIteration
-            if self._chunks is None:
-                self._open()
-                continue
-            try:
-                chunk = next(self._chunks)
-            except StopIteration:
-                self.ended = True
-                self.decoder.close()
-                self.close()
-            except httpx.TransportError as error:
-                self.close()
-                time.sleep(self.next_delay(error))
-                self._chunks = None
-            else:
-                self.feed(chunk)
-        return self.pending.popleft()
+            self._fill()
+        return sse
 
-    def _open(self) -> None:
-        request = self._http.build_request(
-            self.method, self.url, headers=self.request_headers(), **self.request_options()
-        )
+    def _fill(self) -> None:
+        machine = self._machine
+        log = machine.log
+        log.begin()
+        count = log.count
         try:
-            response = self._http.send(request, stream=True)
-        except httpx.TransportError as error:
-            if not self.reconnects and not self.failures:
-                raise transport_error(error) from error
-            time.sleep(self.next_delay(error))
+            while log.count == count and not machine.finished:
+                action = machine.next_action()
+                if type(action) is Read:
+                    self._read(action)
+                elif type(action) is Open:
+                    self._open(action)
+        except BaseException as error:
+            machine.interrupt(f"interrupted ({type(error).__name__})", time.monotonic())
+            raise
+        finally:
+            if machine.finished:
+                self._close_body()
+
+    def _read(self, action: Read) -> None:
+        machine = self._machine
+        assert self._chunks is not None  # noqa: S101 - a Read comes after an Open
+        if time.monotonic() >= action.deadline:
+            machine.receive_deadline(time.monotonic())
             return
-        body = response.read() if response.status_code >= 300 else None
-        if not self.check(response, body):
-            self.ended = True
-            response.close()
+        try:
+            chunk = next(self._chunks)
+        except StopIteration:
+            machine.receive_eof(time.monotonic())
+        except httpx.RequestError as error:
+            machine.receive_failure(_failure(error), time.monotonic())
+        else:
+            machine.receive_data(chunk, time.monotonic())
+
+    def _open(self, action: Open) -> None:
+        machine = self._machine
+        self._close_body()
+        time.sleep(max(0.0, min(action.at, action.deadline) - time.monotonic()))
+        try:
+            response = self._http.send(self._request(self._http), stream=True, **self._send_options)
+        except httpx.RequestError as error:
+            machine.receive_failure(_failure(error), time.monotonic())
             return
-        self._response = response
-        self._chunks = response.iter_bytes()
+        self._response, self._chunks = response, response.iter_bytes()
+        machine.receive_headers(response.status_code, response.headers, time.monotonic())
 
     def close(self) -> None:
-        """Close the current connection."""
-        if self._response is not None:
-            self._response.close()
+        """Close the current connection: the source ends."""
+        self._machine.close(time.monotonic())
+        self._close_body()
+
+    def _close_body(self) -> None:
+        response, chunks = self._response, self._chunks
+        if response is None or chunks is None:
+            return
+        self._chunks = None
+        response.close()
+        with contextlib.suppress(Exception):
+            next(chunks)  # ends httpx's generators now, not at garbage collection
 
 
 @asynccontextmanager
@@ -262,6 +315,7 @@ async def connect(
     max_reconnects: int = 5,
     reconnect_delay: float = 1.0,
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    timeout: Timeout = NO_READ_TIMEOUT,
     **request: Any,  # noqa: ANN401
 ) -> AsyncIterator[EventSource]:
     """Read a server-sent events endpoint, reconnecting when it drops.
@@ -278,12 +332,19 @@ async def connect(
             reconnect).
         reconnect_delay: Seconds before reconnecting when the server sent no ``retry``.
         max_event_size: The decoder's limit (see :class:`SSEDecoder`).
-        request: More arguments for the request (``headers``, ``params``, ``json``...).
+        timeout: httpx's timeouts for each connection (an ``httpx.Timeout`` or seconds). By
+            default the client's, with no read timeout: an event stream may be quiet for long.
+        request: More arguments for the request (``headers``, ``params``, ``json``...,
+            ``follow_redirects``, ``auth``).
 
     Raises:
-        APIStatusError: The endpoint answered an error status.
+        APIStatusError: The endpoint answered an error status to the first connection.
         NotEventStreamError: It answered something that is not an event stream.
-        StreamTruncatedError: The connection broke ``max_reconnects + 1`` times in a row.
+        APIConnectionError: The first connection failed.
+        APITimeoutError: A timeout expired, and ``max_reconnects`` reconnections in a row failed
+            (its ``kind`` says which timeout; the message says after how much of the stream).
+        StreamTruncatedError: The connection broke, and ``max_reconnects`` reconnections in a
+            row failed, or a reconnection was refused (the refusal is its ``__cause__``).
     """
     given = isinstance(client_or_url, httpx.AsyncClient)
     http = client_or_url if isinstance(client_or_url, httpx.AsyncClient) else httpx.AsyncClient()
@@ -300,6 +361,7 @@ async def connect(
         max_reconnects=max_reconnects,
         reconnect_delay=reconnect_delay,
         max_event_size=max_event_size,
+        timeout=timeout,
     )
     try:
         yield source
@@ -320,6 +382,7 @@ def connect_sync(
     max_reconnects: int = 5,
     reconnect_delay: float = 1.0,
     max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
+    timeout: Timeout = NO_READ_TIMEOUT,
     **request: Any,  # noqa: ANN401
 ) -> Iterator[SyncEventSource]:
     """Read an endpoint from blocking code, as :func:`connect` does.
@@ -341,6 +404,7 @@ def connect_sync(
         max_reconnects=max_reconnects,
         reconnect_delay=reconnect_delay,
         max_event_size=max_event_size,
+        timeout=timeout,
     )
     try:
         yield source
