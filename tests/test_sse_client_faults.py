@@ -190,7 +190,7 @@ async def test_a_huge_retry_waits_the_longest_delay(monkeypatch: pytest.MonkeyPa
         connect(http, "GET", "http://test/events") as source,
     ):
         assert [sse.data async for sse in source] == ["one"]
-        assert source.retry == int(b"9" * 400)
+        assert source.retry == 9_999_999_999  # the decoder caps what it cannot use
     assert max(waits) == pytest.approx(30.0, abs=1.0)
 
 
