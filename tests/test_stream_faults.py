@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import anyio
+import attrs
 import httpx
 import pytest
 
@@ -18,14 +19,17 @@ from clients import API_KEY, FAST, decoded
 from corpus_files import CORPUS
 from rillet import (
     APIStatusError,
+    APITimeoutError,
     AsyncClient,
     AzureClient,
     Client,
     EventDecodeError,
     InvalidResponseError,
+    RetryPolicy,
     StreamTruncatedError,
 )
-from rillet.events import Event
+from rillet.events import Event, Response
+from rillet.testing import Emulator
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
 BODY = (CORPUS / TEXT).read_bytes()
@@ -250,3 +254,91 @@ def test_an_azure_key_never_follows_a_redirect_to_another_origin() -> None:
     with pytest.raises(APIStatusError):
         make(model="m", input="hi")
     assert {request.url.host for request in seen} == {"azure.example"}
+
+
+@pytest.mark.anyio
+async def test_the_total_deadline_holds_while_a_rate_limit_is_waited_out() -> None:
+    """The server asks for 10 s; the caller gave the whole call 0.3 s."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        body = {"error": {"message": "slow down"}}
+        return httpx.Response(429, headers={"retry-after": "10"}, json=body)
+
+    timeouts = attrs.evolve(FAST, total=0.3)
+    http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
+    client = AsyncClient(api_key=API_KEY, base_url="http://api/v1", http_client=http)
+    async with client:
+        with anyio.fail_after(5), pytest.raises(APITimeoutError) as caught:
+            await client.responses.create(model="m", input="hi", stream=True, timeout=timeouts)
+    assert caught.value.kind == "total"
+
+
+def _resumable_body() -> bytes:
+    request = {"model": "rillet-text", "input": "one two three", "stream": True, "background": True}
+    reply = Emulator().reply("POST", "/v1/responses", "", {}, json.dumps(request).encode())
+    return b"".join(step for step in reply.body if isinstance(step, bytes))
+
+
+RESUMABLE = _resumable_body()
+RESUMABLE_ENDS = [i + 2 for i in range(len(RESUMABLE)) if RESUMABLE.startswith(b"\n\n", i)]
+
+
+class _Dropped(httpx.AsyncByteStream, httpx.SyncByteStream):
+    """A body that breaks after ``data``, as a dropped connection does."""
+
+    def __init__(self, data: bytes) -> None:
+        self._data = data
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        yield self._data
+        raise httpx.RemoteProtocolError("peer closed connection")  # noqa: TRY003
+
+    def __iter__(self) -> Iterator[bytes]:
+        yield self._data
+        raise httpx.RemoteProtocolError("peer closed connection")  # noqa: TRY003
+
+
+def resumed_with(rest: bytes) -> httpx.MockTransport:
+    """The stream drops after six events; its resume answers ``rest``."""
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, headers=SSE, stream=_Dropped(RESUMABLE[: RESUMABLE_ENDS[5]]))
+        return httpx.Response(200, headers=SSE, content=rest)
+
+    return httpx.MockTransport(handler)
+
+
+RESUMES = {
+    "sequence_gap": RESUMABLE[RESUMABLE_ENDS[8] :],  # events 6 to 8 are missing
+    "other_response": RESUMABLE[RESUMABLE_ENDS[5] :].replace(b'"id":"resp_', b'"id":"resp_x'),
+}
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("code", list(RESUMES))
+async def test_a_resume_that_does_not_continue_the_stream_is_an_error(code: str) -> None:
+    retry = RetryPolicy(initial_delay=0.001, max_delay=0.001)
+    http = httpx.AsyncClient(transport=resumed_with(RESUMES[code]))
+    client = AsyncClient(
+        api_key=API_KEY, base_url="http://api/v1", http_client=http, max_retries=retry
+    )
+    async with client:
+        stream = await client.responses.create(model="m", input="hi", stream=True, background=True)
+        with pytest.raises(StreamTruncatedError) as caught:
+            await stream.final_response()
+    assert caught.value.code == code
+    assert isinstance(caught.value.partial, Response)
+    assert caught.value.partial.status != "completed"  # nothing of it spliced in
+
+
+@pytest.mark.parametrize("code", list(RESUMES))
+def test_a_resume_that_does_not_continue_the_stream_is_an_error_blocking(code: str) -> None:
+    retry = RetryPolicy(initial_delay=0.001, max_delay=0.001)
+    http = httpx.Client(transport=resumed_with(RESUMES[code]))
+    client = Client(api_key=API_KEY, base_url="http://api/v1", http_client=http, max_retries=retry)
+    with client:
+        stream = client.responses.create(model="m", input="hi", stream=True, background=True)
+        with pytest.raises(StreamTruncatedError) as caught:
+            stream.get_final_response()
+    assert caught.value.code == code
