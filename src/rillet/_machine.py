@@ -29,6 +29,7 @@ from rillet._errors import (
     APIError,
     APIStatusError,
     APITimeoutError,
+    EventDecodeError,
     NotEventStreamError,
     RilletError,
     StreamError,
@@ -445,24 +446,6 @@ class StreamMachine(Generic[R]):
             if not self.protocol.ended:  # after the stream's own end nothing changes the outcome
                 self._decode(chunk, now)
 
-    def _decode(self, chunk: bytes, now: float) -> None:
-        before = self.log.count
-        error: RilletError | None = None
-        try:
-            for sse in self._decoder.feed(chunk):
-                self._receive(sse)
-        except RilletError as raised:
-            # Events decoded before the bad one are delivered first, then the error.
-            for sse in getattr(raised, "events", ()):
-                self._receive(sse)
-            error = raised
-        except RecursionError:
-            error = RilletError("an event is nested too deeply to decode")
-        if self.log.count != before:
-            self._clock(before, now)
-        if error is not None and not self.protocol.ended:
-            self._fail(error, now)
-
     def receive_eof(self, now: float) -> None:
         """The body ended."""
         if self._phase == "headers":
@@ -518,6 +501,26 @@ class StreamMachine(Generic[R]):
 
     # -- decisions ---------------------------------------------------------------------------
 
+    def _decode(self, chunk: bytes, now: float) -> None:
+        """Decode, type and log a chunk's events; a bad event fails the stream after them."""
+        before = self.log.count
+        error: RilletError | None = None
+        try:
+            for sse in self._decoder.feed(chunk):
+                self._receive(sse)
+        except RilletError as raised:
+            # Events decoded before the bad one are delivered first, then the error.
+            for sse in getattr(raised, "events", ()):
+                self._receive(sse)
+            error = raised
+        except RecursionError:
+            reason = "an event is nested too deeply to decode"
+            error = EventDecodeError(event_type=None, field=None, reason=reason, excerpt=chunk[:64])
+        if self.log.count != before:
+            self._clock(before, now)
+        if error is not None and not self.protocol.ended:
+            self._fail(error, now)
+
     def _receive(self, sse: ServerSentEvent) -> None:
         if not self.protocol.ended:
             self.protocol.receive(sse, self._record)
@@ -542,6 +545,7 @@ class StreamMachine(Generic[R]):
                 self._first_text_at = now
         if self.protocol.ended:
             deadlines.drain_until = now + DRAIN_SECONDS
+            self._ended_at = now  # the drain is not the stream's time
 
     def _answered(self, now: float) -> None:
         """An error answer (or one that is not an event stream) was read as far as needed."""
@@ -688,7 +692,8 @@ class StreamMachine(Generic[R]):
     def _finish(self, now: float) -> None:
         if not self.finished:
             self._phase = "done"
-            self._ended_at = now
+            if self._ended_at is None:
+                self._ended_at = now
 
     def _fail(self, error: RilletError, now: float) -> None:
         if self.finished:
@@ -697,7 +702,8 @@ class StreamMachine(Generic[R]):
             error.progress = self.progress()
         self._failure = error
         self._phase = "failed"
-        self._ended_at = now
+        if self._ended_at is None:
+            self._ended_at = now
 
 
 def _is_event_stream(headers: Mapping[str, str]) -> bool:
