@@ -16,7 +16,19 @@ import time
 from collections.abc import Coroutine, Mapping
 from importlib import metadata
 from types import TracebackType
-from typing import Any, Final, Generic, Literal, Self, TypedDict, TypeVar, Unpack, cast, overload
+from typing import (
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Literal,
+    Self,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    cast,
+    overload,
+)
 
 import anyio
 import attrs
@@ -337,27 +349,15 @@ class _Base(Generic[H]):
 # -- the resources: written once, generic in what a call returns ------------------------------
 
 
-class _Resource:
+class _Resource(Generic[S, J]):
+    """A resource of the API, for either client: ``S`` is what its streams are, ``J`` objects."""
+
+    _path: ClassVar[str]
+    _model: ClassVar[Model]
+
     def __init__(self, client: _Base[Any]) -> None:
         self._client = client
 
-    def _call(
-        self,
-        method: str,
-        path: str,
-        model: Model,
-        options: CallOptions,
-        reading: _StreamOptions | None,
-        *,
-        body: Body | None = None,
-        params: Query | None = None,
-    ) -> Any:  # noqa: ANN401 - what the client's _run returns
-        client = self._client
-        plan = client._plan(method, path, model, options, reading, body=body, params=params)  # noqa: SLF001
-        return client._run(plan)  # noqa: SLF001
-
-
-class _Responses(_Resource, Generic[S, J]):
     @overload
     def create(self, *, stream: Literal[True], **params: Any) -> S: ...  # noqa: ANN401
 
@@ -368,19 +368,39 @@ class _Responses(_Resource, Generic[S, J]):
     def create(self, *, stream: bool, **params: Any) -> S | J: ...  # noqa: ANN401
 
     def create(self, *, stream: bool = False, **params: Any) -> S | J:
-        """Create a model response (``POST /responses``).
+        """Create a model response (``POST /responses``) or a chat completion.
 
-        ``params`` are the API's (``model``, ``input``, ``tools``...), and the per-call options
-        of :class:`~rillet.StreamCallOptions` (``timeout``, ``max_retries``, ``extra_headers``,
-        ``extra_query``, ``extra_body``; ``cache`` and ``on_invalid`` for a stream). With
-        ``stream=True`` the result is a :class:`~rillet.ResponseStream` (with the async client,
-        once the response headers arrive) or :class:`~rillet.SyncResponseStream`; otherwise the
-        whole :class:`~rillet.events.Response`. The async client's calls are awaited.
+        ``params`` are the API's (``model``, ``input``/``messages``, ``tools``...), and the
+        per-call options of :class:`~rillet.StreamCallOptions` (``timeout``, ``max_retries``,
+        ``extra_headers``, ``extra_query``, ``extra_body``; ``cache`` and ``on_invalid`` for a
+        stream). With ``stream=True`` the result is a stream (:class:`~rillet.ResponseStream`,
+        :class:`~rillet.ChatCompletionStream`, or their ``Sync`` twins), returned once the
+        response headers arrive; otherwise the whole object (:class:`~rillet.events.Response`,
+        :class:`~rillet.events.ChatCompletion`). The async client's calls are awaited.
         """
         options = _options(params)
         body = {**params, "stream": True} if stream else params
         reading = _reading(options, stream=stream)
-        return cast("S | J", self._call("POST", "responses", Response, options, reading, body=body))
+        return cast("S | J", self._call("POST", self._path, options, reading, body=body))
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        options: CallOptions,
+        reading: _StreamOptions | None,
+        *,
+        body: Body | None = None,
+        params: Query | None = None,
+    ) -> Any:  # noqa: ANN401 - what the client's _run returns
+        client, model = self._client, self._model
+        plan = client._plan(method, path, model, options, reading, body=body, params=params)  # noqa: SLF001
+        return client._run(plan)  # noqa: SLF001
+
+
+class _Responses(_Resource[S, J]):
+    _path = "responses"
+    _model = Response
 
     @overload
     def retrieve(
@@ -425,7 +445,7 @@ class _Responses(_Resource, Generic[S, J]):
         path = f"responses/{response_id}"
         params = _resume_params(starting_after) if stream else None
         reading = _reading(options, stream=stream, strict=starting_after is None)
-        return cast("S | J", self._call("GET", path, Response, options, reading, params=params))
+        return cast("S | J", self._call("GET", path, options, reading, params=params))
 
     def resume(self, position: ResumePosition, **options: Unpack[StreamCallOptions]) -> S:
         """Continue a background response's stream from a saved :class:`~rillet.ResumePosition`.
@@ -441,32 +461,12 @@ class _Responses(_Resource, Generic[S, J]):
     def cancel(self, response_id: str, **options: Unpack[CallOptions]) -> J:
         """Cancel a background response (``POST /responses/{id}/cancel``)."""
         path = f"responses/{response_id}/cancel"
-        return cast("J", self._call("POST", path, Response, options, None))
+        return cast("J", self._call("POST", path, options, None))
 
 
-class _ChatCompletions(_Resource, Generic[S, J]):
-    @overload
-    def create(self, *, stream: Literal[True], **params: Any) -> S: ...  # noqa: ANN401
-
-    @overload
-    def create(self, *, stream: Literal[False] = False, **params: Any) -> J: ...  # noqa: ANN401
-
-    @overload
-    def create(self, *, stream: bool, **params: Any) -> S | J: ...  # noqa: ANN401
-
-    def create(self, *, stream: bool = False, **params: Any) -> S | J:
-        """Create a chat completion (``POST /chat/completions``).
-
-        ``params`` are the API's (``model``, ``messages``, ``stream_options``...) and the
-        per-call options, as for ``responses.create``. With ``stream=True`` the result is a
-        :class:`~rillet.ChatCompletionStream` (or :class:`~rillet.SyncChatCompletionStream`);
-        otherwise the whole :class:`~rillet.events.ChatCompletion`.
-        """
-        options = _options(params)
-        body = {**params, "stream": True} if stream else params
-        reading = _reading(options, stream=stream)
-        path = "chat/completions"
-        return cast("S | J", self._call("POST", path, ChatCompletion, options, reading, body=body))
+class _ChatCompletions(_Resource[S, J]):
+    _path = "chat/completions"
+    _model = ChatCompletion
 
 
 class AsyncResponses(
