@@ -6,7 +6,9 @@ from rillet._accumulate import ResponseOutcome as ResponseOutcome
 from rillet._client import AsyncClient as AsyncClient
 from rillet._client import AzureAsyncClient as AzureAsyncClient
 from rillet._client import AzureClient as AzureClient
+from rillet._client import CallOptions as CallOptions
 from rillet._client import Client as Client
+from rillet._client import StreamCallOptions as StreamCallOptions
 from rillet._dispatch import DispatchContext as DispatchContext
 from rillet._dispatch import ErrorPolicy as ErrorPolicy
 from rillet._dispatch import HandlerError as HandlerError
@@ -56,6 +58,7 @@ __all__ = [
     "AzureAsyncClient",
     "AzureClient",
     "BadRequestError",
+    "CallOptions",
     "ChatCompletionAccumulator",
     "ChatCompletionStream",
     "Client",
@@ -82,6 +85,7 @@ __all__ = [
     "Router",
     "SSEError",
     "ServerStreamError",
+    "StreamCallOptions",
     "StreamError",
     "StreamProgress",
     "StreamStats",

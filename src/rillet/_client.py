@@ -1,34 +1,48 @@
 """The clients: ``responses`` and ``chat.completions``, over httpx, async and blocking.
 
-Both clients share their configuration and request building (:class:`_Base`), the retry and
-timeout policies, and the streams' core; only the sending and the reading differ.
+Everything but the I/O is written once: the configuration and the building of requests
+(:class:`_Base`), the resources and their overloads (generic in what a call returns), and the
+plan of each call (:class:`_Plan`: what to send, and which protocol of the stream machine reads
+the answer). Every call, streaming or not, is a :class:`~rillet._machine.StreamMachine` and a
+loop over it: a stream, or for a JSON answer the same loop with no events. So retries,
+deadlines, bounded error bodies and redirects (never followed) are the machine's, for both.
+A client's ``_run`` only starts the loop, and waits.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import Coroutine, Mapping
 from importlib import metadata
 from types import TracebackType
-from typing import Any, Final, Literal, Self, TypeVar, overload
+from typing import (
+    Any,
+    ClassVar,
+    Final,
+    Generic,
+    Literal,
+    Self,
+    TypedDict,
+    TypeVar,
+    Unpack,
+    cast,
+    overload,
+)
 
 import anyio
 import attrs
 import httpx
-from cattrs.errors import ClassValidationError
 
-from rillet._errors import InvalidResponseError, RilletError
+from rillet._errors import RilletError
 from rillet._machine import StreamMachine
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._pool import ShardedTransport
-from rillet._protocols import ChatProtocol, ResponsesProtocol, StreamProtocol
-from rillet._stream import ChatCompletionStream, ResponseStream
-from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream
-from rillet._transport import httpx_timeout, send, send_sync
+from rillet._protocols import ChatProtocol, JSONProtocol, ResponsesProtocol, StreamProtocol
+from rillet._stream import ChatCompletionStream, ResponseStream, _Stream
+from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream, _SyncStream
+from rillet._transport import httpx_timeout
 from rillet.events import ChatCompletion, OnInvalid, Response
-from rillet.events._model import converter
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -38,24 +52,65 @@ __all__ = [
     "AsyncResponses",
     "AzureAsyncClient",
     "AzureClient",
+    "CallOptions",
     "Chat",
     "ChatCompletions",
     "Client",
     "Responses",
+    "StreamCallOptions",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 """Where requests go when neither ``base_url`` nor ``OPENAI_BASE_URL`` says otherwise."""
 
-M = TypeVar("M", Response, ChatCompletion)
-S = TypeVar("S", ResponseStream, ChatCompletionStream)
-SS = TypeVar("SS", SyncResponseStream, SyncChatCompletionStream)
+H = TypeVar("H", httpx.AsyncClient, httpx.Client)
+S = TypeVar("S")  # what a streaming call returns (a coroutine of it, with the async client)
+J = TypeVar("J")  # what a call answered by one JSON object returns (likewise)
 Headers = Mapping[str, str]
 Query = Mapping[str, Any]
 Body = Mapping[str, Any]
+Model = type[Response] | type[ChatCompletion]
 
 _USER_AGENT: Final = f"rillet/{metadata.version('rillet')}"
 _NOT_GIVEN: Final[Any] = object()
+
+
+class CallOptions(TypedDict, total=False):
+    """What one call may change of the client's configuration (every key may be left out).
+
+    Attributes:
+        timeout: This call's timeouts, instead of the client's (a :class:`~rillet.Timeouts`,
+            or seconds for connect, read, write and pool; ``None``: no limit).
+        max_retries: This call's retries, instead of the client's.
+        extra_headers: Headers to add to this request.
+        extra_query: Query parameters to add to this request.
+        extra_body: JSON members to add to the request body (for parameters rillet's
+            signature does not know of).
+    """
+
+    timeout: Timeouts | float | None
+    max_retries: int | None
+    extra_headers: Mapping[str, str] | None
+    extra_query: Mapping[str, Any] | None
+    extra_body: Mapping[str, Any] | None
+
+
+class StreamCallOptions(CallOptions, total=False):
+    """:class:`CallOptions`, and those of a streaming call.
+
+    Attributes:
+        cache: Keep the events for another pass (``False``: flat memory, one pass; default
+            ``True``).
+        on_invalid: What to do with an event whose data is invalid: ``"raise"`` (the default)
+            an :class:`~rillet.EventDecodeError`, or ``"return"`` (yield) an
+            :class:`~rillet.events.InvalidEvent`.
+    """
+
+    cache: bool
+    on_invalid: OnInvalid
+
+
+_OPTION_NAMES: Final = StreamCallOptions.__optional_keys__
 
 
 def _check_key(key: object, origin: str) -> None:
@@ -78,8 +133,60 @@ def _check_key(key: object, origin: str) -> None:
     raise RilletError(msg)
 
 
-class _Base:
-    """Configuration and request building, shared by the async and the blocking clients."""
+# -- what one call is -------------------------------------------------------------------------
+
+
+@attrs.frozen
+class _StreamOptions:
+    """How a stream's answer is read."""
+
+    cache: bool = True
+    on_invalid: OnInvalid = "raise"
+    strict: bool = True  # the stream starts at its beginning (not after some event)
+
+
+@attrs.frozen
+class _Call:
+    """What one call adds to the client's configuration."""
+
+    timeouts: Timeouts
+    retry: RetryPolicy
+    headers: Headers
+    query: Query
+    body: Body | None
+
+    def timeout_within(self, seconds: float | None) -> httpx.Timeout:
+        """The httpx timeouts of this call, none longer than ``seconds`` (``None``: no limit)."""
+        if seconds is None:
+            return httpx_timeout(self.timeouts)
+        limited = {
+            name: seconds if value is None else min(value, seconds)
+            for name, value in attrs.asdict(self.timeouts).items()
+            if name in ("connect", "read", "write", "pool")
+        }
+        return httpx_timeout(attrs.evolve(self.timeouts, **limited))
+
+
+@attrs.frozen
+class _Plan:
+    """One call: what to send, and how its answer is read (``stream`` ``None``: one JSON)."""
+
+    method: str
+    path: str
+    model: Model
+    call: _Call
+    stream: _StreamOptions | None
+    body: Body | None = None
+    params: Query | None = None
+
+
+# -- configuration and requests ---------------------------------------------------------------
+
+
+class _Base(Generic[H]):
+    """Configuration, request building and the machine of each call, for both clients."""
+
+    _key_variable = "OPENAI_API_KEY"
 
     def __init__(
         self,
@@ -90,6 +197,7 @@ class _Base:
         project: str | None = None,
         default_headers: Headers | None = None,
         default_query: Query | None = None,
+        http_client: H | None = None,
         timeout: Timeouts | float | None = _NOT_GIVEN,
         max_retries: int | RetryPolicy = 2,
     ) -> None:
@@ -119,16 +227,21 @@ class _Base:
             else RetryPolicy(max_retries=max_retries)
         )
         """When failed requests are tried again, and broken streams resumed."""
-
-    _key_variable = "OPENAI_API_KEY"
+        self._owns_http = http_client is None
+        self._http: H = http_client or self._new_http()
+        self._attach()
 
     def __repr__(self) -> str:
         key = "<set>" if self._api_key else None
         return f"{type(self).__name__}(base_url={str(self.base_url)!r}, api_key={key})"
 
-    def _options(self) -> dict[str, Any]:
-        """The constructor arguments that reproduce this client's configuration."""
-        return {
+    def with_options(self, **changes: Any) -> Self:  # noqa: ANN401
+        """A client like this one with some options changed, sharing its HTTP client.
+
+        Takes the constructor's keyword arguments (``timeout=``, ``max_retries=``,
+        ``default_headers=``...). Closing it does not close the shared HTTP client.
+        """
+        options = {
             "api_key": self._api_key,
             "base_url": self.base_url,
             "organization": self.organization,
@@ -137,141 +250,276 @@ class _Base:
             "default_query": self.default_query,
             "timeout": self.timeouts,
             "max_retries": self.retry,
+            "http_client": self._http,
         }
+        return type(self)(**{**options, **changes})
+
+    def _new_http(self) -> H:
+        """The HTTP client made when none is given."""
+        raise NotImplementedError
+
+    def _attach(self) -> None:
+        """Make the resources (``responses``, ``chat``)."""
+
+    def _run(self, plan: _Plan) -> Any:  # noqa: ANN401 - a stream or a model, or a coroutine
+        """Make the call ``plan`` describes."""
+        raise NotImplementedError
 
     def _auth_headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
 
-    def _request(
+    def _plan(
         self,
-        http: httpx.Client | httpx.AsyncClient,
         method: str,
         path: str,
-        call: _Call,
+        model: Model,
+        options: CallOptions,
+        reading: _StreamOptions | None,
         *,
         body: Body | None = None,
         params: Query | None = None,
-        stream: bool,
-    ) -> httpx.Request:
+    ) -> _Plan:
+        max_retries = options.get("max_retries")
+        call = _Call(
+            timeouts=Timeouts.of(options["timeout"]) if "timeout" in options else self.timeouts,
+            retry=self.retry
+            if max_retries is None
+            else attrs.evolve(self.retry, max_retries=max_retries),
+            headers=options.get("extra_headers") or {},
+            query=options.get("extra_query") or {},
+            body=options.get("extra_body"),
+        )
+        return _Plan(method, path, model, call, reading, body, params)
+
+    def _machine(self, plan: _Plan, started: float) -> StreamMachine[Any]:
+        """The machine of a call: a Responses API stream (resumable), a chat one, or JSON."""
+        call, reading = plan.call, plan.stream
+        protocol: StreamProtocol[Any]
+        timeouts = call.timeouts
+        if reading is None:
+            protocol = JSONProtocol(plan.model)
+            # As ever for a JSON answer: httpx's timeouts alone (the others are a stream's).
+            timeouts = attrs.evolve(timeouts, first_event=None, idle=None, total=None)
+        elif plan.model is Response:
+            protocol = ResponsesProtocol(on_invalid=reading.on_invalid, strict=reading.strict)
+        else:
+            protocol = ChatProtocol(on_invalid=reading.on_invalid)
+        headers = {**self.default_headers, **call.headers}
+        return StreamMachine(
+            protocol,
+            timeouts=timeouts,
+            retry=call.retry,
+            started=started,
+            cache=reading is None or reading.cache,
+            resumable=reading is not None and plan.model is Response,
+            idempotent=plan.method == "GET" or any(k.lower() == "idempotency-key" for k in headers),
+            label=f"{plan.method} {self.base_url.join(plan.path).path}",
+        )
+
+    def _request(self, plan: _Plan, resume: object, within: float | None) -> httpx.Request:
+        """The request of a call, or of its stream's resumption from ``resume``, due ``within``."""
+        if isinstance(resume, ResumePosition):
+            path = f"responses/{resume.response_id}"
+            after = _resume_params(resume.sequence_number)
+            plan = attrs.evolve(plan, method="GET", path=path, body=None, params=after)
+        call = plan.call
         headers = {
-            "Accept": "text/event-stream" if stream else "application/json",
+            "Accept": "application/json" if plan.stream is None else "text/event-stream",
             "User-Agent": _USER_AGENT,
             **self._auth_headers(),
             **({"OpenAI-Organization": self.organization} if self.organization else {}),
             **({"OpenAI-Project": self.project} if self.project else {}),
             **self.default_headers,
-            **(call.extra_headers or {}),
+            **call.headers,
         }
-        query = {**self.default_query, **(params or {}), **(call.extra_query or {})}
-        content = None if body is None else {**body, **(call.extra_body or {})}
-        return http.build_request(
-            method,
-            self.base_url.join(path),
+        query = {**self.default_query, **(plan.params or {}), **call.query}
+        content = None if plan.body is None and call.body is None else {**(plan.body or {})}
+        if content is not None and call.body:
+            content.update(call.body)
+        return self._http.build_request(
+            plan.method,
+            self.base_url.join(plan.path),
             json=content,
             params=query or None,
             headers=headers,
-            timeout=httpx_timeout(call.timeouts),
+            timeout=call.timeout_within(within),
         )
+
+
+# -- the resources: written once, generic in what a call returns ------------------------------
+
+
+class _Resource(Generic[S, J]):
+    """A resource of the API, for either client: ``S`` is what its streams are, ``J`` objects."""
+
+    _path: ClassVar[str]
+    _model: ClassVar[Model]
+
+    def __init__(self, client: _Base[Any]) -> None:
+        self._client = client
+
+    @overload
+    def create(self, *, stream: Literal[True], **params: Any) -> S: ...  # noqa: ANN401
+
+    @overload
+    def create(self, *, stream: Literal[False] = False, **params: Any) -> J: ...  # noqa: ANN401
+
+    @overload
+    def create(self, *, stream: bool, **params: Any) -> S | J: ...  # noqa: ANN401
+
+    def create(self, *, stream: bool = False, **params: Any) -> S | J:
+        """Create a model response (``POST /responses``) or a chat completion.
+
+        ``params`` are the API's (``model``, ``input``/``messages``, ``tools``...), and the
+        per-call options of :class:`~rillet.StreamCallOptions` (``timeout``, ``max_retries``,
+        ``extra_headers``, ``extra_query``, ``extra_body``; ``cache`` and ``on_invalid`` for a
+        stream). With ``stream=True`` the result is a stream (:class:`~rillet.ResponseStream`,
+        :class:`~rillet.ChatCompletionStream`, or their ``Sync`` twins), returned once the
+        response headers arrive; otherwise the whole object (:class:`~rillet.events.Response`,
+        :class:`~rillet.events.ChatCompletion`). The async client's calls are awaited.
+        """
+        options = _options(params)
+        body = {**params, "stream": True} if stream else params
+        reading = _reading(options, stream=stream)
+        return cast("S | J", self._call("POST", self._path, options, reading, body=body))
 
     def _call(
         self,
-        timeout: Timeouts | float | None,
-        max_retries: int | None,
-        extra_headers: Headers | None,
-        extra_query: Query | None,
-        extra_body: Body | None,
-    ) -> _Call:
-        timeouts = self.timeouts if timeout is _NOT_GIVEN else Timeouts.of(timeout)
-        retry = (
-            self.retry if max_retries is None else attrs.evolve(self.retry, max_retries=max_retries)
-        )
-        return _Call(timeouts, retry, extra_headers, extra_query, extra_body)
-
-    def _machine(
-        self,
-        *,
-        responses: bool,
         method: str,
         path: str,
-        call: _Call,
-        options: dict[str, Any],
-        started: float,
-    ) -> StreamMachine[Any]:
-        """The machine of a stream: a Responses API one (resumable) or a chat one."""
-        on_invalid: OnInvalid = options["on_invalid"]
-        protocol: StreamProtocol[Any] = (
-            ResponsesProtocol(on_invalid=on_invalid, strict=options.get("strict", True))
-            if responses
-            else ChatProtocol(on_invalid=on_invalid)
-        )
-        headers = {**self.default_headers, **(call.extra_headers or {})}
-        return StreamMachine(
-            protocol,
-            timeouts=call.timeouts,
-            retry=call.retry,
-            started=started,
-            cache=options["cache"],
-            resumable=responses,
-            idempotent=method == "GET" or any(k.lower() == "idempotency-key" for k in headers),
-            label=f"{method} {self.base_url.join(path).path}",
-        )
-
-    def _stream_request(
-        self,
-        http: httpx.Client | httpx.AsyncClient,
+        options: CallOptions,
+        reading: _StreamOptions | None,
         *,
-        method: str,
-        path: str,
-        call: _Call,
-        resume: object,
-        within: float | None,
-        parts: dict[str, Any],
-    ) -> httpx.Request:
-        """The request of a stream, or of its resumption from ``resume``, due ``within`` s."""
-        if within is not None:
-            call = call.within(within)
-        if isinstance(resume, ResumePosition):
-            after = _resume_params(resume.sequence_number)
-            return self._request(
-                http, "GET", f"responses/{resume.response_id}", call, params=after, stream=True
-            )
-        return self._request(http, method, path, call, stream=True, **parts)
+        body: Body | None = None,
+        params: Query | None = None,
+    ) -> Any:  # noqa: ANN401 - what the client's _run returns
+        client, model = self._client, self._model
+        plan = client._plan(method, path, model, options, reading, body=body, params=params)  # noqa: SLF001
+        return client._run(plan)  # noqa: SLF001
 
 
-class _Call:
-    """What one call adds to the client's configuration."""
+class _Responses(_Resource[S, J]):
+    _path = "responses"
+    _model = Response
 
-    __slots__ = ("extra_body", "extra_headers", "extra_query", "retry", "timeouts")
-
-    def __init__(
+    @overload
+    def retrieve(
         self,
-        timeouts: Timeouts,
-        retry: RetryPolicy,
-        extra_headers: Headers | None,
-        extra_query: Query | None,
-        extra_body: Body | None,
-    ) -> None:
-        self.timeouts = timeouts
-        self.retry = retry
-        self.extra_headers = extra_headers
-        self.extra_query = extra_query
-        self.extra_body = extra_body
+        response_id: str,
+        *,
+        stream: Literal[True],
+        starting_after: int | None = None,
+        **options: Unpack[StreamCallOptions],
+    ) -> S: ...
 
-    def within(self, seconds: float) -> _Call:
-        """This call with httpx's timeouts no longer than ``seconds``."""
-        limited = {
-            name: seconds if value is None else min(value, seconds)
-            for name, value in attrs.asdict(self.timeouts).items()
-            if name in ("connect", "read", "write", "pool")
-        }
-        timeouts = attrs.evolve(self.timeouts, **limited)
-        return _Call(timeouts, self.retry, self.extra_headers, self.extra_query, self.extra_body)
+    @overload
+    def retrieve(
+        self, response_id: str, *, stream: Literal[False] = False, **options: Unpack[CallOptions]
+    ) -> J: ...
+
+    @overload
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool,
+        starting_after: int | None = None,
+        **options: Unpack[StreamCallOptions],
+    ) -> S | J: ...
+
+    def retrieve(
+        self,
+        response_id: str,
+        *,
+        stream: bool = False,
+        starting_after: int | None = None,
+        **options: Unpack[StreamCallOptions],
+    ) -> S | J:
+        """Get a response (``GET /responses/{id}``), or stream it again.
+
+        With ``stream=True`` the events of a background response are streamed, from the
+        start or from after the event numbered ``starting_after``. Such a stream starts in the
+        middle: events about items it never saw added are not accumulated (they are listed in
+        ``stream.accumulator.problems``); the final response, from the terminal event, is whole.
+        """
+        path = f"responses/{response_id}"
+        params = _resume_params(starting_after) if stream else None
+        reading = _reading(options, stream=stream, strict=starting_after is None)
+        return cast("S | J", self._call("GET", path, options, reading, params=params))
+
+    def resume(self, position: ResumePosition, **options: Unpack[StreamCallOptions]) -> S:
+        """Continue a background response's stream from a saved :class:`~rillet.ResumePosition`.
+
+        The same as ``retrieve(position.response_id, stream=True,
+        starting_after=position.sequence_number)``: the events after that one, resumed again
+        automatically if the connection drops.
+        """
+        after = position.sequence_number
+        stream = self.retrieve(position.response_id, stream=True, starting_after=after, **options)
+        return cast("S", stream)
+
+    def cancel(self, response_id: str, **options: Unpack[CallOptions]) -> J:
+        """Cancel a background response (``POST /responses/{id}/cancel``)."""
+        path = f"responses/{response_id}/cancel"
+        return cast("J", self._call("POST", path, options, None))
 
 
-# -- async ------------------------------------------------------------------------------------
+class _ChatCompletions(_Resource[S, J]):
+    _path = "chat/completions"
+    _model = ChatCompletion
 
 
-class AsyncClient(_Base):
+class AsyncResponses(
+    _Responses[Coroutine[Any, Any, ResponseStream], Coroutine[Any, Any, Response]]
+):
+    """The Responses API: ``client.responses`` (each call is awaited)."""
+
+
+class AsyncChatCompletions(
+    _ChatCompletions[Coroutine[Any, Any, ChatCompletionStream], Coroutine[Any, Any, ChatCompletion]]
+):
+    """Chat Completions: ``client.chat.completions`` (each call is awaited)."""
+
+
+class AsyncChat:
+    """The Chat Completions API's namespace: ``client.chat.completions``."""
+
+    def __init__(self, client: AsyncClient) -> None:
+        self.completions = AsyncChatCompletions(client)
+        """``client.chat.completions``."""
+
+
+class Responses(_Responses[SyncResponseStream, Response]):
+    """The Responses API for blocking code: ``client.responses``."""
+
+
+class ChatCompletions(_ChatCompletions[SyncChatCompletionStream, ChatCompletion]):
+    """Chat Completions for blocking code: ``client.chat.completions``."""
+
+
+class Chat:
+    """The Chat Completions API's namespace for blocking code: ``client.chat.completions``."""
+
+    def __init__(self, client: Client) -> None:
+        self.completions = ChatCompletions(client)
+        """``client.chat.completions``."""
+
+
+# -- the clients: only the I/O ----------------------------------------------------------------
+
+_ASYNC_LOOPS: Final[dict[Model | None, type[_Stream[Any]]]] = {
+    Response: ResponseStream,
+    ChatCompletion: ChatCompletionStream,
+    None: _Stream,  # a JSON answer: the same loop, no events
+}
+_SYNC_LOOPS: Final[dict[Model | None, type[_SyncStream[Any]]]] = {
+    Response: SyncResponseStream,
+    ChatCompletion: SyncChatCompletionStream,
+    None: _SyncStream,
+}
+
+
+class AsyncClient(_Base[httpx.AsyncClient]):
     """An async client of the OpenAI API, or of any server compatible with it.
 
     Use it as an async context manager (or call :meth:`aclose`): it owns an
@@ -291,39 +539,15 @@ class AsyncClient(_Base):
             and pool.
         max_retries: How many times a failed request is tried again, or a whole
             :class:`~rillet.RetryPolicy` (backoff, resumption of broken background streams).
+
+    Attributes:
+        responses: The Responses API.
+        chat: The Chat Completions API (``client.chat.completions``).
     """
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        organization: str | None = None,
-        project: str | None = None,
-        default_headers: Headers | None = None,
-        default_query: Query | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | RetryPolicy = 2,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            organization=organization,
-            project=project,
-            default_headers=default_headers,
-            default_query=default_query,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.AsyncClient(
-            timeout=httpx_timeout(self.timeouts), transport=ShardedTransport()
-        )
+    def _attach(self) -> None:
         self.responses = AsyncResponses(self)
-        """The Responses API."""
         self.chat = AsyncChat(self)
-        """The Chat Completions API (``client.chat.completions``)."""
 
     async def __aenter__(self) -> Self:
         return self
@@ -341,346 +565,36 @@ class AsyncClient(_Base):
         if self._owns_http:
             await self._http.aclose()
 
-    def with_options(self, **changes: Any) -> Self:  # noqa: ANN401
-        """A client like this one with some options changed, sharing its HTTP client.
+    def _new_http(self) -> httpx.AsyncClient:
+        return httpx.AsyncClient(timeout=httpx_timeout(self.timeouts), transport=ShardedTransport())
 
-        Takes the constructor's keyword arguments (``timeout=``, ``max_retries=``,
-        ``default_headers=``...). Closing it does not close the shared HTTP client.
-        """
-        return type(self)(**{**self._options(), "http_client": self._http, **changes})
-
-    async def _fetch(self, kind: type[M], method: str, path: str, call: _Call, **parts: Any) -> M:  # noqa: ANN401
-        request = self._request(self._http, method, path, call, stream=False, **parts)
-        response, _ = await send(self._http, request, retry=call.retry, stream=False)
-        return _parsed(response, kind)
-
-    async def _stream(
-        self,
-        kind: type[S],
-        path: str,
-        call: _Call,
-        stream_options: dict[str, Any],
-        *,
-        method: str = "POST",
-        **parts: Any,  # noqa: ANN401
-    ) -> S:
-        started = anyio.current_time()
-        machine = self._machine(
-            responses=kind is ResponseStream,
-            method=method,
-            path=path,
-            call=call,
-            options=stream_options,
-            started=started,
-        )
-
+    async def _run(self, plan: _Plan) -> Any:  # noqa: ANN401 - a stream or a model
         async def send(resume: object, within: float | None) -> httpx.Response:
-            request = self._stream_request(
-                self._http,
-                method=method,
-                path=path,
-                call=call,
-                resume=resume,
-                within=within,
-                parts=parts,
-            )
+            request = self._request(plan, resume, within)
             return await self._http.send(request, stream=True, follow_redirects=False)
 
-        stream = kind(machine, send)
-        await stream._start()  # noqa: SLF001
-        return stream
+        machine = self._machine(plan, anyio.current_time())
+        loop = _ASYNC_LOOPS[plan.model if plan.stream else None](machine, send)
+        await loop._start()  # noqa: SLF001
+        return loop if plan.stream else await loop.final_response()
 
 
-class AsyncResponses:
-    """The Responses API: ``client.responses``."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        stream: Literal[True],
-        cache: bool = ...,
-        on_invalid: OnInvalid = ...,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> ResponseStream: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        stream: Literal[False] = False,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> Response: ...
-
-    async def create(
-        self,
-        *,
-        stream: bool = False,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        **params: Any,
-    ) -> ResponseStream | Response:
-        """Create a model response (``POST /responses``).
-
-        ``params`` are the API's (``model``, ``input``, ``tools``...). With ``stream=True`` the
-        awaited result is a :class:`~rillet.ResponseStream`, returned as soon as the response
-        headers arrive; otherwise the whole :class:`~rillet.events.Response`.
-
-        Args:
-            stream: Stream the response as events.
-            cache: Keep the events for another pass (``False``: flat memory, one pass).
-            on_invalid: What to do with an event whose data is invalid: ``"raise"`` an
-                :class:`~rillet.EventDecodeError`, or ``"return"`` (yield) an
-                :class:`~rillet.events.InvalidEvent`.
-            timeout: This call's timeouts, instead of the client's.
-            max_retries: This call's retries, instead of the client's.
-            extra_headers: Headers to add to this request.
-            extra_query: Query parameters to add to this request.
-            extra_body: JSON members to add to the request body (for parameters rillet's
-                signature does not know of).
-            params: The API's parameters.
-        """
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
-        if not stream:
-            return await client._fetch(Response, "POST", "responses", call, body=params)  # noqa: SLF001
-        options = {"cache": cache, "on_invalid": on_invalid}
-        body = {**params, "stream": True}
-        return await client._stream(ResponseStream, "responses", call, options, body=body)  # noqa: SLF001
-
-    @overload
-    async def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: Literal[True],
-        starting_after: int | None = ...,
-        cache: bool = ...,
-        on_invalid: OnInvalid = ...,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-    ) -> ResponseStream: ...
-
-    @overload
-    async def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: Literal[False] = False,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-    ) -> Response: ...
-
-    async def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: bool = False,
-        starting_after: int | None = None,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> ResponseStream | Response:
-        """Get a response (``GET /responses/{id}``), or stream it again.
-
-        With ``stream=True`` the events of a background response are streamed, from the
-        start or from after the event numbered ``starting_after``. Such a stream starts in the
-        middle: events about items it never saw added are not accumulated (they are listed in
-        ``stream.accumulator.problems``); the final response, from the terminal event, is whole.
-        """
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, extra_query, None)  # noqa: SLF001
-        path = f"responses/{response_id}"
-        if not stream:
-            return await client._fetch(Response, "GET", path, call)  # noqa: SLF001
-        params = _resume_params(starting_after)
-        options = {"cache": cache, "on_invalid": on_invalid, "strict": starting_after is None}
-        return await client._stream(  # noqa: SLF001
-            ResponseStream, path, call, options, method="GET", params=params
-        )
-
-    async def resume(
-        self,
-        position: ResumePosition,
-        *,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> ResponseStream:
-        """Continue a background response's stream from a saved :class:`~rillet.ResumePosition`.
-
-        The same as ``retrieve(position.response_id, stream=True,
-        starting_after=position.sequence_number)``: the events after that one, resumed again
-        automatically if the connection drops.
-        """
-        return await self.retrieve(
-            position.response_id,
-            stream=True,
-            starting_after=position.sequence_number,
-            cache=cache,
-            on_invalid=on_invalid,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
-
-    async def cancel(
-        self,
-        response_id: str,
-        *,
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-    ) -> Response:
-        """Cancel a background response (``POST /responses/{id}/cancel``)."""
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, None, None)  # noqa: SLF001
-        path = f"responses/{response_id}/cancel"
-        return await client._fetch(Response, "POST", path, call)  # noqa: SLF001
-
-
-class AsyncChat:
-    """The Chat Completions API's namespace: ``client.chat.completions``."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self.completions = AsyncChatCompletions(client)
-        """``client.chat.completions``."""
-
-
-class AsyncChatCompletions:
-    """Chat Completions: ``client.chat.completions``."""
-
-    def __init__(self, client: AsyncClient) -> None:
-        self._client = client
-
-    @overload
-    async def create(
-        self,
-        *,
-        stream: Literal[True],
-        cache: bool = ...,
-        on_invalid: OnInvalid = ...,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> ChatCompletionStream: ...
-
-    @overload
-    async def create(
-        self,
-        *,
-        stream: Literal[False] = False,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> ChatCompletion: ...
-
-    async def create(
-        self,
-        *,
-        stream: bool = False,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        **params: Any,
-    ) -> ChatCompletionStream | ChatCompletion:
-        """Create a chat completion (``POST /chat/completions``).
-
-        ``params`` are the API's (``model``, ``messages``, ``stream_options``...). With
-        ``stream=True`` the awaited result is a :class:`~rillet.ChatCompletionStream`;
-        otherwise the whole :class:`~rillet.events.ChatCompletion`. The other arguments are
-        as for :meth:`AsyncResponses.create`.
-        """
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
-        path = "chat/completions"
-        if not stream:
-            return await client._fetch(ChatCompletion, "POST", path, call, body=params)  # noqa: SLF001
-        options = {"cache": cache, "on_invalid": on_invalid}
-        body = {**params, "stream": True}
-        return await client._stream(ChatCompletionStream, path, call, options, body=body)  # noqa: SLF001
-
-
-# -- blocking ---------------------------------------------------------------------------------
-
-
-class Client(_Base):
+class Client(_Base[httpx.Client]):
     """A blocking client of the OpenAI API: the same API as :class:`AsyncClient`, no event loop.
 
     Built on a native ``httpx.Client`` and the same core as the async client (no event loop
     runs in a thread). Its streams are :class:`~rillet.SyncResponseStream` and
     :class:`~rillet.SyncChatCompletionStream`. Arguments as for :class:`AsyncClient`
     (``http_client`` is an ``httpx.Client``).
+
+    Attributes:
+        responses: The Responses API.
+        chat: The Chat Completions API (``client.chat.completions``).
     """
 
-    def __init__(
-        self,
-        *,
-        api_key: str | None = None,
-        base_url: str | httpx.URL | None = None,
-        organization: str | None = None,
-        project: str | None = None,
-        default_headers: Headers | None = None,
-        default_query: Query | None = None,
-        http_client: httpx.Client | None = None,
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | RetryPolicy = 2,
-    ) -> None:
-        super().__init__(
-            api_key=api_key,
-            base_url=base_url,
-            organization=organization,
-            project=project,
-            default_headers=default_headers,
-            default_query=default_query,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
-        self._owns_http = http_client is None
-        self._http = http_client or httpx.Client(timeout=httpx_timeout(self.timeouts))
+    def _attach(self) -> None:
         self.responses = Responses(self)
-        """The Responses API."""
         self.chat = Chat(self)
-        """The Chat Completions API (``client.chat.completions``)."""
 
     def __enter__(self) -> Self:
         return self
@@ -698,305 +612,61 @@ class Client(_Base):
         if self._owns_http:
             self._http.close()
 
-    def with_options(self, **changes: Any) -> Self:  # noqa: ANN401
-        """A client like this one with some options changed, sharing its HTTP client."""
-        return type(self)(**{**self._options(), "http_client": self._http, **changes})
+    def _new_http(self) -> httpx.Client:
+        return httpx.Client(timeout=httpx_timeout(self.timeouts))
 
-    def _fetch(self, kind: type[M], method: str, path: str, call: _Call, **parts: Any) -> M:  # noqa: ANN401
-        request = self._request(self._http, method, path, call, stream=False, **parts)
-        response, _ = send_sync(self._http, request, retry=call.retry, stream=False)
-        return _parsed(response, kind)
-
-    def _stream(
-        self,
-        kind: type[SS],
-        path: str,
-        call: _Call,
-        stream_options: dict[str, Any],
-        *,
-        method: str = "POST",
-        **parts: Any,  # noqa: ANN401
-    ) -> SS:
-        started = time.monotonic()
-        machine = self._machine(
-            responses=kind is SyncResponseStream,
-            method=method,
-            path=path,
-            call=call,
-            options=stream_options,
-            started=started,
-        )
-
+    def _run(self, plan: _Plan) -> Any:  # noqa: ANN401 - a stream or a model
         def send(resume: object, within: float | None) -> httpx.Response:
-            request = self._stream_request(
-                self._http,
-                method=method,
-                path=path,
-                call=call,
-                resume=resume,
-                within=within,
-                parts=parts,
-            )
+            request = self._request(plan, resume, within)
             return self._http.send(request, stream=True, follow_redirects=False)
 
-        stream = kind(machine, send)
-        stream._start()  # noqa: SLF001
-        return stream
-
-
-class Responses:
-    """The Responses API for blocking code: ``client.responses`` (see :class:`AsyncResponses`)."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        stream: Literal[True],
-        cache: bool = ...,
-        on_invalid: OnInvalid = ...,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> SyncResponseStream: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        stream: Literal[False] = False,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> Response: ...
-
-    def create(
-        self,
-        *,
-        stream: bool = False,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        **params: Any,
-    ) -> SyncResponseStream | Response:
-        """Create a model response (see :meth:`AsyncResponses.create`)."""
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
-        if not stream:
-            return client._fetch(Response, "POST", "responses", call, body=params)  # noqa: SLF001
-        options = {"cache": cache, "on_invalid": on_invalid}
-        body = {**params, "stream": True}
-        return client._stream(SyncResponseStream, "responses", call, options, body=body)  # noqa: SLF001
-
-    @overload
-    def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: Literal[True],
-        starting_after: int | None = ...,
-        cache: bool = ...,
-        on_invalid: OnInvalid = ...,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-    ) -> SyncResponseStream: ...
-
-    @overload
-    def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: Literal[False] = False,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-    ) -> Response: ...
-
-    def retrieve(
-        self,
-        response_id: str,
-        *,
-        stream: bool = False,
-        starting_after: int | None = None,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> SyncResponseStream | Response:
-        """Get a response, or stream it again (see :meth:`AsyncResponses.retrieve`)."""
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, extra_query, None)  # noqa: SLF001
-        path = f"responses/{response_id}"
-        if not stream:
-            return client._fetch(Response, "GET", path, call)  # noqa: SLF001
-        params = _resume_params(starting_after)
-        options = {"cache": cache, "on_invalid": on_invalid, "strict": starting_after is None}
-        return client._stream(  # noqa: SLF001
-            SyncResponseStream, path, call, options, method="GET", params=params
-        )
-
-    def resume(
-        self,
-        position: ResumePosition,
-        *,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-    ) -> SyncResponseStream:
-        """Continue a background response's stream from a saved :class:`~rillet.ResumePosition`."""
-        return self.retrieve(
-            position.response_id,
-            stream=True,
-            starting_after=position.sequence_number,
-            cache=cache,
-            on_invalid=on_invalid,
-            timeout=timeout,
-            max_retries=max_retries,
-            extra_headers=extra_headers,
-            extra_query=extra_query,
-        )
-
-    def cancel(
-        self,
-        response_id: str,
-        *,
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-    ) -> Response:
-        """Cancel a background response (``POST /responses/{id}/cancel``)."""
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, None, None)  # noqa: SLF001
-        return client._fetch(Response, "POST", f"responses/{response_id}/cancel", call)  # noqa: SLF001
-
-
-class Chat:
-    """The Chat Completions API's namespace for blocking code: ``client.chat.completions``."""
-
-    def __init__(self, client: Client) -> None:
-        self.completions = ChatCompletions(client)
-        """``client.chat.completions``."""
-
-
-class ChatCompletions:
-    """Chat Completions for blocking code (see :class:`AsyncChatCompletions`)."""
-
-    def __init__(self, client: Client) -> None:
-        self._client = client
-
-    @overload
-    def create(
-        self,
-        *,
-        stream: Literal[True],
-        cache: bool = ...,
-        on_invalid: OnInvalid = ...,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> SyncChatCompletionStream: ...
-
-    @overload
-    def create(
-        self,
-        *,
-        stream: Literal[False] = False,
-        timeout: Timeouts | float | None = ...,
-        max_retries: int | None = ...,
-        extra_headers: Headers | None = ...,
-        extra_query: Query | None = ...,
-        extra_body: Body | None = ...,
-        **params: Any,  # noqa: ANN401
-    ) -> ChatCompletion: ...
-
-    def create(
-        self,
-        *,
-        stream: bool = False,
-        cache: bool = True,
-        on_invalid: OnInvalid = "raise",
-        timeout: Timeouts | float | None = _NOT_GIVEN,
-        max_retries: int | None = None,
-        extra_headers: Headers | None = None,
-        extra_query: Query | None = None,
-        extra_body: Body | None = None,
-        **params: Any,
-    ) -> SyncChatCompletionStream | ChatCompletion:
-        """Create a chat completion (see :meth:`AsyncChatCompletions.create`)."""
-        client = self._client
-        call = client._call(timeout, max_retries, extra_headers, extra_query, extra_body)  # noqa: SLF001
-        path = "chat/completions"
-        if not stream:
-            return client._fetch(ChatCompletion, "POST", path, call, body=params)  # noqa: SLF001
-        options = {"cache": cache, "on_invalid": on_invalid}
-        body = {**params, "stream": True}
-        return client._stream(SyncChatCompletionStream, path, call, options, body=body)  # noqa: SLF001
+        machine = self._machine(plan, time.monotonic())
+        loop = _SYNC_LOOPS[plan.model if plan.stream else None](machine, send)
+        loop._start()  # noqa: SLF001
+        return loop if plan.stream else loop.get_final_response()
 
 
 # -- Azure OpenAI -----------------------------------------------------------------------------
 
 
-class _Azure:
+class _Azure(_Base[H]):
     """Azure OpenAI's differences: an ``api-key`` header, ``api-version``, deployment URLs."""
 
     _key_variable = "AZURE_OPENAI_API_KEY"
 
+    def __init__(
+        self,
+        *,
+        azure_endpoint: str | None = None,
+        azure_deployment: str | None = None,
+        api_version: str | None = None,
+        **options: Any,  # noqa: ANN401
+    ) -> None:
+        endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
+        version = api_version or os.environ.get("OPENAI_API_VERSION")
+        if options.get("base_url") is not None:
+            base = options.pop("base_url")
+        elif endpoint:
+            base = endpoint.rstrip("/") + "/openai"
+            if azure_deployment:
+                base += f"/deployments/{azure_deployment}"
+            options.pop("base_url", None)
+        else:
+            msg = "Azure OpenAI needs azure_endpoint= (or AZURE_OPENAI_ENDPOINT), or base_url="
+            raise RilletError(msg)
+        query = dict(options.pop("default_query", None) or {})
+        if version:
+            query["api-version"] = version
+        elif "api-version" not in query:
+            msg = "Azure OpenAI needs api_version= (or OPENAI_API_VERSION)"
+            raise RilletError(msg)
+        super().__init__(**options, base_url=base, default_query=query)
+
     def _auth_headers(self) -> dict[str, str]:
-        key: str | None = self._api_key  # type: ignore[attr-defined]
-        return {"api-key": key} if key else {}
+        return {"api-key": self._api_key} if self._api_key else {}
 
 
-def _azure_options(
-    azure_endpoint: str | None,
-    azure_deployment: str | None,
-    api_version: str | None,
-    options: dict[str, Any],
-) -> dict[str, Any]:
-    endpoint = azure_endpoint or os.environ.get("AZURE_OPENAI_ENDPOINT")
-    version = api_version or os.environ.get("OPENAI_API_VERSION")
-    if "base_url" in options and options["base_url"] is not None:
-        base = options.pop("base_url")
-    elif endpoint:
-        base = endpoint.rstrip("/") + "/openai"
-        if azure_deployment:
-            base += f"/deployments/{azure_deployment}"
-        options.pop("base_url", None)
-    else:
-        msg = "Azure OpenAI needs azure_endpoint= (or AZURE_OPENAI_ENDPOINT), or base_url="
-        raise RilletError(msg)
-    query = dict(options.pop("default_query", None) or {})
-    if version:
-        query["api-version"] = version
-    elif "api-version" not in query:
-        msg = "Azure OpenAI needs api_version= (or OPENAI_API_VERSION)"
-        raise RilletError(msg)
-    return {**options, "base_url": base, "default_query": query}
-
-
-class AzureAsyncClient(_Azure, AsyncClient):
+class AzureAsyncClient(_Azure[httpx.AsyncClient], AsyncClient):
     """:class:`AsyncClient` for Azure OpenAI.
 
     Requests go to ``{azure_endpoint}/openai/deployments/{azure_deployment}/...`` (or
@@ -1005,43 +675,23 @@ class AzureAsyncClient(_Azure, AsyncClient):
     query (``OPENAI_API_VERSION`` when not given). Other arguments as for :class:`AsyncClient`.
     """
 
-    def __init__(
-        self,
-        *,
-        azure_endpoint: str | None = None,
-        azure_deployment: str | None = None,
-        api_version: str | None = None,
-        **options: Any,  # noqa: ANN401
-    ) -> None:
-        super().__init__(**_azure_options(azure_endpoint, azure_deployment, api_version, options))
 
-
-class AzureClient(_Azure, Client):
+class AzureClient(_Azure[httpx.Client], Client):
     """:class:`Client` for Azure OpenAI (see :class:`AzureAsyncClient`)."""
 
-    def __init__(
-        self,
-        *,
-        azure_endpoint: str | None = None,
-        azure_deployment: str | None = None,
-        api_version: str | None = None,
-        **options: Any,  # noqa: ANN401
-    ) -> None:
-        super().__init__(**_azure_options(azure_endpoint, azure_deployment, api_version, options))
+
+def _options(params: dict[str, Any]) -> StreamCallOptions:
+    """Take the per-call options out of ``params`` (which leaves the API's parameters)."""
+    return cast("StreamCallOptions", {k: params.pop(k) for k in _OPTION_NAMES if k in params})
 
 
-def _parsed(response: httpx.Response, kind: type[M]) -> M:
-    """The API object a successful answer holds, or an error that says what came instead."""
-    try:
-        result: M = converter.structure(json.loads(response.content), kind)
-    except (ValueError, TypeError, RecursionError, ClassValidationError) as error:
-        raise InvalidResponseError(
-            str(error).splitlines()[0] if str(error) else type(error).__name__,
-            status_code=response.status_code,
-            content_type=response.headers.get("content-type", ""),
-            body=response.content[:200],
-        ) from error
-    return result
+def _reading(
+    options: StreamCallOptions, *, stream: bool, strict: bool = True
+) -> _StreamOptions | None:
+    """How a stream is read, as the call's options say (``None``: not a stream)."""
+    if not stream:
+        return None
+    return _StreamOptions(options.get("cache", True), options.get("on_invalid", "raise"), strict)
 
 
 def _resume_params(starting_after: int | None) -> dict[str, Any]:

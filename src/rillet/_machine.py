@@ -419,7 +419,7 @@ class StreamMachine(Generic[R]):
         if status == _NO_CONTENT and self.protocol.ends_with_no_content:
             self._finish(now)
             return
-        if status < 300 and _is_event_stream(headers):
+        if self.protocol.accepts(status, headers):
             self._phase = "body"
             if self._open.resume is not None:
                 self._decoder = self.protocol.decoder()
@@ -704,9 +704,3 @@ class StreamMachine(Generic[R]):
         self._phase = "failed"
         if self._ended_at is None:
             self._ended_at = now
-
-
-def _is_event_stream(headers: Mapping[str, str]) -> bool:
-    """Whether the MIME type is ``text/event-stream`` (parameters ignored)."""
-    content_type = headers.get("content-type", "")
-    return content_type.partition(";")[0].strip().lower() == "text/event-stream"

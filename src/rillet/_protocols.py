@@ -8,15 +8,17 @@ log, statistics) is the machine's, the same for every protocol.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Final, Generic, TypeVar
+import json
+from collections.abc import Callable, Iterable, Mapping
+from typing import Final, Generic, Protocol, TypeVar
 
 import attrs
+from cattrs.errors import ClassValidationError
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
-from rillet._errors import StreamTruncatedError
+from rillet._errors import InvalidResponseError, StreamTruncatedError
 from rillet._policy import ResumePosition, RetryPolicy
-from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder
+from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, UnterminatedEvent
 from rillet.events import (
     ChatCompletion,
     ChatContentDeltaEvent,
@@ -27,11 +29,14 @@ from rillet.events import (
     parse_chat_chunk,
     parse_event_data,
 )
+from rillet.events._model import converter
 
 __all__ = [
     "ChatProtocol",
+    "Decoder",
     "Entry",
     "Item",
+    "JSONProtocol",
     "Record",
     "ResponsesProtocol",
     "SSEProtocol",
@@ -40,12 +45,30 @@ __all__ = [
 ]
 
 R = TypeVar("R", bound=Response | ChatCompletion | None)
+M = TypeVar("M", Response, ChatCompletion)
 Item = Event | ServerSentEvent
 """What a protocol yields: typed events, or (the generic SSE client's) the decoded events."""
 Entry = Item | tuple[str | None, bytes]
 """A logged event: (routed type, raw payload) to parse again, or the event itself."""
 Record = Callable[[Item, Entry], None]
 """Where a protocol puts each event it makes, with what replays it."""
+
+
+class Decoder(Protocol):
+    """What the machine needs of a body's decoder (an :class:`SSEDecoder`, or a JSON body)."""
+
+    def feed(self, chunk: bytes) -> Iterable[ServerSentEvent]:
+        """The events that ``chunk`` completes."""
+        ...
+
+    def close(self) -> object:
+        """The body ended."""
+        ...
+
+    @property
+    def unterminated(self) -> UnterminatedEvent | None:
+        """What the end of the body cut off, if anything."""
+        ...
 
 
 @attrs.frozen
@@ -64,7 +87,13 @@ class StreamProtocol(Generic[R]):
     ends_with_no_content = False
     """Whether a 204 answer ends the stream (else it is not an event stream: an error)."""
 
-    def decoder(self) -> SSEDecoder:
+    def accepts(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Whether an answer is the body to read (else it is an error, read as one)."""
+        content_type = headers.get("content-type", "")
+        event_stream = content_type.partition(";")[0].strip().lower() == "text/event-stream"
+        return status < 300 and event_stream
+
+    def decoder(self) -> Decoder:
         """A decoder for the next body (asked once per body)."""
         return SSEDecoder()
 
@@ -318,3 +347,78 @@ class SSEProtocol(StreamProtocol[None]):
         # A server's retry may be any number of digits: bounded before any float arithmetic.
         base = policy.initial_delay if self.retry is None else min(self.retry, cap * 1000) / 1000
         return float(min(base * 2.0 ** min(attempt, 64), cap))
+
+
+class _Body:
+    """The "decoder" of a JSON answer: it keeps the body, and decodes no events."""
+
+    unterminated = None
+
+    def __init__(self) -> None:
+        self.content = bytearray()
+
+    def feed(self, chunk: bytes) -> tuple[()]:
+        self.content += chunk
+        return ()
+
+    def close(self) -> None:
+        pass
+
+
+class JSONProtocol(StreamProtocol[M]):
+    """A non-streaming answer: one JSON object, read whole, structured as ``kind``.
+
+    Everything else (retries, error bodies, redirects not followed) is the machine's, as for a
+    stream; an answer that is not the expected object is an :class:`InvalidResponseError`.
+    """
+
+    text_type = Event
+
+    def __init__(self, kind: type[M]) -> None:
+        self.kind: type[M] = kind
+        self._body = _Body()
+        self._status = 0
+        self._content_type = ""
+        self._ended = False
+
+    def accepts(self, status: int, headers: Mapping[str, str]) -> bool:
+        """Any success is the answer (whatever its content type: the result says)."""
+        self._status, self._content_type = status, headers.get("content-type", "")
+        return status < 300
+
+    def decoder(self) -> _Body:
+        """Where the body goes."""
+        self._body = _Body()
+        return self._body
+
+    def receive(self, sse: ServerSentEvent, record: Record) -> None:
+        """Never called: a JSON body has no events."""
+        raise NotImplementedError
+
+    def receive_eof(self) -> None:
+        """The whole body arrived."""
+        self._ended = True
+
+    @property
+    def ended(self) -> bool:
+        """Whether the whole body arrived."""
+        return self._ended
+
+    @property
+    def snapshot(self) -> None:
+        """Nothing accumulates: the body is the result."""
+
+    def result(self, cut: str) -> M:
+        """The API object the body holds, or an error that says what came instead."""
+        del cut
+        content = bytes(self._body.content)
+        try:
+            result: M = converter.structure(json.loads(content), self.kind)
+        except (ValueError, TypeError, RecursionError, ClassValidationError) as error:
+            raise InvalidResponseError(
+                str(error).splitlines()[0] if str(error) else type(error).__name__,
+                status_code=self._status,
+                content_type=self._content_type,
+                body=content[:200],
+            ) from error
+        return result
