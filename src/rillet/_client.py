@@ -507,12 +507,12 @@ class Chat:
 
 # -- the clients: only the I/O ----------------------------------------------------------------
 
-_ASYNC_LOOPS: Final[dict[Model | None, type[_Stream[Any]]]] = {
+_ASYNC_LOOPS: Final[dict[Model | None, type[_Stream[Any, Any]]]] = {
     Response: ResponseStream,
     ChatCompletion: ChatCompletionStream,
     None: _Stream,  # a JSON answer: the same loop, no events
 }
-_SYNC_LOOPS: Final[dict[Model | None, type[_SyncStream[Any]]]] = {
+_SYNC_LOOPS: Final[dict[Model | None, type[_SyncStream[Any, Any]]]] = {
     Response: SyncResponseStream,
     ChatCompletion: SyncChatCompletionStream,
     None: _SyncStream,

@@ -165,10 +165,11 @@ class ReplayLog:
         self.fresh_start = 0
         self.consumed = 0
 
-    def begin(self) -> None:
-        """A new read: the fresh events so far are now only in the log."""
+    def begin(self) -> int:
+        """A new read: the fresh events so far are now only in the log; how many there are."""
         self.fresh = []
         self.fresh_start = self.count
+        return self.count
 
     def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Item:
         """The event at ``position`` (below ``count``): fresh, or ``replay``-ed from its entry."""
@@ -357,6 +358,10 @@ class StreamMachine(Generic[R]):
     def opening(self) -> bool:
         """Whether the request is still being sent (retries and error bodies included)."""
         return self._phase in ("open", "headers") and self._open.resume is None
+
+    def awaits(self, count: int) -> bool:
+        """Whether a reader that has seen ``count`` events must wait for the network."""
+        return self.log.count == count and self._phase not in ("done", "failed")
 
     @property
     def finished(self) -> bool:

@@ -9,22 +9,21 @@ reconnecting could repeat a request. A 204 answer ends it too, as the spec says.
 
 from __future__ import annotations
 
-import contextlib
 import enum
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final, Self
 
 import anyio
 import httpx
 
-from rillet._errors import APIConnectionError
-from rillet._machine import Cursor, Open, Read, StreamMachine
+from rillet._machine import StreamMachine
 from rillet._policy import RetryPolicy, Timeouts
 from rillet._protocols import SSEProtocol
 from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
-from rillet._transport import transport_error
+from rillet._stream import _Stream
+from rillet._sync_stream import _SyncStream
 
 __all__ = ["EventSource", "SyncEventSource", "connect", "connect_sync"]
 
@@ -40,40 +39,30 @@ NO_READ_TIMEOUT: Final = _Default.TIMEOUT
 Timeout = httpx.Timeout | float | None | _Default
 
 
-def _failure(error: httpx.RequestError) -> APIConnectionError:
-    """The rillet error for an httpx failure (a bad body encoding and redirect loops too)."""
-    if isinstance(error, httpx.TransportError):
-        return transport_error(error)
-    failure = APIConnectionError(f"the request failed: {str(error) or type(error).__name__}")
-    failure.__cause__ = error
-    return failure
-
-
-class _Source:
-    """What the async and blocking sources share: the machine, the request, the state."""
+class _Request:
+    """What the async and blocking sources share: the request, and the machine that decides."""
 
     def __init__(
         self,
         method: str,
         url: str | httpx.URL,
-        options: dict[str, Any] | None = None,
+        options: dict[str, Any] | None,
         *,
+        started: float,
         last_event_id: str = "",
         max_reconnects: int = 5,
         reconnect_delay: float = 1.0,
         max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
         timeout: Timeout = NO_READ_TIMEOUT,
-        clock: Callable[[], float],
     ) -> None:
         self.method = method
         self.url = url
         self.options = dict(options or {})
-        self._send_options = {k: self.options.pop(k) for k in _SEND_OPTIONS if k in self.options}
-        self._timeout = timeout
-        self._clock = clock
-        self._protocol = SSEProtocol(last_event_id=last_event_id, max_event_size=max_event_size)
-        self._machine = StreamMachine(
-            self._protocol,
+        self.send_options = {k: self.options.pop(k) for k in _SEND_OPTIONS if k in self.options}
+        self.timeout = timeout
+        self.protocol = SSEProtocol(last_event_id=last_event_id, max_event_size=max_event_size)
+        self.machine = StreamMachine(
+            self.protocol,
             timeouts=Timeouts(first_event=None),  # an event stream may be quiet for long
             retry=RetryPolicy(
                 max_retries=0,
@@ -81,41 +70,21 @@ class _Source:
                 max_delay=_MAX_DELAY,
                 max_resumes=max_reconnects,
             ),
-            started=clock(),
+            started=started,
             cache=False,
             resumable=True,
             label=str(url),
         )
-        self._cursor = Cursor(self._machine, ServerSentEvent)
-        self._response: httpx.Response | None = None
 
-    @property
-    def response(self) -> httpx.Response | None:
-        """The current HTTP response."""
-        return self._response
-
-    @property
-    def last_event_id(self) -> str:
-        """The last event ID: sent as ``Last-Event-ID`` when connecting again."""
-        return self._protocol.last_event_id
-
-    @property
-    def retry(self) -> int | None:
-        """The reconnection time the server asked for, in milliseconds (``None`` if it did not)."""
-        return self._protocol.retry
-
-    @property
-    def reconnects(self) -> int:
-        """How many times the source connected again."""
-        return self._machine.attempts.resumes
-
-    def _request(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
+    def build(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
+        """The request, with the ``Last-Event-ID`` so far."""
         headers = httpx.Headers({"Accept": "text/event-stream", "Cache-Control": "no-store"})
         headers.update(self.options.get("headers") or {})
-        if self.last_event_id:  # as browsers send it: UTF-8 (httpx would insist on ASCII)
-            headers.update(httpx.Headers([(b"Last-Event-ID", self.last_event_id.encode())]))
+        last_event_id = self.protocol.last_event_id
+        if last_event_id:  # as browsers send it: UTF-8 (httpx would insist on ASCII)
+            headers.update(httpx.Headers([(b"Last-Event-ID", last_event_id.encode())]))
         options = {k: v for k, v in self.options.items() if k != "headers"}
-        timeout = self._timeout
+        timeout = self.timeout
         if timeout is NO_READ_TIMEOUT:
             client = http.timeout
             timeout = httpx.Timeout(
@@ -126,11 +95,51 @@ class _Source:
         )
 
 
-class EventSource(_Source):
+class _SourceView:
+    """What a source tells, async or blocking."""
+
+    _request: _Request
+    _response: httpx.Response | None
+
+    @property
+    def method(self) -> str:
+        """The HTTP method."""
+        return self._request.method
+
+    @property
+    def url(self) -> str | httpx.URL:
+        """The endpoint."""
+        return self._request.url
+
+    @property
+    def response(self) -> httpx.Response | None:
+        """The current (or last) HTTP response."""
+        return self._response
+
+    @property
+    def last_event_id(self) -> str:
+        """The last event ID: sent as ``Last-Event-ID`` when connecting again."""
+        return self._request.protocol.last_event_id
+
+    @property
+    def retry(self) -> int | None:
+        """The reconnection time the server asked for, in milliseconds (``None`` if it did not)."""
+        return self._request.protocol.retry
+
+    @property
+    def reconnects(self) -> int:
+        """How many times the source connected again."""
+        return self._request.machine.attempts.resumes
+
+
+class EventSource(_Stream[None, ServerSentEvent], _SourceView):
     """Server-sent events from an endpoint, one :class:`ServerSentEvent` at a time (async).
 
-    Made by :func:`connect`; iterate it with ``async for``. A loop over the stream machine.
+    Made by :func:`connect`; iterate it with ``async for``. The stream's loop, over a machine
+    that reconnects.
     """
+
+    _yields = ServerSentEvent
 
     def __init__(
         self,
@@ -139,170 +148,46 @@ class EventSource(_Source):
         url: str | httpx.URL,
         **kw: Any,  # noqa: ANN401
     ) -> None:
-        super().__init__(method, url, kw.pop("options", None), clock=anyio.current_time, **kw)
-        self._http = http
-        self._chunks: AsyncIterator[bytes] | None = None
+        request = _Request(method, url, kw.pop("options", None), started=anyio.current_time(), **kw)
+
+        async def send(resume: object, within: float | None) -> httpx.Response:
+            del resume, within  # the request carries the Last-Event-ID; no deadline is set
+            return await http.send(request.build(http), stream=True, **request.send_options)
+
+        super().__init__(request.machine, send)
+        self._request = request
+        self._events: AsyncIterator[ServerSentEvent] | None = None
 
     def __aiter__(self) -> Self:
         return self
 
     async def __anext__(self) -> ServerSentEvent:
-        while (sse := self._cursor.take()) is None:
-            if self._machine.finished:
-                raise StopAsyncIteration
-            await self._fill()
-        return sse
-
-    async def _fill(self) -> None:
-        """Do the machine's actions until an event arrives or the stream ends."""
-        machine = self._machine
-        log = machine.log
-        log.begin()
-        count = log.count
-        try:
-            while log.count == count and not machine.finished:
-                action = machine.next_action()
-                if type(action) is Read:
-                    await self._read(action)
-                elif type(action) is Open:
-                    await self._open(action)
-        except BaseException as error:
-            cancelled = isinstance(error, anyio.get_cancelled_exc_class())
-            why = "cancelled" if cancelled else f"interrupted ({type(error).__name__})"
-            machine.interrupt(why, anyio.current_time())
-            raise
-        finally:
-            if machine.finished:
-                await self._close_body()
-
-    async def _read(self, action: Read) -> None:
-        machine = self._machine
-        assert self._chunks is not None  # noqa: S101 - a Read comes after an Open
-        with anyio.CancelScope(deadline=action.deadline) as scope:
-            try:
-                chunk = await anext(self._chunks)
-            except StopAsyncIteration:
-                machine.receive_eof(anyio.current_time())
-            except httpx.RequestError as error:
-                machine.receive_failure(_failure(error), anyio.current_time())
-            else:
-                machine.receive_data(chunk, anyio.current_time())
-        if scope.cancelled_caught:
-            machine.receive_deadline(anyio.current_time())
-
-    async def _open(self, action: Open) -> None:
-        machine = self._machine
-        await self._close_body()
-        with anyio.CancelScope(deadline=action.deadline) as scope:
-            await anyio.sleep_until(action.at)
-            request = self._request(self._http)
-            try:
-                response = await self._http.send(request, stream=True, **self._send_options)
-            except httpx.RequestError as error:
-                machine.receive_failure(_failure(error), anyio.current_time())
-            else:
-                self._response, self._chunks = response, response.aiter_bytes()
-                machine.receive_headers(
-                    response.status_code, response.headers, anyio.current_time()
-                )
-        if scope.cancelled_caught:
-            machine.receive_deadline(anyio.current_time())
-
-    async def aclose(self) -> None:
-        """Close the current connection: the source ends."""
-        self._machine.close(anyio.current_time())
-        await self._close_body()
-
-    async def _close_body(self) -> None:
-        response, chunks = self._response, self._chunks
-        if response is None or chunks is None:
-            return
-        self._chunks = None
-        # As the streams do: shielded and bounded; once the response is closed, pulling httpx's
-        # generator once more ends it and every generator beneath it.
-        with anyio.CancelScope(shield=True), anyio.move_on_after(1):
-            await response.aclose()
-            with contextlib.suppress(Exception):
-                await anext(chunks)
+        if self._events is None:
+            self._events = super().__aiter__()
+        return await anext(self._events)
 
 
-class SyncEventSource(_Source):
+class SyncEventSource(_SyncStream[None, ServerSentEvent], _SourceView):
     """:class:`EventSource` for blocking code, made by :func:`connect_sync`."""
 
+    _yields = ServerSentEvent
+
     def __init__(self, http: httpx.Client, method: str, url: str | httpx.URL, **kw: Any) -> None:  # noqa: ANN401
-        super().__init__(method, url, kw.pop("options", None), clock=time.monotonic, **kw)
-        self._http = http
-        self._chunks: Iterator[bytes] | None = None
+        request = _Request(method, url, kw.pop("options", None), started=time.monotonic(), **kw)
+
+        def send(resume: object, within: float | None) -> httpx.Response:
+            del resume, within
+            return http.send(request.build(http), stream=True, **request.send_options)
+
+        super().__init__(request.machine, send)
+        self._request = request
+        self._events = super().__iter__()
 
     def __iter__(self) -> Self:
         return self
 
     def __next__(self) -> ServerSentEvent:
-        while (sse := self._cursor.take()) is None:
-            if self._machine.finished:
-                raise StopIteration
-            self._fill()
-        return sse
-
-    def _fill(self) -> None:
-        machine = self._machine
-        log = machine.log
-        log.begin()
-        count = log.count
-        try:
-            while log.count == count and not machine.finished:
-                action = machine.next_action()
-                if type(action) is Read:
-                    self._read(action)
-                elif type(action) is Open:
-                    self._open(action)
-        except BaseException as error:
-            machine.interrupt(f"interrupted ({type(error).__name__})", time.monotonic())
-            raise
-        finally:
-            if machine.finished:
-                self._close_body()
-
-    def _read(self, action: Read) -> None:
-        machine = self._machine
-        assert self._chunks is not None  # noqa: S101 - a Read comes after an Open
-        if time.monotonic() >= action.deadline:
-            machine.receive_deadline(time.monotonic())
-            return
-        try:
-            chunk = next(self._chunks)
-        except StopIteration:
-            machine.receive_eof(time.monotonic())
-        except httpx.RequestError as error:
-            machine.receive_failure(_failure(error), time.monotonic())
-        else:
-            machine.receive_data(chunk, time.monotonic())
-
-    def _open(self, action: Open) -> None:
-        machine = self._machine
-        self._close_body()
-        time.sleep(max(0.0, min(action.at, action.deadline) - time.monotonic()))
-        try:
-            response = self._http.send(self._request(self._http), stream=True, **self._send_options)
-        except httpx.RequestError as error:
-            machine.receive_failure(_failure(error), time.monotonic())
-            return
-        self._response, self._chunks = response, response.iter_bytes()
-        machine.receive_headers(response.status_code, response.headers, time.monotonic())
-
-    def close(self) -> None:
-        """Close the current connection: the source ends."""
-        self._machine.close(time.monotonic())
-        self._close_body()
-
-    def _close_body(self) -> None:
-        response, chunks = self._response, self._chunks
-        if response is None or chunks is None:
-            return
-        self._chunks = None
-        response.close()
-        with contextlib.suppress(Exception):
-            next(chunks)  # ends httpx's generators now, not at garbage collection
+        return next(self._events)
 
 
 @asynccontextmanager

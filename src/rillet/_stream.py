@@ -27,29 +27,26 @@ import httpx
 from rillet._dispatch import Delivering, Router, dispatching
 from rillet._errors import RilletError
 from rillet._machine import Cursor, Open, Read, StreamMachine
-from rillet._protocols import ChatProtocol, ResponsesProtocol
-from rillet._transport import remaining, transport_error
-from rillet._view import _ChatView, _ResponseView, _StreamView, text_of
-from rillet.events import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatContentDeltaEvent,
-    Event,
-    Response,
-    ResponseOutputTextDeltaEvent,
-)
+from rillet._protocols import Item
+from rillet._transport import remaining, request_error
+from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
+from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
 
 __all__ = ["ChatCompletionStream", "ResponseStream", "Send"]
 
 Send = Callable[[object, float | None], Awaitable[httpx.Response]]
 """Sends the request (or resumes from a position), within some seconds; the open response."""
 
-R = TypeVar("R", bound=Response | ChatCompletion)
-Y = TypeVar("Y", bound=Event)
+R = TypeVar("R", bound=Response | ChatCompletion | None)
+Y = TypeVar("Y", bound=Item)
+T = TypeVar("T", bound=Item)
 
 
-class _Stream(_StreamView[R]):
-    """The async loop over a stream machine: reads, opens, closes."""
+class _Stream(_StreamView[R], Generic[R, Y]):
+    """The async loop over a stream machine: reads, opens, closes; iteration by position."""
+
+    _yields: type[Y]
+    """What iteration yields."""
 
     def __init__(self, machine: StreamMachine[R], send: Send) -> None:
         super().__init__(machine, anyio.current_time)
@@ -71,6 +68,9 @@ class _Stream(_StreamView[R]):
         tb: TracebackType | None,
     ) -> None:
         await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[Y]:
+        return _Iterator(self, self._yields)
 
     async def final_response(self) -> R:
         """Read the rest of the stream and return the final result.
@@ -94,30 +94,6 @@ class _Stream(_StreamView[R]):
         """Close the HTTP response now; events already received stay available."""
         self._machine.close(anyio.current_time())
         await self._close_body()
-
-    async def dispatch(self, router: Router | None = None) -> R:
-        """Run the handlers until the stream ends; return the final result.
-
-        The handlers are ``router``'s and those registered with :meth:`on`. If a handler stops
-        the stream early (``context.stop()``), the result so far is returned.
-
-        Raises:
-            HandlerError: A handler raised (with the ``"raise"`` error policy).
-            StreamError: As :meth:`final_response`.
-        """
-        async with self.dispatching(router) as events:
-            async for _ in events:
-                pass
-            return self._machine.dispatched(events.stopped)  # in the block: on_error sees it
-
-    def dispatching(self, router: Router | None = None) -> AbstractAsyncContextManager[Delivering]:
-        """Iterate the stream and run the handlers in one pass.
-
-        ``async with stream.dispatching(router) as events: async for event in events: ...``
-        (a context manager, because the async handlers' task group must end in the block).
-        """
-        chosen = Router.combine(router, self._router)
-        return dispatching(chosen, self, _Iterator(self, Event))
 
     # -- the loop ---------------------------------------------------------------------------
 
@@ -147,16 +123,14 @@ class _Stream(_StreamView[R]):
 
     async def _fill(self) -> None:
         machine = self._machine
-        log = machine.log
-        log.begin()
-        count = log.count
+        count = machine.log.begin()
         try:
-            while log.count == count and not machine.finished:
+            while machine.awaits(count):
                 await self._step()
         except BaseException as error:
-            if not (isinstance(error, anyio.get_cancelled_exc_class()) and self._waiting):
-                why = "cancelled" if isinstance(error, anyio.get_cancelled_exc_class()) else ""
-                machine.interrupt(why or f"interrupted ({type(error).__name__})", self._clock())
+            cancelled = isinstance(error, anyio.get_cancelled_exc_class())
+            if not (cancelled and self._waiting):  # else another reader goes on
+                machine.interrupt(_why(error, cancelled=cancelled), anyio.current_time())
                 await self._close_body()
             raise
         if machine.finished:
@@ -181,8 +155,8 @@ class _Stream(_StreamView[R]):
                 chunk = await anext(self._chunks)
             except StopAsyncIteration:
                 machine.receive_eof(anyio.current_time())
-            except httpx.TransportError as error:
-                machine.receive_failure(transport_error(error), anyio.current_time())
+            except httpx.RequestError as error:
+                machine.receive_failure(request_error(error), anyio.current_time())
             else:
                 machine.receive_data(chunk, anyio.current_time())
             finally:
@@ -195,17 +169,15 @@ class _Stream(_StreamView[R]):
         await self._close_body()
         with anyio.CancelScope(deadline=action.deadline) as scope:
             await anyio.sleep_until(action.at)
+            within = remaining(action.deadline, anyio.current_time)
             try:
-                response = await self._send(
-                    action.resume, remaining(action.deadline, anyio.current_time)
-                )
-            except httpx.TransportError as error:
-                machine.receive_failure(transport_error(error), anyio.current_time())
+                response = await self._send(action.resume, within)
+            except httpx.RequestError as error:
+                machine.receive_failure(request_error(error), anyio.current_time())
             else:
                 self._response, self._chunks = response, response.aiter_bytes()
-                machine.receive_headers(
-                    response.status_code, response.headers, anyio.current_time()
-                )
+                now = anyio.current_time()
+                machine.receive_headers(response.status_code, response.headers, now)
         if scope.cancelled_caught:
             machine.receive_deadline(anyio.current_time())
 
@@ -213,7 +185,7 @@ class _Stream(_StreamView[R]):
         response, chunks = self._response, self._chunks
         if response is None or chunks is None:
             return
-        self._response = self._chunks = None
+        self._chunks = None
         # Shielded and bounded: closing must happen even in a cancelled scope. Once the
         # response is closed, httpx's generator runs out when pulled (what the connection had
         # buffered, then an error), which finishes every generator beneath it: none is left to
@@ -225,12 +197,52 @@ class _Stream(_StreamView[R]):
                     pass
 
 
-class _Iterator(Generic[Y]):
+class _EventStream(_Stream[R, Y], _EventsView[R]):
+    """An async stream of typed events: handlers, and the output text."""
+
+    def events(self) -> AsyncIterator[Event]:
+        """Every event, derived ones included (for chat: each chunk, then its chat events)."""
+        return _Iterator(self, Event)
+
+    def text_deltas(self) -> AsyncIterator[str]:
+        """Only the output text (for chat: the first choice's content), delta by delta."""
+        return _Texts(_Iterator(self, self._text_type))
+
+    async def dispatch(self, router: Router | None = None) -> R:
+        """Run the handlers until the stream ends; return the final result.
+
+        The handlers are ``router``'s and those registered with :meth:`on`. If a handler stops
+        the stream early (``context.stop()``), the result so far is returned.
+
+        Raises:
+            HandlerError: A handler raised (with the ``"raise"`` error policy).
+            StreamError: As :meth:`final_response`.
+        """
+        async with self.dispatching(router) as events:
+            async for _ in events:
+                pass
+            return self._machine.dispatched(events.stopped)  # in the block: on_error sees it
+
+    def dispatching(self, router: Router | None = None) -> AbstractAsyncContextManager[Delivering]:
+        """Iterate the stream and run the handlers in one pass.
+
+        ``async with stream.dispatching(router) as events: async for event in events: ...``
+        (a context manager, because the async handlers' task group must end in the block).
+        """
+        chosen = Router.combine(router, self._router)
+        return dispatching(chosen, self, _Iterator(self, Event))
+
+
+def _why(error: BaseException, *, cancelled: bool) -> str:
+    return "cancelled" if cancelled else f"interrupted ({type(error).__name__})"
+
+
+class _Iterator(Generic[T]):
     """One pass over a stream: the log first, then the network."""
 
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _Stream[Any], only: type[Y]) -> None:
+    def __init__(self, stream: _Stream[Any, Any], only: type[T]) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
         self._cursor = Cursor(machine, only)
@@ -244,7 +256,7 @@ class _Iterator(Generic[Y]):
     def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> Y:
+    async def __anext__(self) -> T:
         cursor = self._cursor
         while (event := cursor.take()) is None:
             if self._machine.finished:
@@ -275,44 +287,18 @@ class _Texts:
                 return text
 
 
-class ResponseStream(_Stream[Response], _ResponseView):
+class ResponseStream(_EventStream[Response, Event], _ResponseView):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
     Use it as an async context manager. ``await final_response()`` reads the rest and returns
     the final :class:`~rillet.events.Response`; ``snapshot`` is the response so far.
     """
 
-    def __init__(self, machine: StreamMachine[Response], send: Send) -> None:
-        super().__init__(machine, send)
-        self._protocol: ResponsesProtocol = machine.protocol  # type: ignore[assignment]
 
-    def __aiter__(self) -> AsyncIterator[Event]:
-        return _Iterator(self, Event)
-
-    def text_deltas(self) -> AsyncIterator[str]:
-        """Only the output text, delta by delta."""
-        return _Texts(_Iterator(self, ResponseOutputTextDeltaEvent))
-
-
-class ChatCompletionStream(_Stream[ChatCompletion], _ChatView):
+class ChatCompletionStream(_EventStream[ChatCompletion, ChatCompletionChunk], _ChatView):
     """A Chat Completions stream: ``async for`` yields each chunk.
 
     :meth:`events` also yields the derived chat events (``chat.content.delta``...) after the
     chunk they came from. ``await final_response()`` returns the whole
     :class:`~rillet.events.ChatCompletion`.
     """
-
-    def __init__(self, machine: StreamMachine[ChatCompletion], send: Send) -> None:
-        super().__init__(machine, send)
-        self._protocol: ChatProtocol = machine.protocol  # type: ignore[assignment]
-
-    def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
-        return _Iterator(self, ChatCompletionChunk)
-
-    def events(self) -> AsyncIterator[Event]:
-        """Each chunk, followed by the chat events derived from it."""
-        return _Iterator(self, Event)
-
-    def text_deltas(self) -> AsyncIterator[str]:
-        """Only the content of the first choice, delta by delta."""
-        return _Texts(_Iterator(self, ChatContentDeltaEvent))

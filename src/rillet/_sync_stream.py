@@ -18,29 +18,26 @@ import httpx
 
 from rillet._dispatch import Router, dispatch_sync
 from rillet._machine import Cursor, Open, Read, StreamMachine
-from rillet._protocols import ChatProtocol, ResponsesProtocol
-from rillet._transport import bound_reads, remaining, transport_error
-from rillet._view import _ChatView, _ResponseView, _StreamView, text_of
-from rillet.events import (
-    ChatCompletion,
-    ChatCompletionChunk,
-    ChatContentDeltaEvent,
-    Event,
-    Response,
-    ResponseOutputTextDeltaEvent,
-)
+from rillet._protocols import Item
+from rillet._transport import bound_reads, remaining, request_error
+from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
+from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
 
 __all__ = ["SyncChatCompletionStream", "SyncResponseStream", "SyncSend"]
 
 SyncSend = Callable[[object, float | None], httpx.Response]
 """Sends the request (or resumes from a position), within some seconds; the open response."""
 
-R = TypeVar("R", bound=Response | ChatCompletion)
-Y = TypeVar("Y", bound=Event)
+R = TypeVar("R", bound=Response | ChatCompletion | None)
+Y = TypeVar("Y", bound=Item)
+T = TypeVar("T", bound=Item)
 
 
-class _SyncStream(_StreamView[R]):
-    """The blocking loop over a stream machine."""
+class _SyncStream(_StreamView[R], Generic[R, Y]):
+    """The blocking loop over a stream machine; iteration by position."""
+
+    _yields: type[Y]
+    """What iteration yields."""
 
     def __init__(self, machine: StreamMachine[R], send: SyncSend) -> None:
         super().__init__(machine, time.monotonic)
@@ -60,6 +57,9 @@ class _SyncStream(_StreamView[R]):
     ) -> None:
         self.close()
 
+    def __iter__(self) -> Iterator[Y]:
+        return _SyncIterator(self, self._yields)
+
     def get_final_response(self) -> R:
         """Read the rest of the stream and return the final result (see the async stream)."""
         machine = self._machine
@@ -76,15 +76,6 @@ class _SyncStream(_StreamView[R]):
         self._machine.close(time.monotonic())
         self._close_body()
 
-    def dispatch(self, router: Router | None = None) -> R:
-        """Run the sync handlers until the stream ends; return the final result.
-
-        Blocking code runs sync handlers only (inline, in order); a router with async handlers
-        is refused: use the async client for those.
-        """
-        combined = Router.combine(router, self._router)
-        return dispatch_sync(combined, self, _SyncIterator(self, Event), self._machine.dispatched)
-
     # -- the loop ---------------------------------------------------------------------------
 
     def _start(self) -> None:
@@ -97,11 +88,9 @@ class _SyncStream(_StreamView[R]):
 
     def _fill(self) -> None:
         machine = self._machine
-        log = machine.log
-        log.begin()
-        count = log.count
+        count = machine.log.begin()
         try:
-            while log.count == count and not machine.finished:
+            while machine.awaits(count):
                 self._step()
         except BaseException as error:
             machine.interrupt(f"interrupted ({type(error).__name__})", time.monotonic())
@@ -130,46 +119,68 @@ class _SyncStream(_StreamView[R]):
             chunk = next(self._chunks)
         except StopIteration:
             machine.receive_eof(time.monotonic())
-        except httpx.TransportError as error:
-            if time.monotonic() >= action.deadline:  # the read was cut at the deadline
-                machine.receive_deadline(time.monotonic())
-            else:
-                machine.receive_failure(transport_error(error), time.monotonic())
+        except httpx.RequestError as error:
+            self._failed(error, action.deadline)
         else:
             machine.receive_data(chunk, time.monotonic())
 
     def _open(self, action: Open) -> None:
-        machine = self._machine
         self._close_body()
         time.sleep(max(0.0, min(action.at, action.deadline) - time.monotonic()))
         if time.monotonic() >= action.deadline:
-            machine.receive_deadline(time.monotonic())
+            self._machine.receive_deadline(time.monotonic())
             return
         try:
             response = self._send(action.resume, remaining(action.deadline))
-        except httpx.TransportError as error:
-            if time.monotonic() >= action.deadline:
-                machine.receive_deadline(time.monotonic())
-            else:
-                machine.receive_failure(transport_error(error), time.monotonic())
+        except httpx.RequestError as error:
+            self._failed(error, action.deadline)
             return
         bound_reads(response, self._deadline)
         self._response, self._chunks = response, response.iter_bytes()
-        machine.receive_headers(response.status_code, response.headers, time.monotonic())
+        self._machine.receive_headers(response.status_code, response.headers, time.monotonic())
+
+    def _failed(self, error: httpx.RequestError, deadline: float) -> None:
+        """A blocking call failed: at the deadline (cut short to hold it), or for itself."""
+        if time.monotonic() >= deadline:
+            self._machine.receive_deadline(time.monotonic())
+        else:
+            self._machine.receive_failure(request_error(error), time.monotonic())
 
     def _close_body(self) -> None:
         response, chunks = self._response, self._chunks
         if response is None or chunks is None:
             return
-        self._response = self._chunks = None
+        self._chunks = None
         response.close()
         chunks.close()  # type: ignore[attr-defined] # a generator: ended now, not when collected
 
 
-class _SyncIterator(Generic[Y]):
+class _SyncEventStream(_SyncStream[R, Y], _EventsView[R]):
+    """A blocking stream of typed events: handlers, and the output text."""
+
+    def events(self) -> Iterator[Event]:
+        """Every event, derived ones included (for chat: each chunk, then its chat events)."""
+        return _SyncIterator(self, Event)
+
+    def text_deltas(self) -> Iterator[str]:
+        """Only the output text (for chat: the first choice's content), delta by delta."""
+        return _SyncTexts(_SyncIterator(self, self._text_type))
+
+    def dispatch(self, router: Router | None = None) -> R:
+        """Run the sync handlers until the stream ends; return the final result.
+
+        Blocking code runs sync handlers only (inline, in order); a router with async handlers
+        is refused: use the async client for those.
+        """
+        combined = Router.combine(router, self._router)
+        events = _SyncIterator(self, Event)
+        return dispatch_sync(combined, self, events, self._machine.dispatched)
+
+
+class _SyncIterator(Generic[T]):
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _SyncStream[Any], only: type[Y]) -> None:
+    def __init__(self, stream: _SyncStream[Any, Any], only: type[T]) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
         self._cursor = Cursor(machine, only)
@@ -177,7 +188,7 @@ class _SyncIterator(Generic[Y]):
     def __iter__(self) -> Self:
         return self
 
-    def __next__(self) -> Y:
+    def __next__(self) -> T:
         cursor = self._cursor
         while (event := cursor.take()) is None:
             if self._machine.finished:
@@ -202,39 +213,13 @@ class _SyncTexts:
                 return text
 
 
-class SyncResponseStream(_SyncStream[Response], _ResponseView):
+class SyncResponseStream(_SyncEventStream[Response, Event], _ResponseView):
     """A Responses API stream for blocking code: ``for event in stream``.
 
     Use it as a context manager. ``get_final_response()`` reads the rest and returns the final
     :class:`~rillet.events.Response`.
     """
 
-    def __init__(self, machine: StreamMachine[Response], send: SyncSend) -> None:
-        super().__init__(machine, send)
-        self._protocol: ResponsesProtocol = machine.protocol  # type: ignore[assignment]
 
-    def __iter__(self) -> Iterator[Event]:
-        return _SyncIterator(self, Event)
-
-    def text_deltas(self) -> Iterator[str]:
-        """Only the output text, delta by delta."""
-        return _SyncTexts(_SyncIterator(self, ResponseOutputTextDeltaEvent))
-
-
-class SyncChatCompletionStream(_SyncStream[ChatCompletion], _ChatView):
+class SyncChatCompletionStream(_SyncEventStream[ChatCompletion, ChatCompletionChunk], _ChatView):
     """A Chat Completions stream for blocking code: ``for chunk in stream``."""
-
-    def __init__(self, machine: StreamMachine[ChatCompletion], send: SyncSend) -> None:
-        super().__init__(machine, send)
-        self._protocol: ChatProtocol = machine.protocol  # type: ignore[assignment]
-
-    def __iter__(self) -> Iterator[ChatCompletionChunk]:
-        return _SyncIterator(self, ChatCompletionChunk)
-
-    def events(self) -> Iterator[Event]:
-        """Each chunk, followed by the chat events derived from it."""
-        return _SyncIterator(self, Event)
-
-    def text_deltas(self) -> Iterator[str]:
-        """Only the content of the first choice, delta by delta."""
-        return _SyncTexts(_SyncIterator(self, ChatContentDeltaEvent))

@@ -15,7 +15,7 @@ __all__ = [
     "bound_reads",
     "httpx_timeout",
     "remaining",
-    "transport_error",
+    "request_error",
 ]
 
 
@@ -54,8 +54,12 @@ def bound_reads(response: httpx.Response, deadline: list[float]) -> None:
     stream.read = bounded
 
 
-def transport_error(error: httpx.TransportError) -> APIConnectionError:
-    """The rillet error for an httpx transport failure (the httpx error is the ``__cause__``)."""
+def request_error(error: httpx.RequestError) -> APIConnectionError:
+    """The rillet error for an httpx failure (the httpx error is the ``__cause__``)."""
+    if not isinstance(error, httpx.TransportError):  # a body it cannot decode, redirect loops
+        failure = APIConnectionError(f"the request failed: {str(error) or type(error).__name__}")
+        failure.__cause__ = error
+        return failure
     kinds: dict[type[httpx.TransportError], str] = {
         httpx.ConnectTimeout: "connect",
         httpx.ReadTimeout: "read",

@@ -8,7 +8,7 @@ the machine, the same way for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._dispatch import Router
@@ -17,6 +17,7 @@ from rillet._policy import ResumePosition
 from rillet._protocols import ChatProtocol, ResponsesProtocol
 from rillet.events import (
     ChatCompletion,
+    ChatCompletionChunk,
     ChatContentDeltaEvent,
     Event,
     Response,
@@ -25,7 +26,7 @@ from rillet.events import (
 
 __all__ = ["text_of"]
 
-R = TypeVar("R", bound=Response | ChatCompletion)
+R = TypeVar("R", bound=Response | ChatCompletion | None)
 H = TypeVar("H", bound=Callable[..., Any])
 
 
@@ -38,7 +39,6 @@ class _StreamView(Generic[R]):
     def __init__(self, machine: StreamMachine[R], clock: Callable[[], float]) -> None:
         self._machine = machine
         self._clock = clock
-        self._router: Router | None = None  # handlers registered with on()
 
     @property
     def headers(self) -> Mapping[str, str]:
@@ -66,6 +66,14 @@ class _StreamView(Generic[R]):
         snapshot = self._machine.snapshot
         return snapshot.id if snapshot is not None and snapshot.id else None
 
+
+class _EventsView(_StreamView[R]):
+    """What a stream of typed events adds: handlers of its own, and its text."""
+
+    _router: Router | None = None  # handlers registered with on()
+    _text_type: type[Event]
+    """The events that carry the output text."""
+
     def on(self, *patterns: str | type[Event], buffer: int | None = None) -> Callable[[H], H]:
         """Register a handler for this stream only (see :meth:`rillet.Router.on`)."""
         if self._router is None:
@@ -73,10 +81,15 @@ class _StreamView(Generic[R]):
         return self._router.on(*patterns, buffer=buffer)
 
 
-class _ResponseView(_StreamView[Response]):
+class _ResponseView(_EventsView[Response]):
     """What a Responses API stream adds: its position and its accumulator."""
 
-    _protocol: ResponsesProtocol
+    _yields = Event
+    _text_type = ResponseOutputTextDeltaEvent
+
+    @property
+    def _protocol(self) -> ResponsesProtocol:
+        return cast("ResponsesProtocol", self._machine.protocol)
 
     @property
     def position(self) -> ResumePosition | None:
@@ -96,10 +109,15 @@ class _ResponseView(_StreamView[Response]):
         return self._protocol.accumulator
 
 
-class _ChatView(_StreamView[ChatCompletion]):
-    """What a Chat Completions stream adds: its accumulator."""
+class _ChatView(_EventsView[ChatCompletion]):
+    """What a Chat Completions stream adds: its accumulator; it yields chunks."""
 
-    _protocol: ChatProtocol
+    _yields = ChatCompletionChunk
+    _text_type = ChatContentDeltaEvent
+
+    @property
+    def _protocol(self) -> ChatProtocol:
+        return cast("ChatProtocol", self._machine.protocol)
 
     @property
     def accumulator(self) -> ChatCompletionAccumulator:
