@@ -15,7 +15,6 @@ import os
 import time
 from collections.abc import Coroutine, Mapping
 from importlib import metadata
-from types import TracebackType
 from typing import (
     Any,
     ClassVar,
@@ -34,6 +33,7 @@ import anyio
 import attrs
 import httpx
 
+from rillet._closing import AsyncClosing, Closing
 from rillet._errors import RilletError
 from rillet._machine import StreamMachine
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
@@ -519,7 +519,7 @@ _SYNC_LOOPS: Final[dict[Model | None, type[_SyncStream[Any, Any]]]] = {
 }
 
 
-class AsyncClient(_Base[httpx.AsyncClient]):
+class AsyncClient(_Base[httpx.AsyncClient], AsyncClosing):
     """An async client of the OpenAI API, or of any server compatible with it.
 
     Use it as an async context manager (or call :meth:`aclose`): it owns an
@@ -549,17 +549,6 @@ class AsyncClient(_Base[httpx.AsyncClient]):
         self.responses = AsyncResponses(self)
         self.chat = AsyncChat(self)
 
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
-
     async def aclose(self) -> None:
         """Close the HTTP client, if this client created it."""
         if self._owns_http:
@@ -579,7 +568,7 @@ class AsyncClient(_Base[httpx.AsyncClient]):
         return loop if plan.stream else await loop.final_response()
 
 
-class Client(_Base[httpx.Client]):
+class Client(_Base[httpx.Client], Closing):
     """A blocking client of the OpenAI API: the same API as :class:`AsyncClient`, no event loop.
 
     Built on a native ``httpx.Client`` and the same core as the async client (no event loop
@@ -595,17 +584,6 @@ class Client(_Base[httpx.Client]):
     def _attach(self) -> None:
         self.responses = Responses(self)
         self.chat = Chat(self)
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def close(self) -> None:
         """Close the HTTP client, if this client created it."""

@@ -278,7 +278,26 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
             raise StreamTruncatedError(reason, partial=error.partial) from None
 
 
-class SSEProtocol(StreamProtocol[None]):
+class _EndsWithBody(StreamProtocol[R]):
+    """A stream whose body ending normally is its end, and that accumulates nothing."""
+
+    _ended = False
+
+    def receive_eof(self) -> None:
+        """A body that ends normally ends the stream."""
+        self._ended = True
+
+    @property
+    def ended(self) -> bool:
+        """Whether a body ended normally."""
+        return self._ended
+
+    @property
+    def snapshot(self) -> None:
+        """Nothing accumulates."""
+
+
+class SSEProtocol(_EndsWithBody[None]):
     """Any event stream (the generic SSE client): its events are the decoded events, as is.
 
     The end of a body is a normal end; a 204 answer ends the stream; a broken stream resumes
@@ -295,7 +314,6 @@ class SSEProtocol(StreamProtocol[None]):
         self.max_event_size = max_event_size
         self._decoder = SSEDecoder(last_event_id=last_event_id, max_event_size=max_event_size)
         self._retry: int | None = None  # the retry of the bodies before the current one
-        self._ended = False
 
     @property
     def last_event_id(self) -> str:
@@ -319,19 +337,6 @@ class SSEProtocol(StreamProtocol[None]):
     def receive(self, sse: ServerSentEvent, record: Record) -> None:
         """Record the event, as is."""
         record(sse, sse)
-
-    def receive_eof(self) -> None:
-        """A body that ends normally ends the stream."""
-        self._ended = True
-
-    @property
-    def ended(self) -> bool:
-        """Whether a body ended normally."""
-        return self._ended
-
-    @property
-    def snapshot(self) -> None:
-        """No result accumulates: the events are the stream."""
 
     def result(self, cut: str) -> None:
         """No result accumulates."""
@@ -365,7 +370,7 @@ class _Body:
         pass
 
 
-class JSONProtocol(StreamProtocol[M]):
+class JSONProtocol(_EndsWithBody[M]):
     """A non-streaming answer: one JSON object, read whole, structured as ``kind``.
 
     Everything else (retries, error bodies, redirects not followed) is the machine's, as for a
@@ -379,7 +384,6 @@ class JSONProtocol(StreamProtocol[M]):
         self._body = _Body()
         self._status = 0
         self._content_type = ""
-        self._ended = False
 
     def accepts(self, status: int, headers: Mapping[str, str]) -> bool:
         """Any success is the answer (whatever its content type: the result says)."""
@@ -394,19 +398,6 @@ class JSONProtocol(StreamProtocol[M]):
     def receive(self, sse: ServerSentEvent, record: Record) -> None:
         """Never called: a JSON body has no events."""
         raise NotImplementedError
-
-    def receive_eof(self) -> None:
-        """The whole body arrived."""
-        self._ended = True
-
-    @property
-    def ended(self) -> bool:
-        """Whether the whole body arrived."""
-        return self._ended
-
-    @property
-    def snapshot(self) -> None:
-        """Nothing accumulates: the body is the result."""
 
     def result(self, cut: str) -> M:
         """The API object the body holds, or an error that says what came instead."""

@@ -13,9 +13,10 @@ import enum
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Final, Self
+from typing import Any, Final, Self, TypeVar
 
 import anyio
+import attrs
 import httpx
 
 from rillet._machine import StreamMachine
@@ -39,6 +40,17 @@ NO_READ_TIMEOUT: Final = _Default.TIMEOUT
 Timeout = httpx.Timeout | float | None | _Default
 
 
+@attrs.frozen
+class _Settings:
+    """How a source reconnects and decodes (see :func:`connect`)."""
+
+    last_event_id: str = ""
+    max_reconnects: int = 5
+    reconnect_delay: float = 1.0
+    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
+    timeout: Timeout = NO_READ_TIMEOUT
+
+
 class _Request:
     """What the async and blocking sources share: the request, and the machine that decides."""
 
@@ -47,28 +59,25 @@ class _Request:
         method: str,
         url: str | httpx.URL,
         options: dict[str, Any] | None,
-        *,
+        settings: _Settings,
         started: float,
-        last_event_id: str = "",
-        max_reconnects: int = 5,
-        reconnect_delay: float = 1.0,
-        max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-        timeout: Timeout = NO_READ_TIMEOUT,
     ) -> None:
         self.method = method
         self.url = url
         self.options = dict(options or {})
         self.send_options = {k: self.options.pop(k) for k in _SEND_OPTIONS if k in self.options}
-        self.timeout = timeout
-        self.protocol = SSEProtocol(last_event_id=last_event_id, max_event_size=max_event_size)
+        self.timeout = settings.timeout
+        self.protocol = SSEProtocol(
+            last_event_id=settings.last_event_id, max_event_size=settings.max_event_size
+        )
         self.machine = StreamMachine(
             self.protocol,
             timeouts=Timeouts(first_event=None),  # an event stream may be quiet for long
             retry=RetryPolicy(
                 max_retries=0,
-                initial_delay=reconnect_delay,
+                initial_delay=settings.reconnect_delay,
                 max_delay=_MAX_DELAY,
-                max_resumes=max_reconnects,
+                max_resumes=settings.max_reconnects,
             ),
             started=started,
             cache=False,
@@ -141,15 +150,7 @@ class EventSource(_Stream[None, ServerSentEvent], _SourceView):
 
     _yields = ServerSentEvent
 
-    def __init__(
-        self,
-        http: httpx.AsyncClient,
-        method: str,
-        url: str | httpx.URL,
-        **kw: Any,  # noqa: ANN401
-    ) -> None:
-        request = _Request(method, url, kw.pop("options", None), started=anyio.current_time(), **kw)
-
+    def __init__(self, http: httpx.AsyncClient, request: _Request) -> None:
         async def send(resume: object, within: float | None) -> httpx.Response:
             del resume, within  # the request carries the Last-Event-ID; no deadline is set
             return await http.send(request.build(http), stream=True, **request.send_options)
@@ -172,9 +173,7 @@ class SyncEventSource(_SyncStream[None, ServerSentEvent], _SourceView):
 
     _yields = ServerSentEvent
 
-    def __init__(self, http: httpx.Client, method: str, url: str | httpx.URL, **kw: Any) -> None:  # noqa: ANN401
-        request = _Request(method, url, kw.pop("options", None), started=time.monotonic(), **kw)
-
+    def __init__(self, http: httpx.Client, request: _Request) -> None:
         def send(resume: object, within: float | None) -> httpx.Response:
             del resume, within
             return http.send(request.build(http), stream=True, **request.send_options)
@@ -231,29 +230,16 @@ async def connect(
         StreamTruncatedError: The connection broke, and ``max_reconnects`` reconnections in a
             row failed, or a reconnection was refused (the refusal is its ``__cause__``).
     """
-    given = isinstance(client_or_url, httpx.AsyncClient)
-    http = client_or_url if isinstance(client_or_url, httpx.AsyncClient) else httpx.AsyncClient()
-    target = url if given else client_or_url
-    if target is None:
-        msg = "connect(client, method, url): the url is missing"
-        raise TypeError(msg)
-    source = EventSource(
-        http,
-        method,
-        target,  # type: ignore[arg-type]
-        options=request,
-        last_event_id=last_event_id,
-        max_reconnects=max_reconnects,
-        reconnect_delay=reconnect_delay,
-        max_event_size=max_event_size,
-        timeout=timeout,
-    )
+    settings = _Settings(last_event_id, max_reconnects, reconnect_delay, max_event_size, timeout)
+    http, owned = _client_of(client_or_url, httpx.AsyncClient)
+    target = _url(client_or_url, url)
+    source = EventSource(http, _Request(method, target, request, settings, anyio.current_time()))
     try:
         yield source
     finally:
         with anyio.CancelScope(shield=True):
             await source.aclose()
-            if not given:
+            if owned:
                 await http.aclose()
 
 
@@ -274,26 +260,33 @@ def connect_sync(
 
     ``with connect_sync(url) as source: for sse in source: ...``
     """
-    given = isinstance(client_or_url, httpx.Client)
-    http = client_or_url if isinstance(client_or_url, httpx.Client) else httpx.Client()
-    target = url if given else client_or_url
-    if target is None:
-        msg = "connect_sync(client, method, url): the url is missing"
-        raise TypeError(msg)
-    source = SyncEventSource(
-        http,
-        method,
-        target,  # type: ignore[arg-type]
-        options=request,
-        last_event_id=last_event_id,
-        max_reconnects=max_reconnects,
-        reconnect_delay=reconnect_delay,
-        max_event_size=max_event_size,
-        timeout=timeout,
-    )
+    settings = _Settings(last_event_id, max_reconnects, reconnect_delay, max_event_size, timeout)
+    http, owned = _client_of(client_or_url, httpx.Client)
+    target = _url(client_or_url, url)
+    source = SyncEventSource(http, _Request(method, target, request, settings, time.monotonic()))
     try:
         yield source
     finally:
         source.close()
-        if not given:
+        if owned:
             http.close()
+
+
+H = TypeVar("H", httpx.AsyncClient, httpx.Client)
+
+
+def _client_of(client_or_url: H | str | httpx.URL, kind: type[H]) -> tuple[H, bool]:
+    """The client to use, and whether it is made here (and so closed here)."""
+    if isinstance(client_or_url, kind):
+        return client_or_url, False
+    return kind(), True
+
+
+def _url(client_or_url: object, url: str | httpx.URL | None) -> str | httpx.URL:
+    """The endpoint: the first argument, or ``url`` when the first is a client."""
+    if isinstance(client_or_url, str | httpx.URL):
+        return client_or_url
+    if url is None:
+        msg = "connect(client, method, url): the url is missing"
+        raise TypeError(msg)
+    return url

@@ -18,12 +18,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import anyio
 import httpx
 
+from rillet._closing import AsyncClosing
 from rillet._dispatch import Delivering, Router, dispatching
 from rillet._errors import RilletError
 from rillet._machine import Cursor, Open, Read, StreamMachine
@@ -42,7 +42,7 @@ Y = TypeVar("Y", bound=Item)
 T = TypeVar("T", bound=Item)
 
 
-class _Stream(_StreamView[R], Generic[R, Y]):
+class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
     """The async loop over a stream machine: reads, opens, closes; iteration by position."""
 
     _yields: type[Y]
@@ -57,17 +57,6 @@ class _Stream(_StreamView[R], Generic[R, Y]):
         self._reading: anyio.CancelScope | None = None  # the read in progress
         self._waiting = 0  # readers waiting for the lock
         self._owner: object = None  # with cache=False: the one task that reads
-
-    async def __aenter__(self) -> Self:
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     def __aiter__(self) -> AsyncIterator[Y]:
         return _Iterator(self, self._yields)

@@ -11,11 +11,11 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterator
-from types import TracebackType
 from typing import Any, Generic, Self, TypeVar
 
 import httpx
 
+from rillet._closing import Closing
 from rillet._dispatch import Router, dispatch_sync
 from rillet._machine import Cursor, Open, Read, StreamMachine
 from rillet._protocols import Item
@@ -33,7 +33,7 @@ Y = TypeVar("Y", bound=Item)
 T = TypeVar("T", bound=Item)
 
 
-class _SyncStream(_StreamView[R], Generic[R, Y]):
+class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
     """The blocking loop over a stream machine; iteration by position."""
 
     _yields: type[Y]
@@ -45,17 +45,6 @@ class _SyncStream(_StreamView[R], Generic[R, Y]):
         self._response: httpx.Response | None = None
         self._chunks: Iterator[bytes] | None = None
         self._deadline = [math.inf]  # what each socket read of the response may wait until
-
-    def __enter__(self) -> Self:
-        return self
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.close()
 
     def __iter__(self) -> Iterator[Y]:
         return _SyncIterator(self, self._yields)
