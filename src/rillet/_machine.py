@@ -271,15 +271,23 @@ class Cursor(Generic[E]):
 
     def take(self) -> E | None:
         """The next event of the class, if it has arrived; raise the failure past the end."""
-        log = self._log
-        replay = self._machine.protocol.replay
-        while self.index < log.count:
-            event = log.event_at(self.index, replay)
-            self.index += 1
-            if not log.cache:
-                log.consumed = self.index
-            if isinstance(event, self._only):
+        log, only = self._log, self._only
+        index = self.index
+        while index < log.count:
+            fresh = index - log.fresh_start  # the common case, inline: the last read's events
+            if fresh >= 0:
+                event = log.fresh[fresh]
+            else:
+                event = log.event_at(index, self._machine.protocol.replay)
+            index += 1
+            if isinstance(event, only):
+                self.index = index
+                if not log.cache:
+                    log.consumed = index
                 return event
+        self.index = index
+        if not log.cache:
+            log.consumed = index
         machine = self._machine
         if machine.finished and machine.failure is not None:
             raise machine.failure
@@ -509,31 +517,38 @@ class StreamMachine(Generic[R]):
     def _decode(self, chunk: bytes, now: float) -> None:
         """Decode, type and log a chunk's events; a bad event fails the stream after them."""
         before = self.log.count
-        error: RilletError | None = None
+        failure: RilletError | None = None
         try:
-            for sse in self._decoder.feed(chunk):
-                self._receive(sse)
+            events = self._decoder.feed(chunk)
+        except RilletError as raised:  # events decoded before the bad bytes come first
+            events, failure = getattr(raised, "events", []), raised
+        receive, record = self.protocol.receive, self._record
+        try:
+            for sse in events:
+                if receive(sse, record):
+                    failure = None  # the stream's own end came first: what follows is no loss
+                    break
         except RilletError as raised:
-            # Events decoded before the bad one are delivered first, then the error.
-            for sse in getattr(raised, "events", ()):
-                self._receive(sse)
-            error = raised
+            failure = raised
         except RecursionError:
             reason = "an event is nested too deeply to decode"
-            error = EventDecodeError(event_type=None, field=None, reason=reason, excerpt=chunk[:64])
+            failure = EventDecodeError(
+                event_type=None, field=None, reason=reason, excerpt=chunk[:64]
+            )
         if self.log.count != before:
             self._clock(before, now)
-        if error is not None and not self.protocol.ended:
-            self._fail(error, now)
-
-    def _receive(self, sse: ServerSentEvent) -> None:
-        if not self.protocol.ended:
-            self.protocol.receive(sse, self._record)
+        if failure is not None:
+            self._fail(failure, now)
 
     def _record(self, event: Item, entry: Entry) -> None:
-        kind = event.event if isinstance(event, ServerSentEvent) else event.type
-        self._counts[kind] = self._counts.get(kind, 0) + 1
-        self.log.append(event, entry)
+        kind = event.event if type(event) is ServerSentEvent else event.type  # type: ignore[union-attr]
+        counts = self._counts
+        counts[kind] = counts.get(kind, 0) + 1
+        log = self.log
+        log.fresh.append(event)
+        if log.cache:
+            log.entries.append(entry)
+        log.count += 1
 
     def _clock(self, before: int, now: float) -> None:
         """Time what the last chunk brought (events from position ``before``)."""

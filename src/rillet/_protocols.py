@@ -25,6 +25,10 @@ from rillet.events import (
     Event,
     OnInvalid,
     Response,
+    ResponseCompletedEvent,
+    ResponseErrorEvent,
+    ResponseFailedEvent,
+    ResponseIncompleteEvent,
     ResponseOutputTextDeltaEvent,
     parse_chat_chunk,
     parse_event_data,
@@ -97,8 +101,11 @@ class StreamProtocol(Generic[R]):
         """A decoder for the next body (asked once per body)."""
         return SSEDecoder()
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> None:
-        """Type and accumulate one decoded event; ``record`` each event it makes."""
+    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
+        """Type and accumulate one decoded event; ``record`` each event it makes.
+
+        Returns whether it was the stream's own end (nothing after it counts).
+        """
         raise NotImplementedError
 
     @property
@@ -157,19 +164,20 @@ class ResponsesProtocol(StreamProtocol[Response]):
         self._resumed = False  # events may repeat or skip: check each one
         self._response_id = ""
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> None:
-        """Type, check, accumulate and record one event."""
+    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
+        """Type, check, accumulate and record one event; whether it ended the stream."""
         routed = sse.event if sse.has_event_field else None
         event = parse_event_data(routed, sse.raw_data, on_invalid=self.on_invalid)
         number = getattr(event, "sequence_number", None)
         if self._resumed:
             if number is not None and number <= self._last:
-                return  # a resumed stream sent it again: it was delivered already
+                return False  # a resumed stream sent it again: it was delivered already
             self._check_resumed(event, number)
         if number is not None:
             self._last = number
         self.accumulator.add(event)
         record(event, (routed, sse.raw_data))
+        return type(event) in _ENDING and self.accumulator.outcome != "streaming"
 
     def resumed(self) -> None:
         """The next events may repeat the last ones (skipped), not skip any or change response."""
@@ -229,6 +237,9 @@ class ResponsesProtocol(StreamProtocol[Response]):
 
 
 _DONE: Final = b"[DONE]"
+_ENDING: Final = frozenset(
+    {ResponseCompletedEvent, ResponseIncompleteEvent, ResponseFailedEvent, ResponseErrorEvent}
+)
 
 
 class ChatProtocol(StreamProtocol[ChatCompletion]):
@@ -241,16 +252,17 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
         self.accumulator = ChatCompletionAccumulator()
         self.done = False  # [DONE] arrived
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> None:
-        """Type, accumulate and record one chunk, then what it derives."""
+    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
+        """Type, accumulate and record one chunk, then what it derives; whether it was [DONE]."""
         if sse.raw_data == _DONE:
             self.done = True
-            return
+            return True
         chunk = parse_chat_chunk(sse.raw_data, on_invalid=self.on_invalid)
         derived = self.accumulator.add(chunk)
         record(chunk, (None, sse.raw_data))
         for event in derived:
             record(event, event)
+        return False
 
     @property
     def ended(self) -> bool:
@@ -334,9 +346,10 @@ class SSEProtocol(_EndsWithBody[None]):
         )
         return self._decoder
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> None:
-        """Record the event, as is."""
+    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
+        """Record the event, as is (none ends the stream: the end of the body does)."""
         record(sse, sse)
+        return False
 
     def result(self, cut: str) -> None:
         """No result accumulates."""
@@ -395,7 +408,7 @@ class JSONProtocol(_EndsWithBody[M]):
         self._body = _Body()
         return self._body
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> None:
+    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
         """Never called: a JSON body has no events."""
         raise NotImplementedError
 
