@@ -139,7 +139,8 @@ class Emulator:
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         """The requests received, as (method, path with query, headers, body)."""
         self.open_bodies = 0
-        """Response bodies being sent right now (for leak checks)."""
+        """Response bodies being sent right now, or handed out in-process and not closed yet
+        (for leak checks)."""
         self._failures: Counter[str] = Counter()
         self._responses: OrderedDict[str, _Stored] = OrderedDict()
 
