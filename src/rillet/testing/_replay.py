@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import AsyncIterator, Iterator
 from typing import Self
 
@@ -11,7 +12,7 @@ import httpx
 
 from rillet.testing._emulator import DROP, STALL, Emulator, Step
 
-__all__ = ["ReplayTransport", "replay_transport"]
+__all__ = ["ReplayTransport", "SyncReplayTransport", "replay_transport", "sync_replay_transport"]
 
 
 class ReplayTransport(httpx.AsyncBaseTransport):
@@ -32,12 +33,40 @@ class ReplayTransport(httpx.AsyncBaseTransport):
         return httpx.Response(status, headers=headers, stream=_AsyncBody(walk), request=request)
 
 
+class SyncReplayTransport(httpx.BaseTransport):
+    """:class:`ReplayTransport` for blocking code (``httpx.Client(transport=...)``).
+
+    The same bodies, read in the calling thread: delays are slept, a dropped connection raises
+    ``httpx.RemoteProtocolError`` mid-body. A wait longer than the request's read timeout (a
+    stall, or a long delay) raises ``httpx.ReadTimeout`` once that timeout has passed, as a
+    socket would; with no read timeout, a stall blocks until the response is closed.
+    """
+
+    def __init__(self, emulator: Emulator) -> None:
+        self.emulator = emulator
+        self.open_bodies = 0
+        """Response bodies not closed yet (for leak checks; the emulator counts them too)."""
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        """Answer ``request`` as the emulator would over HTTP."""
+        status, headers, walk = _reply(self, request, request.read())
+        read = request.extensions.get("timeout", {}).get("read")
+        return httpx.Response(
+            status, headers=headers, stream=_SyncBody(walk, read), request=request
+        )
+
+
 def replay_transport(emulator: Emulator) -> ReplayTransport:
     """An httpx transport serving ``emulator`` in-process (``httpx.AsyncClient(transport=...)``)."""
     return ReplayTransport(emulator)
 
 
-_Transport = ReplayTransport
+def sync_replay_transport(emulator: Emulator) -> SyncReplayTransport:
+    """A blocking httpx transport serving ``emulator`` in-process (``httpx.Client``)."""
+    return SyncReplayTransport(emulator)
+
+
+_Transport = ReplayTransport | SyncReplayTransport
 
 
 def _reply(
@@ -115,4 +144,36 @@ class _AsyncBody(httpx.AsyncByteStream, AsyncIterator[bytes]):
         return chunk
 
     async def aclose(self) -> None:
+        self._walk.close()
+
+
+class _SyncBody(httpx.SyncByteStream, Iterator[bytes]):
+    def __init__(self, walk: _Walk, read_timeout: float | None) -> None:
+        self._walk = walk
+        self._read_timeout = read_timeout
+        self._closed = threading.Event()  # a wait ends early when another thread closes
+
+    def __iter__(self) -> Self:
+        return self
+
+    def __next__(self) -> bytes:
+        seconds = self._walk.wait()
+        if seconds:
+            self._pause(seconds)
+        chunk = self._walk.take()
+        if chunk is None:
+            raise StopIteration
+        return chunk
+
+    def _pause(self, seconds: float) -> None:
+        limit = seconds if self._read_timeout is None else min(seconds, self._read_timeout)
+        if self._closed.wait(None if math.isinf(limit) else limit):
+            msg = "the response was closed while it was read"
+            raise httpx.ReadError(msg)
+        if limit < seconds:
+            msg = f"no data for {limit} s (the read timeout)"
+            raise httpx.ReadTimeout(msg)
+
+    def close(self) -> None:
+        self._closed.set()
         self._walk.close()
