@@ -156,3 +156,14 @@ async def test_cancelled_streams_close_their_connections(served: Served) -> None
                             await anyio.lowlevel.checkpoint()
     await served.no_open_bodies()  # the server saw every connection close
     assert open_descriptors() <= before
+
+
+async def test_a_large_request_body(served: Served) -> None:
+    """The server and the emulator both join a body's pieces once (128 MiB: seconds)."""
+    size = 128 << 20
+    async with httpx.AsyncClient(timeout=60) as http:
+        with anyio.fail_after(20):  # linear: seconds; appending each piece to bytes: minutes
+            response = await http.post(f"{served.url}/nowhere", content=bytes(size))
+    assert response.status_code == 404
+    *_, body = served.emulator.requests.pop()  # not kept for the rest of the session
+    assert len(body) == size

@@ -2,7 +2,8 @@
 
 :class:`Emulator` is an ASGI app that generates realistic streams (see ``SCENARIOS``) or
 replays recorded ones, with faults on demand. Serve it on 127.0.0.1 with :func:`serve` or
-:func:`serve_in_thread` (or any ASGI server), or in-process with :func:`replay_transport`.
+:func:`serve_in_thread` (or any ASGI server), or in-process with :func:`replay_transport`
+(:func:`sync_replay_transport` for ``httpx.Client``).
 The pytest plugin ``rillet.testing.pytest_plugin`` gives fixtures for all of this.
 """
 
@@ -13,7 +14,9 @@ from rillet.testing._emulator import Reply as Reply
 from rillet.testing._faults import Fault as Fault
 from rillet.testing._faults import FaultKind as FaultKind
 from rillet.testing._replay import ReplayTransport as ReplayTransport
+from rillet.testing._replay import SyncReplayTransport as SyncReplayTransport
 from rillet.testing._replay import replay_transport as replay_transport
+from rillet.testing._replay import sync_replay_transport as sync_replay_transport
 from rillet.testing._scenarios import SCENARIOS as SCENARIOS
 from rillet.testing._scenarios import Scenario as Scenario
 from rillet.testing._server import serve as serve
@@ -29,7 +32,9 @@ __all__ = [
     "SCENARIOS",
     "STALL",
     "Scenario",
+    "SyncReplayTransport",
     "replay_transport",
     "serve",
     "serve_in_thread",
+    "sync_replay_transport",
 ]

@@ -139,7 +139,8 @@ class Emulator:
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         """The requests received, as (method, path with query, headers, body)."""
         self.open_bodies = 0
-        """Response bodies being sent right now (for leak checks)."""
+        """Response bodies being sent right now, or handed out in-process and not closed yet
+        (for leak checks)."""
         self._failures: Counter[str] = Counter()
         self._responses: OrderedDict[str, _Stored] = OrderedDict()
 
@@ -346,12 +347,13 @@ class Emulator:
                     return
         if scope["type"] != "http":
             return
-        body = b""
+        pieces: list[bytes] = []  # joined once: appending to bytes would copy it each time
         while True:
             message = await receive()
-            body += message.get("body", b"")
+            pieces.append(message.get("body", b""))
             if not message.get("more_body"):
                 break
+        body = b"".join(pieces)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"").decode("latin-1")
         reply = self.reply(scope["method"], scope["path"], query, headers, body)
