@@ -256,3 +256,28 @@ async def test_cancelling_is_for_background_responses_and_a_finished_one_stays_f
         foreground = await client.responses.create(model="rillet-text", input=PROMPT)
         with pytest.raises(BadRequestError, match="background=true"):
             await client.responses.cancel(foreground.id)
+
+
+def test_background_responses_run_at_their_pace_on_the_emulators_clock() -> None:
+    """A fake clock drives the emulator: no sleeping, and every state is reachable at will."""
+    now = [0.0]
+    emulator = Emulator(clock=lambda: now[0], delay=1.0)
+
+    def answer(method: str, path: str, body: dict[str, object] | None = None) -> Any:
+        reply = emulator.reply(method, path, "", {}, json.dumps(body).encode() if body else b"")
+        return json.loads(b"".join(step for step in reply.body if isinstance(step, bytes)))
+
+    request = {"model": "rillet-text", "input": "one two three four five six", "background": True}
+    response_id = answer("POST", "/v1/responses", request)["id"]
+    seen = []
+    for moment in (0.0, 3.5, 8.0):
+        now[0] = moment
+        snapshot = answer("GET", f"/v1/responses/{response_id}")
+        seen.append((snapshot["status"], len(json.dumps(snapshot["output"]))))
+    assert [status for status, _ in seen] == ["queued", "in_progress", "in_progress"]
+    assert seen[0][1] < seen[1][1] < seen[2][1]  # more of it exists as the clock moves
+    assert answer("POST", f"/v1/responses/{response_id}/cancel")["status"] == "cancelled"
+    now[0] = 1000.0
+    after = answer("GET", f"/v1/responses/{response_id}")
+    assert after["status"] == "cancelled"
+    assert len(json.dumps(after["output"])) == seen[2][1]  # nothing ran after the cancel

@@ -7,6 +7,8 @@ wrappers, and differed between them.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -27,12 +29,14 @@ from rillet import (
     InvalidResponseError,
     RetryPolicy,
     StreamTruncatedError,
+    Timeouts,
 )
 from rillet.events import Event, Response
-from rillet.testing import Emulator
+from rillet.testing import Emulator, Fault, SyncReplayTransport
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
 BODY = (CORPUS / TEXT).read_bytes()
+BODIES = {TEXT: BODY}
 EVENTS = decoded(BODY)
 ENDS = [i + 2 for i in range(len(BODY)) if BODY.startswith(b"\n\n", i)]
 BAD = b'event: response.output_text.delta\ndata: {"type": "response.output_text.delta", \n\n'
@@ -342,3 +346,22 @@ def test_a_resume_that_does_not_continue_the_stream_is_an_error_blocking(code: s
         with pytest.raises(StreamTruncatedError) as caught:
             stream.get_final_response()
     assert caught.value.code == code
+
+
+def test_a_blocking_stream_closed_from_another_thread_stops_its_reader() -> None:
+    """No timeout at all: only the close from another thread can end the stalled read."""
+    stall = Fault(kind="stall-after-events", count=3).headers()
+    http = httpx.Client(transport=SyncReplayTransport(Emulator(BODIES)))
+    none = Timeouts(connect=5, read=None, write=5, pool=5, first_event=None)
+    client = Client(api_key=API_KEY, base_url="http://api/v1", http_client=http, timeout=none)
+    stream = client.responses.create(
+        model="m", input="hi", stream=True, extra_headers={**stall, "x-rillet-recording": TEXT}
+    )
+    events: list[Event] = []
+    reader = threading.Thread(target=lambda: events.extend(stream))
+    reader.start()
+    time.sleep(0.2)  # the reader is now waiting in the stall
+    stream.close()
+    reader.join(10)
+    assert not reader.is_alive()
+    assert events == EVENTS[:3]

@@ -8,6 +8,7 @@ the longest wait), and the sending of a request at most the time left before its
 
 from __future__ import annotations
 
+import contextlib
 import math
 import time
 from collections.abc import Callable, Iterator
@@ -141,7 +142,10 @@ class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
             return
         self._chunks = None
         response.close()
-        chunks.close()  # type: ignore[attr-defined] # a generator: ended now, not when collected
+        # A generator: ended now, not when collected (unless another thread is reading it: then
+        # the closed response ends that read).
+        with contextlib.suppress(ValueError):
+            chunks.close()  # type: ignore[attr-defined]
 
 
 class _SyncEventStream(_SyncStream[R, Y], _EventsView[R]):

@@ -91,6 +91,7 @@ class _Stored:
     started: float
     delay: float
     cancelled_after: int | None = None  # events produced before a cancel
+    clock: Callable[[], float] = time.monotonic
 
     def produced(self) -> int:
         """How many of its events exist by now."""
@@ -99,7 +100,7 @@ class _Stored:
         total = len(self.recording.events)
         if self.delay <= 0:
             return total
-        return min(total, 1 + int((time.monotonic() - self.started) / self.delay))
+        return min(total, 1 + int((self.clock() - self.started) / self.delay))
 
 
 class Emulator:
@@ -120,6 +121,8 @@ class Emulator:
             request's ``x-rillet-delay`` says otherwise.
         keepalive_interval: Seconds between comments under the ``keepalive-only`` fault.
         keep: How many responses to keep for ``GET`` (the oldest are forgotten).
+        clock: What time it is, in seconds, for the pace of background responses (a test
+            may give a fake clock, as trio's ``MockClock``, and drive time itself).
     """
 
     def __init__(
@@ -130,12 +133,15 @@ class Emulator:
         delay: float = 0.0,
         keepalive_interval: float = 0.05,
         keep: int = 1000,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._recordings = {name: _index(name, body) for name, body in (recordings or {}).items()}
         self.chunk_size = chunk_size
         self.delay = delay
         self.keepalive_interval = keepalive_interval
         self.keep = keep
+        self.clock = clock
+        """What time it is (seconds): background responses run at their pace by it."""
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         """The requests received, as (method, path with query, headers, body)."""
         self.open_bodies = 0
@@ -215,7 +221,8 @@ class Emulator:
         if recording.response_id is not None:
             # Kept for GET; a background response runs on at the stream's pace, read or not.
             paced = streaming or recording.background
-            stored = _Stored(recording, time.monotonic(), self._delay(headers) if paced else 0.0)
+            delay = self._delay(headers) if paced else 0.0
+            stored = _Stored(recording, self.clock(), delay, clock=self.clock)
             self._keep(stored)
             if recording.background and not streaming:
                 return _json(_snapshot(stored))  # as it stands now: queued, until it runs
