@@ -32,7 +32,7 @@ from rillet import (
     Timeouts,
 )
 from rillet.events import Event, Response
-from rillet.testing import Emulator, Fault, SyncReplayTransport
+from rillet.testing import Emulator, Fault, SyncReplayTransport, serve_in_thread
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
 BODY = (CORPUS / TEXT).read_bytes()
@@ -365,3 +365,40 @@ def test_a_blocking_stream_closed_from_another_thread_stops_its_reader() -> None
     reader.join(10)
     assert not reader.is_alive()
     assert events == EVENTS[:3]
+
+
+@pytest.mark.parametrize("where", ["stall after the end", "stall before the end"])
+def test_a_blocking_read_holds_the_streams_deadlines_over_a_socket(where: str) -> None:
+    """A server that goes quiet (connection open): after the end the drain (2 s) bounds the
+    wait, before it the idle timeout does; never the 60 s read timeout."""
+    count = len(EVENTS) if where == "stall after the end" else 5
+    headers = {
+        **Fault(kind="stall-after-events", count=count).headers(),
+        "x-rillet-recording": TEXT,
+    }
+    slow = Timeouts(connect=5, read=60, write=5, pool=5, first_event=None, idle=0.5)
+    outcome: list[object] = []
+
+    def read() -> None:
+        with serve_in_thread(Emulator(BODIES)) as url:
+            client = Client(api_key=API_KEY, base_url=f"{url}/v1", timeout=slow, max_retries=0)
+            with client:
+                stream = client.responses.create(
+                    model="m", input="hi", stream=True, extra_headers=headers
+                )
+                try:
+                    outcome.append(stream.get_final_response())
+                except APITimeoutError as error:
+                    outcome.append(error)
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(30)  # far less than the read timeout, far more than the drain or idle
+    assert not reader.is_alive()
+    (result,) = outcome
+    if where == "stall after the end":
+        assert isinstance(result, Response)
+        assert result.status == "completed"
+    else:
+        assert isinstance(result, APITimeoutError)
+        assert result.kind == "idle"
