@@ -45,6 +45,7 @@ nitpick_ignore_regex = [
     # Private bases and helpers of public classes are not documented.
     (r"py:class", r"rillet\..*\._\w+"),
     (r"py:class", r"rillet\._closing\.\w+"),  # the context managers' mixins
+    (r"py:class", r"_\w+"),  # private names in signatures (sources are made by connect())
     (r"py:(class|obj)", r"(rillet\._\w+\.)?[A-Z]"),  # type variables
     # What the dispatcher needs from a stream (a protocol that the streams satisfy).
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),

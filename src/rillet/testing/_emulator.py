@@ -141,7 +141,7 @@ class Emulator:
         self.keepalive_interval = keepalive_interval
         self.keep = keep
         self.clock = clock
-        """What time it is (seconds): background responses run at their pace by it."""
+        """The clock, in seconds, by which background responses run at their pace."""
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         """The requests received, as (method, path with query, headers, body)."""
         self.open_bodies = 0
