@@ -1,6 +1,14 @@
 """The async client's connection pool: httpx's, made safe to cancel, and split into shards.
 
-httpcore's pool looks over every connection each time a request starts or a response
+httpcore (1.0.9, the current release) can lose a pool slot for good when a request is cancelled:
+the pool creates a connection for a waiting request and hands it over, and if the request was
+cancelled before it could use it (typically: a whole batch of requests cancelled at once, while
+they wait for the pool), the connection stays in the pool, "CONNECTING" forever. No request
+holds it and the pool never frees it: it is neither idle, nor closed, nor expired. Once
+``max_connections`` slots are lost, every request waits for the pool and fails with a pool
+timeout. :class:`PoolTransport` gives such slots back (see :func:`reclaim`).
+
+httpcore's pool also looks over every connection each time a request starts or a response
 closes, so its cost per request grows with the number of open connections: with a thousand
 concurrent streams that scan is most of the client's time. :class:`ShardedTransport` spreads
 connections over independent pools to keep each scan short.
@@ -10,16 +18,61 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import AsyncIterator
-from typing import Final
+from typing import Any, Final
 
 import anyio
+import httpcore
 import httpx
 
-__all__ = ["PoolTransport", "ShardedTransport"]
+__all__ = ["PoolTransport", "ShardedTransport", "reclaim"]
 
 MAX_CONNECTIONS: Final = 1000
 MAX_KEEPALIVE: Final = 100
 SHARDS: Final = 16
+
+
+def reclaimable(pool: httpcore.AsyncConnectionPool) -> bool:
+    """Whether ``pool`` has the internals :func:`reclaim` works on (httpcore 1.x's)."""
+    return all(
+        hasattr(pool, name)
+        for name in (
+            "_connections",
+            "_requests",
+            "_max_connections",
+            "_assign_requests_to_connections",
+        )
+    )
+
+
+def reclaim(pool: httpcore.AsyncConnectionPool) -> list[httpcore.AsyncConnectionInterface]:
+    """Take out of ``pool`` the connections that no request holds and that it would never free.
+
+    A connection no request holds is either idle (kept alive for the next request), closed or
+    expired (the pool drops those itself), or stranded: created for a request that was
+    cancelled before it could use it. Stranded connections are removed, and the slots they held
+    go to the requests waiting for one. Returns the connections to close (stranded ones hold no
+    socket, but the pool may close idle ones to make room); the caller closes them, shielded.
+    Synchronous, so that the pool does not change while it is looked at.
+    """
+    connections = pool._connections  # noqa: SLF001 - httpcore has no public way to do this
+    held = {id(request.connection) for request in pool._requests}  # noqa: SLF001
+    stranded = [
+        connection
+        for connection in connections
+        if id(connection) not in held
+        and not (connection.is_idle() or connection.is_closed() or connection.has_expired())
+    ]
+    if not stranded:
+        return []
+    for connection in stranded:
+        connections.remove(connection)
+    return stranded + pool._assign_requests_to_connections()  # noqa: SLF001
+
+
+async def _close(connections: list[httpcore.AsyncConnectionInterface]) -> None:
+    with anyio.CancelScope(shield=True):
+        for connection in connections:
+            await connection.aclose()
 
 
 class _Body(httpx.AsyncByteStream):
@@ -52,13 +105,31 @@ class _Once:
 
 
 class PoolTransport(httpx.AsyncHTTPTransport):
-    """``httpx.AsyncHTTPTransport``, safe to cancel. Takes the same arguments."""
+    """``httpx.AsyncHTTPTransport`` whose pool no cancellation can wedge.
+
+    Takes the same arguments. When a request fails or is cancelled, and before a request starts
+    on a full pool, the connections that cancelled requests stranded are taken out of the pool
+    (:func:`reclaim`), so that their slots serve again.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:  # noqa: ANN401
+        super().__init__(*args, **kwargs)
+        self._reclaimable = reclaimable(self._pool)
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request``."""
+        """Send ``request``; give back the slots a failure or a cancellation strands."""
         if type(request.stream) is httpx.ByteStream:
             request.stream = _Body(request.content)
-        return await super().handle_async_request(request)
+        if not self._reclaimable:
+            return await super().handle_async_request(request)
+        pool = self._pool
+        if len(pool._connections) >= pool._max_connections:  # noqa: SLF001
+            await _close(reclaim(pool))
+        try:
+            return await super().handle_async_request(request)
+        except BaseException:
+            await _close(reclaim(pool))
+            raise
 
 
 class ShardedTransport(httpx.AsyncBaseTransport):
