@@ -126,12 +126,12 @@ async def cancel_streams(stream: Stream, count: int, rng: random.Random) -> None
             group.cancel_scope.cancel()
 
 
+async def whole(read: int) -> None:
+    """Read streams whole."""
+
+
 async def plain_requests(stream: Stream) -> None:
     """Whole streams, one after another, then more at once than the pool has connections."""
-
-    async def whole(read: int) -> None:
-        pass
-
     for _ in range(CONNECTIONS * 2):
         await stream(whole)
     async with anyio.create_task_group() as group:
@@ -177,3 +177,38 @@ async def test_no_cancellation_wedges_a_sharded_pool(url: str) -> None:
             await cancel_streams(httpx_stream(http, url), WAVE, rng)
             await plain_requests(httpx_stream(http, url))
             assert connecting(transport) == []
+
+
+async def test_a_sharded_pool_serves_requests_in_turn_on_one_connection(url: str) -> None:
+    transport = ShardedTransport(max_connections=8, max_keepalive=8, shards=4)
+    async with httpx.AsyncClient(transport=transport) as http:
+        for _ in range(10):
+            await httpx_stream(http, url)(whole)
+        connections = [c.info() for pool in pools(transport) for c in pool.connections]
+    assert len(connections) == 1
+    assert connections[0].endswith("IDLE, Request Count: 10")
+
+
+async def test_a_sharded_pool_spreads_requests_at_once_over_its_shards(url: str) -> None:
+    transport = ShardedTransport(max_connections=8, max_keepalive=8, shards=4)
+    timeout = httpx.Timeout(10, pool=SMALL_POOL_TIMEOUT)  # none waits for a connection
+    all_open, release = anyio.Event(), anyio.Event()
+    opened = 0
+
+    async def hold(read: int) -> None:
+        nonlocal opened
+        if read == 0:
+            opened += 1
+            if opened == 8:
+                all_open.set()
+            await release.wait()
+
+    async with (
+        httpx.AsyncClient(transport=transport, timeout=timeout) as http,
+        anyio.create_task_group() as group,
+    ):
+        for _ in range(8):
+            group.start_soon(httpx_stream(http, url), hold)
+        await all_open.wait()
+        assert [len(pool.connections) for pool in pools(transport)] == [2, 2, 2, 2]
+        release.set()
