@@ -10,7 +10,7 @@ timeout. :class:`PoolTransport` gives such slots back (see :func:`reclaim`).
 
 httpcore's pool also looks over every connection each time a request starts or a response
 closes, so its cost per request grows with the number of open connections: with 200 to 1,000
-streams at once, one pool costs the client 15-30% more CPU per event than 16 shards
+streams at once, one pool costs the client 20-30% more CPU per event than 16 shards
 (``benchmarks/bench_pool.py``). :class:`ShardedTransport` spreads connections over independent
 pools to keep each scan short, and sends a request to a shard with an idle connection first, so
 that requests one after another reuse one connection as they would with one pool.
