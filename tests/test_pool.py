@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Awaitable, Callable, Coroutine, Iterator
 from typing import Any
@@ -87,11 +88,19 @@ def rillet_stream(client: AsyncClient) -> Stream:
 def httpx_stream(http: httpx.AsyncClient, url: str) -> Stream:
     async def run(stop: Callable[[int], Awaitable[None]]) -> None:
         async with http.stream("POST", f"{url}/v1/responses", json=BODY) as response:
-            await stop(0)
+            chunks = response.aiter_raw()
             read = 0
-            async for _ in response.aiter_raw():
-                read += 1
-                await stop(read)
+            try:
+                await stop(0)
+                async for _ in chunks:
+                    read += 1
+                    await stop(read)
+            finally:  # as rillet's streams do: httpx's generators finished, not left to the GC
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+                    with contextlib.suppress(Exception):
+                        async for _ in chunks:
+                            pass
         assert read == EVENTS  # one chunk per event
 
     return run
