@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
 from typing import Any
@@ -37,3 +38,10 @@ def decoded(body: bytes) -> list[Event]:
     events = [parse_event(sse) for sse in decoder.feed(body)]
     decoder.close()
     return events
+
+
+def background_stream() -> bytes:
+    """The whole stream of a generated ``background=true`` response (resumable, numbered)."""
+    request = {"model": "rillet-text", "input": "one two three", "stream": True, "background": True}
+    reply = Emulator().reply("POST", "/v1/responses", "", {}, json.dumps(request).encode())
+    return b"".join(step for step in reply.body if isinstance(step, bytes))

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import pytest
 
-from clients import FAST, decoded
+from clients import FAST, background_stream, decoded
 from corpus_files import CORPUS
 from rillet import (
     APIConnectionError,
@@ -264,13 +264,7 @@ def test_a_rate_limit_past_the_retries_is_raised() -> None:
     assert run.requests == 3
 
 
-def resumable_body() -> bytes:
-    request = {"model": "rillet-text", "input": "one two three", "stream": True, "background": True}
-    reply = Emulator().reply("POST", "/v1/responses", "", {}, json.dumps(request).encode())
-    return b"".join(step for step in reply.body if isinstance(step, bytes))
-
-
-RESUMABLE = resumable_body()
+RESUMABLE = background_stream()
 RESUMABLE_ENDS = [i + 2 for i in range(len(RESUMABLE)) if RESUMABLE.startswith(b"\n\n", i)]
 
 

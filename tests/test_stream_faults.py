@@ -17,7 +17,7 @@ import attrs
 import httpx
 import pytest
 
-from clients import API_KEY, FAST, decoded
+from clients import API_KEY, FAST, background_stream, decoded
 from corpus_files import CORPUS
 from rillet import (
     APIStatusError,
@@ -277,13 +277,7 @@ async def test_the_total_deadline_holds_while_a_rate_limit_is_waited_out() -> No
     assert caught.value.kind == "total"
 
 
-def _resumable_body() -> bytes:
-    request = {"model": "rillet-text", "input": "one two three", "stream": True, "background": True}
-    reply = Emulator().reply("POST", "/v1/responses", "", {}, json.dumps(request).encode())
-    return b"".join(step for step in reply.body if isinstance(step, bytes))
-
-
-RESUMABLE = _resumable_body()
+RESUMABLE = background_stream()
 RESUMABLE_ENDS = [i + 2 for i in range(len(RESUMABLE)) if RESUMABLE.startswith(b"\n\n", i)]
 
 

@@ -195,7 +195,7 @@ class _EventStream(_Stream[R, Y], _EventsView[R]):
 
     def text_deltas(self) -> AsyncIterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
-        return _Texts(_Iterator(self, self._text_type))
+        return _Texts(_Iterator(self, self._machine.protocol.text_type))
 
     async def dispatch(self, router: Router | None = None) -> R:
         """Run the handlers until the stream ends; return the final result.
@@ -263,7 +263,7 @@ class _Texts:
 
     __slots__ = ("_events",)
 
-    def __init__(self, events: AsyncIterator[Event]) -> None:
+    def __init__(self, events: AsyncIterator[Item]) -> None:
         self._events = events
 
     def __aiter__(self) -> Self:

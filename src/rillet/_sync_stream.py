@@ -157,7 +157,7 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R]):
 
     def text_deltas(self) -> Iterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
-        return _SyncTexts(_SyncIterator(self, self._text_type))
+        return _SyncTexts(_SyncIterator(self, self._machine.protocol.text_type))
 
     def dispatch(self, router: Router | None = None) -> R:
         """Run the sync handlers until the stream ends; return the final result.
@@ -193,7 +193,7 @@ class _SyncIterator(Generic[T]):
 class _SyncTexts:
     __slots__ = ("_events",)
 
-    def __init__(self, events: Iterator[Event]) -> None:
+    def __init__(self, events: Iterator[Item]) -> None:
         self._events = events
 
     def __iter__(self) -> Self:

@@ -71,8 +71,6 @@ class _EventsView(_StreamView[R]):
     """What a stream of typed events adds: handlers of its own, and its text."""
 
     _router: Router | None = None  # handlers registered with on()
-    _text_type: type[Event]
-    """The events that carry the output text."""
 
     def on(self, *patterns: str | type[Event], buffer: int | None = None) -> Callable[[H], H]:
         """Register a handler for this stream only (see :meth:`rillet.Router.on`)."""
@@ -85,7 +83,6 @@ class _ResponseView(_EventsView[Response]):
     """What a Responses API stream adds: its position and its accumulator."""
 
     _yields = Event
-    _text_type = ResponseOutputTextDeltaEvent
 
     @property
     def _protocol(self) -> ResponsesProtocol:
@@ -113,7 +110,6 @@ class _ChatView(_EventsView[ChatCompletion]):
     """What a Chat Completions stream adds: its accumulator; it yields chunks."""
 
     _yields = ChatCompletionChunk
-    _text_type = ChatContentDeltaEvent
 
     @property
     def _protocol(self) -> ChatProtocol:
@@ -125,7 +121,7 @@ class _ChatView(_EventsView[ChatCompletion]):
         return self._protocol.accumulator
 
 
-def text_of(event: Event) -> str | None:
+def text_of(event: object) -> str | None:
     """The text a stream's text iterator takes from an event: output text, or choice 0's content."""
     if type(event) is ResponseOutputTextDeltaEvent:
         return event.delta
