@@ -6,28 +6,25 @@ what happened (``receive_headers``, ``receive_data``, ``receive_eof``, ``receive
 move bytes and time; which deadline applies, whether a drop is a loss, whether and where to
 resume, when draining ends, and which error, with what partial result, are decided here, once.
 
-The machine's parts each do one job: the protocol (typing and accumulation of one kind of
-stream), the :class:`ReplayLog`, the :class:`Deadlines`, and the :class:`Attempts` (retries of
-the request, resumes of the body). Questions (``next_action``, ``snapshot``, ``stats``) never
-change state.
-
-The replay log keeps each event as its raw payload (parsed again when replayed), not as a typed
-object: that costs less memory, and the garbage collector need not walk every event.
+The machine's parts each do one job, in modules of their own: the protocol (typing and
+accumulation of one kind of stream, ``_protocols``), the replay log (``_replay_log``), the
+deadlines (``_deadlines``) and the attempts (retries of the request, resumes of the body,
+``_attempts``). Questions (``next_action``, ``snapshot``, ``stats``) never change state.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Final, Generic, TypeVar
 
 import attrs
 
+from rillet._attempts import Attempts
+from rillet._deadlines import Deadlines
 from rillet._errors import (
     APIConnectionError,
     APIError,
-    APIStatusError,
     APITimeoutError,
     EventDecodeError,
     NotEventStreamError,
@@ -40,11 +37,11 @@ from rillet._errors import (
 )
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._protocols import Entry, Item, StreamProtocol, Unresumable
+from rillet._replay_log import ReplayLog
 from rillet._sse import ServerSentEvent
 from rillet.events import (
     ChatCompletion,
     CompletionUsage,
-    Event,
     KeepaliveEvent,
     Response,
     ResponseUsage,
@@ -53,14 +50,11 @@ from rillet.events import (
 __all__ = [
     "DONE",
     "Action",
-    "Attempts",
     "Cursor",
-    "Deadlines",
     "Done",
     "Fail",
     "Open",
     "Read",
-    "ReplayLog",
     "StreamMachine",
     "StreamStats",
 ]
@@ -145,117 +139,7 @@ class StreamStats:
     reconnects: int = 0
 
 
-# -- the parts --------------------------------------------------------------------------------
-
-
-class ReplayLog:
-    """The events so far: the last read's as objects, older ones as entries to parse again.
-
-    With ``cache=False`` nothing is kept but the last read's events, and ``consumed`` says how
-    far the one reader got.
-    """
-
-    __slots__ = ("cache", "consumed", "count", "entries", "fresh", "fresh_start")
-
-    def __init__(self, *, cache: bool) -> None:
-        self.cache = cache
-        self.count = 0
-        self.entries: list[Entry] = []
-        self.fresh: list[Item] = []  # the events of the last read: positions fresh_start...
-        self.fresh_start = 0
-        self.consumed = 0
-
-    def begin(self) -> int:
-        """A new read: the fresh events so far are now only in the log; how many there are."""
-        self.fresh = []
-        self.fresh_start = self.count
-        return self.count
-
-    def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Item:
-        """The event at ``position`` (below ``count``): fresh, or ``replay``-ed from its entry."""
-        fresh = position - self.fresh_start
-        if fresh >= 0:
-            return self.fresh[fresh]
-        entry = self.entries[position]
-        return replay(entry) if type(entry) is tuple else entry  # type: ignore[arg-type,return-value]
-
-    def append(self, event: Item, entry: Entry) -> None:
-        """Keep ``event``, and ``entry`` (what replays it) when caching."""
-        self.fresh.append(event)
-        if self.cache:
-            self.entries.append(entry)
-        self.count += 1
-
-
-class Deadlines:
-    """Which deadline applies next: first event, idle, total, or the drain after the end."""
-
-    __slots__ = ("drain_until", "first_event_at", "last_event_at", "started", "timeouts")
-
-    def __init__(self, timeouts: Timeouts, started: float) -> None:
-        self.timeouts = timeouts
-        self.started = started
-        self.first_event_at: float | None = None
-        self.last_event_at: float | None = None
-        self.drain_until = math.inf
-
-    def next(self) -> tuple[float, str]:
-        """The earliest deadline, and its name (``""``: none)."""
-        timeouts = self.timeouts
-        candidates = [(self.drain_until, "drain")]
-        if timeouts.total is not None:
-            candidates.append((self.started + timeouts.total, "total"))
-        if self.first_event_at is None:
-            if timeouts.first_event is not None:
-                candidates.append((self.started + timeouts.first_event, "first_event"))
-        elif timeouts.idle is not None and self.last_event_at is not None:
-            candidates.append((self.last_event_at + timeouts.idle, "idle"))
-        deadline, name = min(candidates)
-        return deadline, name if deadline < math.inf else ""
-
-
-class Attempts:
-    """Tries of the request before its first event, and resumes of its body after."""
-
-    __slots__ = ("idempotent", "policy", "resumes", "retries", "since_events")
-
-    def __init__(self, policy: RetryPolicy, *, idempotent: bool) -> None:
-        self.policy = policy
-        self.idempotent = idempotent
-        self.retries = 0  # tries again of the request
-        self.resumes = 0  # resumes that succeeded
-        self.since_events = 0  # resume attempts since events last arrived
-
-    def retry_delay(self, error: APIError) -> float | None:
-        """Seconds before trying the request again, or ``None`` if it must not be."""
-        if self.retries >= self.policy.max_retries:
-            return None
-        if isinstance(error, APIStatusError):
-            if not self.policy.retries_status(error.status_code, error.headers):
-                return None
-            delay = self.policy.delay(self.retries, error.headers)
-        elif isinstance(error, APIConnectionError):
-            if error.request_sent and not self.idempotent:
-                return None  # it may have started a response: never a second, billed one
-            delay = self.policy.delay(self.retries)
-        else:
-            return None
-        self.retries += 1
-        return delay
-
-    def resume_delay(
-        self, backoff: Callable[[int, RetryPolicy], float] | None = None
-    ) -> float | None:
-        """Seconds before the next resume attempt, or ``None`` past ``max_resumes`` in a row.
-
-        ``backoff(attempt, policy)`` computes it when given, else the policy's ``delay``.
-        """
-        if self.since_events >= self.policy.max_resumes:
-            return None
-        self.since_events += 1
-        if backoff is None:
-            return self.policy.delay(self.since_events - 1)
-        return backoff(self.since_events - 1, self.policy)
+# -- reading ----------------------------------------------------------------------------------
 
 
 class Cursor(Generic[E]):
