@@ -15,6 +15,7 @@ from clients import API_KEY, FAST, in_process
 from rillet import (
     AsyncClient,
     Client,
+    NotFoundError,
     ResumePosition,
     RetryPolicy,
     StreamTruncatedError,
@@ -171,6 +172,10 @@ async def test_a_stream_without_sequence_numbers_is_not_resumed(corpus_body: byt
             with pytest.raises(StreamTruncatedError, match="not resumed") as caught:
                 await stream.final_response()
     assert caught.value.partial is not None
+    assert caught.value.code == "connection_broken"
+    assert caught.value.progress is not None
+    assert caught.value.progress.events_received == 4
+    assert caught.value.progress.reconnects == 0
 
 
 async def test_a_refusal_to_resume_ends_the_stream_with_the_reason() -> None:
@@ -181,12 +186,12 @@ async def test_a_refusal_to_resume_ends_the_stream_with_the_reason() -> None:
             model="rillet-text", input=PROMPT, stream=True, background=True, extra_headers=fault
         )
         async with stream:
-            with pytest.raises(
-                StreamTruncatedError, match=r"the server refused \(HTTP 404"
-            ) as caught:
+            with pytest.raises(StreamTruncatedError) as caught:
                 async for event in stream:
                     if event.sequence_number == 2:  # type: ignore[attr-defined]
                         await client.responses.create(model="rillet-text", input="another")
+    assert caught.value.code == "resume_refused"
+    assert isinstance(caught.value.__cause__, NotFoundError)
     assert caught.value.partial is not None
     assert [item.type for item in caught.value.partial.output] == ["message"]  # type: ignore[union-attr]
 
