@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, Self, TypedDict, TypeVar, Unpack
 
 import anyio
-import attrs
 import httpx
 
 from rillet._machine import StreamMachine
@@ -26,7 +25,7 @@ from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent
 from rillet._stream import _Stream
 from rillet._sync_stream import _SyncStream
 
-__all__ = ["EventSource", "SyncEventSource", "connect", "connect_sync"]
+__all__ = ["ConnectOptions", "EventSource", "SyncEventSource", "connect", "connect_sync"]
 
 _MAX_DELAY: Final = 30.0
 _SEND_OPTIONS: Final = ("auth", "follow_redirects")  # arguments of send, not of build_request
@@ -40,50 +39,95 @@ NO_READ_TIMEOUT: Final = _Default.TIMEOUT
 Timeout = httpx.Timeout | float | None | _Default
 
 
-@attrs.frozen
-class _Settings:
-    """How a source reconnects and decodes (see :func:`connect`)."""
+class ConnectOptions(TypedDict, total=False):
+    """What :func:`connect` and :func:`connect_sync` take besides the endpoint.
 
-    last_event_id: str = ""
-    max_reconnects: int = 5
-    reconnect_delay: float = 1.0
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE
-    timeout: Timeout = NO_READ_TIMEOUT
+    Attributes:
+        last_event_id: The ``Last-Event-ID`` to resume from.
+        max_reconnects: How many failed connections in a row end the stream (5; 0: never
+            reconnect).
+        reconnect_delay: Seconds before reconnecting when the server sent no ``retry`` (1).
+        max_event_size: The decoder's limit (see :class:`SSEDecoder`).
+        timeout: httpx's timeouts for each connection (an ``httpx.Timeout`` or seconds). By
+            default the client's, with no read timeout: an event stream may be quiet for long.
+        headers: The request's headers.
+        params: Its query parameters.
+        json: A JSON body.
+        content: A raw body.
+        data: A form body.
+        files: Files to upload.
+        cookies: Cookies to send.
+        extensions: httpx's request extensions.
+        auth: httpx's authentication.
+        follow_redirects: Whether to follow redirects.
+    """
+
+    last_event_id: str
+    max_reconnects: int
+    reconnect_delay: float
+    max_event_size: int
+    timeout: Timeout
+    headers: Any
+    params: Any
+    json: Any
+    content: Any
+    data: Any
+    files: Any
+    cookies: Any
+    extensions: Any
+    auth: Any
+    follow_redirects: bool
 
 
 class _Request:
     """What the async and blocking sources share: the request, and the machine that decides."""
 
     def __init__(
-        self,
-        method: str,
-        url: str | httpx.URL,
-        options: dict[str, Any] | None,
-        settings: _Settings,
-        started: float,
+        self, method: str, url: str | httpx.URL, options: ConnectOptions, started: float
     ) -> None:
         self.method = method
         self.url = url
-        self.options = dict(options or {})
-        self.send_options = {k: self.options.pop(k) for k in _SEND_OPTIONS if k in self.options}
-        self.timeout = settings.timeout
+        given: dict[str, Any] = dict(options)
+        self.send_options = {k: given.pop(k) for k in _SEND_OPTIONS if k in given}
+        self.timeout: Timeout = given.pop("timeout", NO_READ_TIMEOUT)
         self.protocol = SSEProtocol(
-            last_event_id=settings.last_event_id, max_event_size=settings.max_event_size
+            last_event_id=given.pop("last_event_id", ""),
+            max_event_size=given.pop("max_event_size", DEFAULT_MAX_EVENT_SIZE),
         )
+        reconnect_delay: float = given.pop("reconnect_delay", 1.0)
+        max_reconnects: int = given.pop("max_reconnects", 5)
+        self.options = given  # what goes to build_request
         self.machine = StreamMachine(
             self.protocol,
             timeouts=Timeouts(first_event=None),  # an event stream may be quiet for long
             retry=RetryPolicy(
                 max_retries=0,
-                initial_delay=settings.reconnect_delay,
+                initial_delay=reconnect_delay,
                 max_delay=_MAX_DELAY,
-                max_resumes=settings.max_reconnects,
+                max_resumes=max_reconnects,
             ),
             started=started,
             cache=False,
             resumable=True,
             label=str(url),
         )
+
+    @classmethod
+    def of(
+        cls,
+        client_or_url: object,
+        method: str,
+        url: str | httpx.URL | None,
+        options: ConnectOptions,
+        clock: Callable[[], float],
+    ) -> _Request:
+        """The request of a ``connect``: to its first argument, or to ``url`` after a client."""
+        if isinstance(client_or_url, str | httpx.URL):
+            url = client_or_url
+        elif url is None:
+            msg = "connect(client, method, url): the url is missing"
+            raise TypeError(msg)
+        return cls(method, url, options, clock())
 
     def build(self, http: httpx.AsyncClient | httpx.Client) -> httpx.Request:
         """The request, with the ``Last-Event-ID`` so far."""
@@ -194,13 +238,7 @@ async def connect(
     client_or_url: httpx.AsyncClient | str | httpx.URL,
     method: str = "GET",
     url: str | httpx.URL | None = None,
-    *,
-    last_event_id: str = "",
-    max_reconnects: int = 5,
-    reconnect_delay: float = 1.0,
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-    timeout: Timeout = NO_READ_TIMEOUT,
-    **request: Any,  # noqa: ANN401
+    **options: Unpack[ConnectOptions],
 ) -> AsyncIterator[EventSource]:
     """Read a server-sent events endpoint, reconnecting when it drops.
 
@@ -211,15 +249,8 @@ async def connect(
             (a client is made, and closed at the end).
         method: The HTTP method.
         url: The URL, when a client is given.
-        last_event_id: The ``Last-Event-ID`` to resume from.
-        max_reconnects: How many failed connections in a row end the stream (0: never
-            reconnect).
-        reconnect_delay: Seconds before reconnecting when the server sent no ``retry``.
-        max_event_size: The decoder's limit (see :class:`SSEDecoder`).
-        timeout: httpx's timeouts for each connection (an ``httpx.Timeout`` or seconds). By
-            default the client's, with no read timeout: an event stream may be quiet for long.
-        request: More arguments for the request (``headers``, ``params``, ``json``...,
-            ``follow_redirects``, ``auth``).
+        options: How to reconnect and the request's own arguments (see
+            :class:`ConnectOptions`).
 
     Raises:
         APIStatusError: The endpoint answered an error status to the first connection.
@@ -230,10 +261,8 @@ async def connect(
         StreamTruncatedError: The connection broke, and ``max_reconnects`` reconnections in a
             row failed, or a reconnection was refused (the refusal is its ``__cause__``).
     """
-    settings = _Settings(last_event_id, max_reconnects, reconnect_delay, max_event_size, timeout)
     http, owned = _client_of(client_or_url, httpx.AsyncClient)
-    target = _url(client_or_url, url)
-    source = EventSource(http, _Request(method, target, request, settings, anyio.current_time()))
+    source = EventSource(http, _Request.of(client_or_url, method, url, options, anyio.current_time))
     try:
         yield source
     finally:
@@ -248,22 +277,14 @@ def connect_sync(
     client_or_url: httpx.Client | str | httpx.URL,
     method: str = "GET",
     url: str | httpx.URL | None = None,
-    *,
-    last_event_id: str = "",
-    max_reconnects: int = 5,
-    reconnect_delay: float = 1.0,
-    max_event_size: int = DEFAULT_MAX_EVENT_SIZE,
-    timeout: Timeout = NO_READ_TIMEOUT,
-    **request: Any,  # noqa: ANN401
+    **options: Unpack[ConnectOptions],
 ) -> Iterator[SyncEventSource]:
     """Read an endpoint from blocking code, as :func:`connect` does.
 
     ``with connect_sync(url) as source: for sse in source: ...``
     """
-    settings = _Settings(last_event_id, max_reconnects, reconnect_delay, max_event_size, timeout)
     http, owned = _client_of(client_or_url, httpx.Client)
-    target = _url(client_or_url, url)
-    source = SyncEventSource(http, _Request(method, target, request, settings, time.monotonic()))
+    source = SyncEventSource(http, _Request.of(client_or_url, method, url, options, time.monotonic))
     try:
         yield source
     finally:
@@ -280,13 +301,3 @@ def _client_of(client_or_url: H | str | httpx.URL, kind: type[H]) -> tuple[H, bo
     if isinstance(client_or_url, kind):
         return client_or_url, False
     return kind(), True
-
-
-def _url(client_or_url: object, url: str | httpx.URL | None) -> str | httpx.URL:
-    """The endpoint: the first argument, or ``url`` when the first is a client."""
-    if isinstance(client_or_url, str | httpx.URL):
-        return client_or_url
-    if url is None:
-        msg = "connect(client, method, url): the url is missing"
-        raise TypeError(msg)
-    return url
