@@ -31,7 +31,7 @@ from rillet import (
     StreamTruncatedError,
     Timeouts,
 )
-from rillet.events import Event, Response
+from rillet.events import Event, Response, parse_event_data
 from rillet.testing import Emulator, Fault, SyncReplayTransport, serve_in_thread
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
@@ -396,3 +396,24 @@ def test_a_blocking_read_holds_the_streams_deadlines_over_a_socket(where: str) -
     else:
         assert isinstance(result, APITimeoutError)
         assert result.kind == "idle"
+
+
+@pytest.mark.anyio
+async def test_final_response_after_an_iteration_parses_no_event_again(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    parsed: list[bytes] = []
+    original = parse_event_data
+
+    def counting(routed: str | None, data: bytes, **options: Any) -> Event:
+        parsed.append(data)
+        return original(routed, data, **options)
+
+    monkeypatch.setattr("rillet._protocols.parse_event_data", counting)
+    transport, _ = answering(200, SSE, [BODY[: ENDS[10]], BODY[ENDS[10] :]])
+    async with async_client(transport) as client:
+        stream = await client.responses.create(model="m", input="hi", stream=True)
+        async for _ in stream:
+            pass
+        await stream.final_response()
+    assert len(parsed) == len(EVENTS)  # each event once: the final response replayed none
