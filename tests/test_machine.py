@@ -374,3 +374,14 @@ def test_the_fault_matrix_against_the_machine_alone(case: Case) -> None:
         assert run.outcome.status == "completed"
     else:
         assert isinstance(run.outcome, case.error), run.outcome
+
+
+def test_a_body_cut_mid_event_says_where_with_typed_fields() -> None:
+    cut = RESUMABLE_ENDS[5] + 20  # inside the seventh event
+    run = drive(machine_for(), replies([RESUMABLE[:cut]]))
+    assert isinstance(run.outcome, StreamTruncatedError)
+    assert run.outcome.code == "body_ended"
+    assert run.outcome.excerpt == RESUMABLE[RESUMABLE_ENDS[5] : cut][:64]
+    assert run.outcome.progress is not None
+    assert run.outcome.progress.events_received == 6
+    assert run.outcome.progress.bytes_received == cut

@@ -298,8 +298,15 @@ class StreamMachine(Generic[R]):
         )
 
     def result(self) -> R:
-        """The final result, or the error that says why there is none."""
-        return self.protocol.result(self._cut())
+        """The final result, or the error that says why there is none (with its context)."""
+        try:
+            return self.protocol.result(self._cut())
+        except StreamError as error:
+            error.progress = self.progress()
+            tail = self._decoder.unterminated
+            if isinstance(error, StreamTruncatedError) and tail is not None:
+                error.excerpt = tail.excerpt
+            raise
 
     def dispatched(self, stopped: bool) -> R:
         """What a dispatch returns: the result so far if a handler stopped it, else the final."""
