@@ -245,8 +245,13 @@ def _is_model_list(kind: object) -> bool:
 converter.register_structure_hook_factory(_is_model_list, _list_factory)
 
 
-def structure_hook(cls: type[M], *, routed: bool = False) -> Callable[[Mapping[str, Any], Any], M]:
-    """The function that builds ``cls`` from a dict (it does not set the source).
+Build = Callable[..., M]
+"""Builds a model from a dict: ``build(data, kind, source=None)``; ``source`` (else ``data``)
+becomes what its ``to_dict()`` gives back."""
+
+
+def structure_hook(cls: type[M], *, routed: bool = False) -> Build[M]:
+    """The function that builds ``cls`` from a dict, its source set.
 
     ``routed`` says the caller picked ``cls`` by the data's ``type``: the fixed ``type`` field
     is then not read again.
@@ -256,16 +261,20 @@ def structure_hook(cls: type[M], *, routed: bool = False) -> Callable[[Mapping[s
     if routed and "type" in fields:
         skipped.add("type")
     skip = {name: override(omit=True) for name in skipped}
-    build: Callable[[Mapping[str, Any], Any], M] = make_dict_structure_fn(
+    detailed: Callable[[Mapping[str, Any], Any], M] = make_dict_structure_fn(
         cls,
         converter,
         **skip,  # type: ignore[arg-type]
     )
-    build = _fast(cls, skipped, build)
+    build = _fast(cls, skipped, detailed)
     if not any("_from_wire" in vars(kind) for kind in cls.__mro__ if kind is not Model):
         return build
     reshape = cls._from_wire
-    return lambda data, kind: build(reshape(data), kind)
+
+    def reshaped(data: Mapping[str, Any], kind: object, source: object = None) -> M:
+        return build(reshape(data), kind, data if source is None else source)
+
+    return reshaped
 
 
 # Inline checks for the JSON types of plain fields: (expression accepting v, it allows null).
@@ -279,59 +288,108 @@ _CHECKS: Final[dict[object, str]] = {
 }
 
 
+def _slot(cls: type, name: str) -> Callable[[object, object], None]:
+    """The setter of slot ``name`` of ``cls`` (it ignores the frozen ``__setattr__``)."""
+    for kind in cls.__mro__:
+        slot = vars(kind).get(name)
+        if isinstance(slot, types.MemberDescriptorType):
+            return slot.__set__
+    msg = f"{cls.__name__} has no slot {name!r}"
+    raise TypeError(msg)
+
+
 def _fast(
     cls: type[M], skipped: set[str], detailed: Callable[[Mapping[str, Any], Any], M]
-) -> Callable[[Mapping[str, Any], Any], M]:
+) -> Build[M]:
     """A faster builder for ``cls``: plain fields checked inline, not by a hook call each.
 
     Whenever anything is off, it hands the data to ``detailed`` (cattrs' generated function),
-    which builds the same model or raises the detailed error: results never differ.
+    which builds the same model or raises the detailed error: results never differ. The model
+    is made by setting its slots, not by calling ``__init__``: keyword arguments and the frozen
+    class's ``object.__setattr__`` by name cost more than the checks (the models have no
+    validators or converters, which this would skip: such a class gets ``detailed`` only).
     """
+    slow = _with_source(detailed)
+    fields = attrs.fields(cls)
+    if hasattr(cls, "__attrs_post_init__") or any(f.validator or f.converter for f in fields):
+        return slow
     hints = typing.get_type_hints(cls)
-    scope: dict[str, Any] = {"cls": cls, "detailed": detailed, "MISSING": attrs.NOTHING}
-    lines = ["def build(o, _=None):", "    try:"]
-    arguments = []
-    for index, field in enumerate(attrs.fields(cls)):
-        if not field.init or field.name in skipped:
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "slow": slow}
+    scope["MISSING"] = attrs.NOTHING
+    lines = ["def build(o, _=None, source=None):", "    try:"]
+    made = ["    m = new(cls)"]
+    for index, field in enumerate(fields):
+        scope[f"set{index}"] = _slot(cls, field.name)
+        if field.name == "_source":
+            made.append(f"    set{index}(m, o if source is None else source)")
             continue
-        name, kind = field.name, hints[field.name]
-        value = f"v{index}"
-        arguments.append(f"{field.alias}={value}")
-        if field.default is attrs.NOTHING:
-            lines.append(f"        v = o[{name!r}]")
-        else:
-            default = field.default
-            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-                scope[f"factory{index}"] = default.factory
-                fallback = f"factory{index}()"
-            else:
-                scope[f"default{index}"] = default
-                fallback = f"default{index}"
-            lines.append(f"        v = o.get({name!r}, MISSING)")
-            lines.append(f"        if v is MISSING: {value} = {fallback}")
-            lines.append("        else:")
-        indent = "        " if field.default is attrs.NOTHING else "            "
-        members = typing.get_args(kind)
-        optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and (
-            type(None) in members
-        )
-        plain = [member for member in members if member is not type(None)]
-        check = _CHECKS.get(plain[0] if optional and len(plain) == 1 else kind)
-        if kind is Any:
-            lines.append(f"{indent}{value} = v")
-        elif check is not None:
-            allowed = f"v is None or {check}" if optional else check
-            lines.append(f"{indent}if not ({allowed}): raise TypeError")
-            lines.append(f"{indent}{value} = v")
-        else:  # a model, a list of models, a union: its own hook
-            scope[f"hook{index}"] = converter.get_structure_hook(kind)
-            scope[f"kind{index}"] = kind
-            lines.append(f"{indent}{value} = hook{index}(v, kind{index})")
-    lines.append(f"        return cls({', '.join(arguments)})")
-    lines.append("    except Exception:")
-    lines.append("        return detailed(o, _)")
+        made.append(f"    set{index}(m, v{index})")
+        lines += _read_field(index, field, hints[field.name], scope, skipped)
+    lines += ["    except Exception:", "        return slow(o, _, source)", *made, "    return m"]
     exec("\n".join(lines), scope)  # noqa: S102 - code generated from the model's own fields
-    build: Callable[[Mapping[str, Any], Any], M] = scope["build"]
+    build: Build[M] = scope["build"]
+    return build
+
+
+def _read_field(
+    index: int,
+    field: attrs.Attribute[Any],
+    kind: Any,  # noqa: ANN401 - a type
+    scope: dict[str, Any],
+    skipped: set[str],
+) -> list[str]:
+    """The lines of a builder that read ``field`` into ``v{index}`` (the objects in scope)."""
+    value = f"v{index}"
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        scope[f"factory{index}"] = default.factory  # type: ignore[union-attr]
+        fallback = f"factory{index}()"
+    else:
+        scope[f"default{index}"] = default
+        fallback = f"default{index}"
+    if not field.init or field.name in skipped:
+        return [f"        {value} = {fallback}"]
+    if default is attrs.NOTHING:
+        lines = [f"        v = o[{field.name!r}]"]
+        indent = "        "
+    else:
+        lines = [
+            f"        v = o.get({field.name!r}, MISSING)",
+            f"        if v is MISSING: {value} = {fallback}",
+            "        else:",
+        ]
+        indent = "            "
+    members = typing.get_args(kind)
+    optional = typing.get_origin(kind) in (typing.Union, types.UnionType) and (
+        type(None) in members
+    )
+    plain = [member for member in members if member is not type(None)]
+    check = _CHECKS.get(plain[0] if optional and len(plain) == 1 else kind)
+    if kind is Any:
+        lines.append(f"{indent}{value} = v")
+    elif check is not None:
+        allowed = f"v is None or {check}" if optional else check
+        lines.append(f"{indent}if not ({allowed}): raise TypeError")
+        lines.append(f"{indent}{value} = v")
+    else:  # a model, a list of models, a union: its own hook
+        scope[f"hook{index}"] = converter.get_structure_hook(kind)
+        scope[f"kind{index}"] = kind
+        if typing.get_origin(kind) is list:  # mostly empty (logprobs): no call for that
+            lines.append(f"{indent}if type(v) is list and not v: {value} = []")
+            lines.append(f"{indent}else: {value} = hook{index}(v, kind{index})")
+        else:
+            lines.append(f"{indent}{value} = hook{index}(v, kind{index})")
+    return lines
+
+
+def _with_source(detailed: Callable[[Mapping[str, Any], Any], M]) -> Build[M]:
+    """``detailed``, setting the built model's source."""
+
+    def build(data: Mapping[str, Any], kind: object, source: object = None) -> M:
+        model = detailed(data, kind)
+        object.__setattr__(model, "_source", data if source is None else source)
+        return model
+
     return build
 
 
@@ -342,9 +400,7 @@ def _model_structure_factory(cls: type[M]) -> Callable[[object, object], M]:
         if type(data) is not dict:
             msg = f"expected a JSON object, got {type(data).__name__} {data!r:.40}"
             raise TypeError(msg)
-        model = build(data, cls)
-        object.__setattr__(model, "_source", data)
-        return model
+        return build(data, cls)
 
     return structure
 

@@ -1,8 +1,7 @@
 """From a decoded server-sent event to its typed event: one dict lookup, one class structured.
 
-The class is picked before any JSON is parsed, from the SSE ``event:`` field when the server
-sent one; after parsing, the JSON ``type`` is checked and wins if they disagree. Then exactly
-that class is structured: no union is tried member by member.
+The class is picked by the JSON ``type`` (the SSE ``event:`` field stands in when the JSON has
+no ``type``). Then exactly that class is structured: no union is tried member by member.
 
 Bad data is a typed :class:`~rillet.EventDecodeError` naming the event type, the field and an
 excerpt. The ``on_invalid`` policy decides what a parse function does with it: ``"raise"`` (the
@@ -12,9 +11,9 @@ can yield it and go on.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Final, Literal
 
 import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
@@ -23,7 +22,7 @@ from rillet._errors import EventDecodeError, excerpt
 from rillet._json import loads
 from rillet._sse import ServerSentEvent
 from rillet.events._chat import CHAT_EVENT_TYPES, ChatCompletionChunk, ChatErrorEvent
-from rillet.events._model import converter, structure_hook
+from rillet.events._model import Build, converter, structure_hook
 from rillet.events._responses import RESPONSE_EVENT_TYPES, Event, UnknownEvent
 
 __all__ = [
@@ -34,8 +33,6 @@ __all__ = [
     "parse_event",
     "parse_event_data",
 ]
-
-E = TypeVar("E", bound=Event)
 
 OnInvalid = Literal["raise", "return"]
 """What a parse function does with bad data: raise the error, or return an InvalidEvent."""
@@ -62,11 +59,10 @@ class InvalidEvent(Event):
     error: EventDecodeError = attrs.field(eq=False)
 
 
-Build = Callable[[Mapping[str, Any], Any], Any]
-_routes: dict[str, tuple[type[Event], Build]] = {}  # Responses type -> (class, structure fn)
+_routes: dict[str, tuple[type[Event], Build[Event]]] = {}  # Responses type -> (class, structure fn)
 
 
-def _route(event_type: str) -> tuple[type[Event], Build] | None:
+def _route(event_type: str) -> tuple[type[Event], Build[Event]] | None:
     route = _routes.get(event_type)
     if route is None:
         cls = RESPONSE_EVENT_TYPES.get(event_type)
@@ -76,8 +72,8 @@ def _route(event_type: str) -> tuple[type[Event], Build] | None:
     return route
 
 
-_CHUNK: Final = (ChatCompletionChunk, structure_hook(ChatCompletionChunk, routed=True))
-_CHAT_ERROR: Final = (ChatErrorEvent, structure_hook(ChatErrorEvent, routed=True))
+_build_chunk: Final = structure_hook(ChatCompletionChunk, routed=True)
+_build_chat_error: Final = structure_hook(ChatErrorEvent, routed=True)
 
 
 def _unknown(data: dict[str, Any], event_type: str) -> UnknownEvent:
@@ -121,34 +117,25 @@ def parse_event_data(
     Raises:
         EventDecodeError: The data is not a valid event (with ``on_invalid="raise"``).
     """
-    route = (_routes.get(event_type) or _route(event_type)) if event_type else None
-    payload = _load(event_type, data, on_invalid)
-    if type(payload) is InvalidEvent:
-        return payload
-    json_type = payload.get("type")
-    if type(json_type) is str:
-        if json_type != event_type:  # the JSON type wins
-            route = _routes.get(json_type) or _route(json_type)
-    elif "type" not in payload and event_type is not None:
-        json_type = event_type
-    else:
-        return _invalid(event_type, data, "type", "no type string", on_invalid)
-    if route is None:
-        return _unknown(payload, json_type)
-    return _structure_event(route, payload, data, json_type, on_invalid)
-
-
-def _load(event_type: str | None, data: bytes, on_invalid: OnInvalid) -> Any:  # noqa: ANN401
-    """The JSON object in ``data``, or the InvalidEvent that says why there is none."""
+    # The whole usual case is inline (a call per step costs more than the step): errors are
+    # explained by the helpers below.
     try:
         payload = loads(data)
-    except ValueError as error:
-        return _invalid(event_type, data, None, f"not valid JSON ({error})", on_invalid)
-    except RecursionError:
-        return _invalid(event_type, data, None, "JSON nested too deeply", on_invalid)
+    except (ValueError, RecursionError) as error:
+        return _not_json(event_type, data, error, on_invalid)
     if type(payload) is not dict:
         return _invalid(event_type, data, None, "not a JSON object", on_invalid)
-    return payload
+    json_type = payload.get("type", event_type)  # the JSON type wins over the SSE event field
+    if type(json_type) is not str:
+        return _invalid(event_type, data, "type", "no type string", on_invalid)
+    route = _routes.get(json_type) or _route(json_type)
+    if route is None:
+        return _unknown(payload, json_type)
+    cls, build = route
+    try:
+        return build(payload, cls, data)
+    except _INVALID as error:
+        return _not_valid(error, cls, payload, data, event_type=json_type, on_invalid=on_invalid)
 
 
 def parse_chat_chunk(
@@ -163,33 +150,55 @@ def parse_chat_chunk(
         EventDecodeError: The data is not a valid chunk (with ``on_invalid="raise"``).
     """
     kind = "chat.completion.chunk"
-    payload = _load(kind, data, on_invalid)
-    if type(payload) is InvalidEvent:
-        return payload
+    try:
+        payload = loads(data)
+    except (ValueError, RecursionError) as error:
+        return _not_json(kind, data, error, on_invalid)
+    if type(payload) is not dict:
+        return _invalid(kind, data, None, "not a JSON object", on_invalid)
+    cls: type[ChatCompletionChunk | ChatErrorEvent] = ChatCompletionChunk
+    build: Build[ChatCompletionChunk | ChatErrorEvent] = _build_chunk
     if "error" in payload and "choices" not in payload:
-        return _structure_event(_CHAT_ERROR, payload, data, "chat.error", on_invalid)
-    return _structure_event(_CHUNK, payload, data, kind, on_invalid)
+        cls, build, kind = ChatErrorEvent, _build_chat_error, "chat.error"
+    try:
+        return build(payload, cls, data)
+    except _INVALID as error:
+        return _not_valid(error, cls, payload, data, event_type=kind, on_invalid=on_invalid)
 
 
-def _structure_event(
-    route: tuple[type[E], Build],
+_INVALID: Final = (
+    ClassValidationError,
+    IterableValidationError,
+    TypeError,
+    ValueError,
+    RecursionError,
+)
+"""What building a model from bad JSON raises (cattrs' errors, the inline checks', depth)."""
+
+
+def _not_json(
+    event_type: str | None, data: bytes, error: Exception, on_invalid: OnInvalid
+) -> InvalidEvent:
+    if isinstance(error, RecursionError):
+        return _invalid(event_type, data, None, "JSON nested too deeply", on_invalid)
+    return _invalid(event_type, data, None, f"not valid JSON ({error})", on_invalid)
+
+
+def _not_valid(
+    error: Exception,
+    cls: type[Event],
     payload: dict[str, Any],
     data: bytes,
+    *,
     event_type: str,
     on_invalid: OnInvalid,
-) -> E | InvalidEvent:
-    cls, build = route
-    try:
-        event: E = build(payload, cls)
-    except (ClassValidationError, IterableValidationError, TypeError, ValueError) as error:
-        field, reason = _first_problem(error)
-        if field is not None:
-            field = cls._wire_path(payload, field)
-        return _invalid(event_type, data, field, reason, on_invalid)
-    except RecursionError:
+) -> InvalidEvent:
+    if isinstance(error, RecursionError):
         return _invalid(event_type, data, None, "JSON nested too deeply", on_invalid)
-    object.__setattr__(event, "_source", data)
-    return event
+    field, reason = _first_problem(error)
+    if field is not None:
+        field = cls._wire_path(payload, field)
+    return _invalid(event_type, data, field, reason, on_invalid)
 
 
 def _invalid(
