@@ -15,6 +15,7 @@ deadlines (``_deadlines``) and the attempts (retries of the request, resumes of 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Mapping
 from typing import Any, Final, Generic, TypeVar
 
@@ -36,9 +37,8 @@ from rillet._errors import (
     status_error,
 )
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
-from rillet._protocols import Entry, Item, StreamProtocol, Unresumable
+from rillet._protocols import Entry, Item, Record, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
-from rillet._sse import ServerSentEvent
 from rillet.events import (
     ChatCompletion,
     CompletionUsage,
@@ -215,7 +215,7 @@ class StreamMachine(Generic[R]):
         self.attempts = Attempts(retry, idempotent=idempotent)
         self._decoder = protocol.decoder()
         self._resumable = resumable
-        self._counts: dict[str, int] = {}
+        self._counts: Counter[str] = Counter()
         self._bytes = 0
         self._first_text_at: float | None = None
         self._ended_at: float | None = None
@@ -407,13 +407,15 @@ class StreamMachine(Generic[R]):
 
     def _decode(self, chunk: bytes, now: float) -> None:
         """Decode, type and log a chunk's events; a bad event fails the stream after them."""
-        before = self.log.count
+        log = self.log
+        fresh = log.fresh
+        before = len(fresh)
         failure: RilletError | None = None
         try:
             events = self._decoder.feed(chunk)
         except RilletError as raised:  # events decoded before the bad bytes come first
             events, failure = getattr(raised, "events", []), raised
-        receive, record = self.protocol.receive, self._record
+        receive, record = self.protocol.receive, self._recorder()
         try:
             for sse in events:
                 if receive(sse, record):
@@ -426,27 +428,33 @@ class StreamMachine(Generic[R]):
             failure = EventDecodeError(
                 event_type=None, field=None, reason=reason, excerpt=chunk[:64]
             )
-        if self.log.count != before:
-            self._clock(before, now)
+        if len(fresh) != before:
+            # Counted per chunk, not per event: a chunk brings dozens.
+            log.count = log.fresh_start + len(fresh)
+            self._clock(fresh[before:], now)
         if failure is not None:
             self._fail(failure, now)
 
-    def _record(self, event: Item, entry: Entry) -> None:
-        kind = event.event if type(event) is ServerSentEvent else event.type  # type: ignore[union-attr]
-        counts = self._counts
-        counts[kind] = counts.get(kind, 0) + 1
+    def _recorder(self) -> Record:
+        """What the protocol calls with each event it makes: it goes into the log."""
         log = self.log
-        log.fresh.append(event)
-        if log.cache:
-            log.entries.append(entry)
-        log.count += 1
+        keep_event = log.fresh.append
+        if not log.cache:
+            return lambda event, _: keep_event(event)
+        keep_entry = log.entries.append
 
-    def _clock(self, before: int, now: float) -> None:
-        """Time what the last chunk brought (events from position ``before``)."""
+        def record(event: Item, entry: Entry) -> None:
+            keep_event(event)
+            keep_entry(entry)
+
+        return record
+
+    def _clock(self, fresh: list[Item], now: float) -> None:
+        """Count and time the events the last chunk brought."""
+        self._counts.update(map(self.protocol.kind_of, fresh))
         deadlines = self.deadlines
         if deadlines.first_event_at is None:
             deadlines.first_event_at = now
-        fresh = self.log.fresh[before - self.log.fresh_start :]
         if any(type(event) is not KeepaliveEvent for event in fresh):
             deadlines.last_event_at = now
             self.attempts.since_events = 0

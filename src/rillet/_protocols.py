@@ -9,6 +9,7 @@ log, statistics) is the machine's, the same for every protocol.
 from __future__ import annotations
 
 import json
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Final, Generic, Protocol, TypeVar
 
@@ -87,6 +88,9 @@ class StreamProtocol(Generic[R]):
 
     text_type: type[Item]
     """The event class that carries the output text (for ``time_to_first_text``)."""
+
+    kind_of: Callable[[Item], str] = operator.attrgetter("type")
+    """The type of an event, for the counts by type."""
 
     ends_with_no_content = False
     """Whether a 204 answer ends the stream (else it is not an event stream: an error)."""
@@ -318,6 +322,7 @@ class SSEProtocol(_EndsWithBody[None]):
     """
 
     text_type = ServerSentEvent
+    kind_of = operator.attrgetter("event")
     ends_with_no_content = True
 
     def __init__(
