@@ -415,12 +415,9 @@ class StreamMachine(Generic[R]):
             events = self._decoder.feed(chunk)
         except RilletError as raised:  # events decoded before the bad bytes come first
             events, failure = getattr(raised, "events", []), raised
-        receive, record = self.protocol.receive, self._recorder()
         try:
-            for sse in events:
-                if receive(sse, record):
-                    failure = None  # the stream's own end came first: what follows is no loss
-                    break
+            if self.protocol.receive_all(events, self._recorder()):
+                failure = None  # the stream's own end came first: what follows is no loss
         except RilletError as raised:
             failure = raised
         except RecursionError:

@@ -105,10 +105,12 @@ class StreamProtocol(Generic[R]):
         """A decoder for the next body (asked once per body)."""
         return SSEDecoder()
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
-        """Type and accumulate one decoded event; ``record`` each event it makes.
+    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+        """Type and accumulate a chunk's decoded events; ``record`` each event they make.
 
-        Returns whether it was the stream's own end (nothing after it counts).
+        Returns whether one was the stream's own end (then the ones after it are not taken:
+        nothing after the end counts). Given a chunk's events at once, not one at a time: the
+        per-event work is a loop with its names bound once.
         """
         raise NotImplementedError
 
@@ -164,41 +166,51 @@ class ResponsesProtocol(StreamProtocol[Response]):
         # on past invalid events, has events about items it never saw added: those are
         # skipped (and listed in accumulator.problems), not errors.
         self.accumulator = ResponseAccumulator(strict=strict and on_invalid == "raise")
-        self._last = -1  # the highest sequence number so far (-1: none yet)
         self._resumed = False  # events may repeat or skip: check each one
         self._response_id = ""
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
-        """Type, check, accumulate and record one event; whether it ended the stream."""
-        routed = sse.event if sse.has_event_field else None
-        event = parse_event_data(routed, sse.raw_data, on_invalid=self.on_invalid)
-        number = getattr(event, "sequence_number", None)
-        if self._resumed:
-            if number is not None and number <= self._last:
-                return False  # a resumed stream sent it again: it was delivered already
-            self._check_resumed(event, number)
-        if number is not None:
-            self._last = number
-        self.accumulator.add(event)
-        record(event, (routed, sse.raw_data))
-        return type(event) in _ENDING and self.accumulator.outcome != "streaming"
+    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+        """Type, check, accumulate and record each event; whether one ended the stream."""
+        on_invalid, accumulator = self.on_invalid, self.accumulator
+        add = accumulator.add
+        for sse in events:
+            routed = sse.event if sse.has_event_field else None
+            data = sse.raw_data
+            event = parse_event_data(routed, data, on_invalid=on_invalid)
+            if self._resumed and self._repeated(event):
+                continue
+            add(event)
+            record(event, (routed, data))
+            if type(event) in _ENDING and accumulator.outcome != "streaming":
+                return True
+        return False
 
     def resumed(self) -> None:
         """The next events may repeat the last ones (skipped), not skip any or change response."""
         self._resumed = True
 
-    def _check_resumed(self, event: Event, number: int | None) -> None:
-        """A resumed body must go on from the last event, in the same response."""
-        if number is not None and number > self._last + 1:
+    def _repeated(self, event: Event) -> bool:
+        """Whether a resumed body sent ``event`` again (else it must go on from the last one).
+
+        Raises:
+            StreamTruncatedError: Events are missing, or it is another response.
+        """
+        number: int | None = getattr(event, "sequence_number", None)
+        last = self.accumulator.last_sequence_number
+        last = -1 if last is None else last
+        if number is not None and number <= last:
+            return True  # delivered already
+        if number is not None and number > last + 1:
             reason = (
-                f"the resumed stream went on at event #{number}, not #{self._last + 1}: "
-                f"{number - self._last - 1} event(s) are missing"
+                f"the resumed stream went on at event #{number}, not #{last + 1}: "
+                f"{number - last - 1} event(s) are missing"
             )
             raise StreamTruncatedError(reason, partial=self.snapshot, code="sequence_gap")
         other = getattr(getattr(event, "response", None), "id", "")
         if other and other != self._response_id:
             reason = f"the resumed stream is of another response ({other}, not {self._response_id})"
             raise StreamTruncatedError(reason, partial=self.snapshot, code="other_response")
+        return False
 
     @property
     def ended(self) -> bool:
@@ -212,8 +224,8 @@ class ResponsesProtocol(StreamProtocol[Response]):
 
     @property
     def last_sequence_number(self) -> int | None:
-        """The highest sequence number so far."""
-        return None if self._last < 0 else self._last
+        """The last event's sequence number."""
+        return self.accumulator.last_sequence_number
 
     def replay(self, entry: tuple[str | None, bytes]) -> Event:
         """Parse a logged event again."""
@@ -227,10 +239,11 @@ class ResponsesProtocol(StreamProtocol[Response]):
         if snapshot.background is not True:
             why = "the response was not created with background=true (only those are kept)"
             return Unresumable(why)
-        if self._last < 0:
+        last = self.accumulator.last_sequence_number
+        if last is None:
             return Unresumable("its events have no sequence numbers to resume from")
         self._response_id = snapshot.id
-        return ResumePosition(response_id=snapshot.id, sequence_number=self._last)
+        return ResumePosition(response_id=snapshot.id, sequence_number=last)
 
     def result(self, cut: str) -> Response:
         """The final response, or the error that says why there is none."""
@@ -256,16 +269,19 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
         self.accumulator = ChatCompletionAccumulator()
         self.done = False  # [DONE] arrived
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
-        """Type, accumulate and record one chunk, then what it derives; whether it was [DONE]."""
-        if sse.raw_data == _DONE:
-            self.done = True
-            return True
-        chunk = parse_chat_chunk(sse.raw_data, on_invalid=self.on_invalid)
-        derived = self.accumulator.add(chunk)
-        record(chunk, (None, sse.raw_data))
-        for event in derived:
-            record(event, event)
+    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+        """Type, accumulate and record each chunk, then what it derives; whether [DONE] came."""
+        on_invalid, add = self.on_invalid, self.accumulator.add
+        for sse in events:
+            data = sse.raw_data
+            if data == _DONE:
+                self.done = True
+                return True
+            chunk = parse_chat_chunk(data, on_invalid=on_invalid)
+            derived = add(chunk)
+            record(chunk, (None, data))
+            for event in derived:
+                record(event, event)
         return False
 
     @property
@@ -351,9 +367,10 @@ class SSEProtocol(_EndsWithBody[None]):
         )
         return self._decoder
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
-        """Record the event, as is (none ends the stream: the end of the body does)."""
-        record(sse, sse)
+    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+        """Record the events, as they are (none ends the stream: the end of the body does)."""
+        for sse in events:
+            record(sse, sse)
         return False
 
     def result(self, cut: str) -> None:
@@ -413,9 +430,10 @@ class JSONProtocol(_EndsWithBody[M]):
         self._body = _Body()
         return self._body
 
-    def receive(self, sse: ServerSentEvent, record: Record) -> bool:
-        """Never called: a JSON body has no events."""
-        raise NotImplementedError
+    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+        """A JSON body has no events: its decoder keeps the bytes, and gives none."""
+        del events, record
+        return False
 
     def result(self, cut: str) -> M:
         """The API object the body holds, or an error that says what came instead."""

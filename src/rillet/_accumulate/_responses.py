@@ -11,7 +11,7 @@ or ``failed``) carries the response, that object is returned unchanged.
 
 from __future__ import annotations
 
-from typing import Any, Final, Literal, cast
+from typing import Any, Final, Literal
 
 from rillet._accumulate._text import TextBuffer
 from rillet._errors import (
@@ -318,7 +318,7 @@ class ResponseAccumulator:
                 if isinstance(event, ItemEvent) and event.type.rsplit(".", 1)[-1] in _STATUS_WORDS:
                     self._item_status(event)
             return
-        number = cast("ResponseStreamEvent", event).sequence_number  # handled: a stream event
+        number: int | None = event.sequence_number  # type: ignore[attr-defined] # a stream event
         if number is not None:
             self.last_sequence_number = number
         try:

@@ -13,7 +13,7 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, Self, TypeVar
+from typing import Any, ClassVar, Final, Self, TypeGuard, TypeVar
 
 import attrs
 import cattrs
@@ -316,7 +316,11 @@ def _fast(
     hints = typing.get_type_hints(cls)
     scope: dict[str, Any] = {"cls": cls, "new": object.__new__, "slow": slow}
     scope["MISSING"] = attrs.NOTHING
-    lines = ["def build(o, _=None, source=None):", "    try:"]
+    lines = [
+        "def build(o, _=None, source=None):",
+        "    try:",
+        "        if type(o) is not dict: raise TypeError",
+    ]
     made = ["    m = new(cls)"]
     for index, field in enumerate(fields):
         scope[f"set{index}"] = _slot(cls, field.name)
@@ -367,19 +371,46 @@ def _read_field(
     check = _CHECKS.get(plain[0] if optional and len(plain) == 1 else kind)
     if kind is Any:
         lines.append(f"{indent}{value} = v")
-    elif check is not None:
+        return lines
+    if check is not None:
         allowed = f"v is None or {check}" if optional else check
         lines.append(f"{indent}if not ({allowed}): raise TypeError")
         lines.append(f"{indent}{value} = v")
-    else:  # a model, a list of models, a union: its own hook
-        scope[f"hook{index}"] = converter.get_structure_hook(kind)
-        scope[f"kind{index}"] = kind
-        if typing.get_origin(kind) is list:  # mostly empty (logprobs): no call for that
-            lines.append(f"{indent}if type(v) is list and not v: {value} = []")
-            lines.append(f"{indent}else: {value} = hook{index}(v, kind{index})")
-        else:
-            lines.append(f"{indent}{value} = hook{index}(v, kind{index})")
+        return lines
+    # A model, a list of models: their builders, called directly (a type not as expected
+    # raises, and the detailed path explains). Anything else (a union): its hook.
+    element = typing.get_args(kind)[0] if typing.get_origin(kind) is list else None
+    model = plain[0] if optional and len(plain) == 1 else kind
+    if _is_model(element):
+        scope[f"build{index}"], scope[f"kind{index}"] = _builder(element), element
+        lines.append(f"{indent}if type(v) is not list: raise TypeError")
+        lines.append(f"{indent}{value} = [build{index}(x, kind{index}) for x in v]")
+    elif _is_model(model):
+        scope[f"build{index}"], scope[f"kind{index}"] = _builder(model), model
+        call = f"build{index}(v, kind{index})"
+        lines.append(
+            f"{indent}{value} = None if v is None else {call}"
+            if optional
+            else f"{indent}{value} = {call}"
+        )
+    else:
+        scope[f"hook{index}"], scope[f"kind{index}"] = converter.get_structure_hook(kind), kind
+        lines.append(f"{indent}{value} = hook{index}(v, kind{index})")
     return lines
+
+
+_BUILDERS: dict[type[Any], Build[Any]] = {}
+
+
+def _builder(cls: type[M]) -> Build[M]:
+    """The builder of a model that is not routed (a field's), made once."""
+    build = _BUILDERS.get(cls)
+    if build is None:
+        # A model that contains itself meets this while its builder is made: it calls the
+        # builder through the table, once it is there.
+        _BUILDERS[cls] = lambda data, kind, source=None: _BUILDERS[cls](data, kind, source)
+        build = _BUILDERS[cls] = structure_hook(cls)
+    return build
 
 
 def _with_source(detailed: Callable[[Mapping[str, Any], Any], M]) -> Build[M]:
@@ -394,7 +425,7 @@ def _with_source(detailed: Callable[[Mapping[str, Any], Any], M]) -> Build[M]:
 
 
 def _model_structure_factory(cls: type[M]) -> Callable[[object, object], M]:
-    build = structure_hook(cls)
+    build = _builder(cls)
 
     def structure(data: object, _: object) -> M:
         if type(data) is not dict:
@@ -405,7 +436,7 @@ def _model_structure_factory(cls: type[M]) -> Callable[[object, object], M]:
     return structure
 
 
-def _is_model(cls: object) -> bool:
+def _is_model(cls: object) -> TypeGuard[type[Model]]:
     return isinstance(cls, type) and issubclass(cls, Model)
 
 
