@@ -444,17 +444,18 @@ def report(loop: str, row: Row, events: int, found: dict[Run, Timing]) -> None:
     assert theirs.count == events, (row.case, theirs.count, events)
     mine, base = ours.seconds / events * 1e6, theirs.seconds / events * 1e6
     ratio = base / mine
-    cells = [loop, row.what, f"{mine:.2f}", f"{base:.1f}", f"**{ratio:.1f}x**", verdict(ratio, row)]
+    columns = [loop, row.what, f"{mine:.2f}", f"{base:.1f}", f"**{ratio:.1f}x**"]
+    columns.append(verdict(ratio, row))
     case = f"{loop}: {row.case}"
     FIGURES.add(case, "rillet", mine)
     FIGURES.add(case, "openai", base)
     if row.helper is None:
-        cells += ["", ""]
+        columns += ["", ""]
     else:
         slow = found[row.helper].seconds / events * 1e6
-        cells += [f"{slow:.1f}", f"{slow / mine:.1f}x"]
+        columns += [f"{slow:.1f}", f"{slow / mine:.1f}x"]
         FIGURES.add(case, "openai helper", slow)
-    print("| " + " | ".join(cells) + " |", flush=True)
+    print("| " + " | ".join(columns) + " |", flush=True)
 
 
 async def run_async(loop: str, bodies: Bodies) -> None:
