@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 RESULTS = Path(__file__).parent / "results"
-PACKAGES = ("rillet", "openai", "httpx-sse", "httpx", "anyio", "orjson")
+PACKAGES = ("rillet", "openai", "httpx-sse", "httpx", "httpx2", "anyio", "orjson")
 
 
 def machine() -> str:
@@ -40,13 +40,17 @@ def versions() -> dict[str, str]:
 
 @dataclass
 class Results:
-    """One benchmark's figures: a value per (case, library), in one unit where higher is better."""
+    """One benchmark's figures: a value per (case, library), in one unit.
+
+    Higher is better (events/s) unless ``higher_is_better`` is false (µs/event).
+    """
 
     benchmark: str
     title: str
     unit: str
     baseline: str  # what the others are compared with
     rows: list[dict[str, str | float]] = field(default_factory=list)
+    higher_is_better: bool = True
 
     def add(self, case: str, library: str, value: float) -> None:
         self.rows.append({"case": case, "library": library, "value": value})

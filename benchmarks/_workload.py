@@ -1,4 +1,5 @@
-"""Workloads shared by the benchmarks: realistic Responses streams as bytes, and chunkings."""
+"""Workloads shared by the benchmarks: realistic Responses and Chat Completions streams as bytes,
+and chunkings."""
 
 from __future__ import annotations
 
@@ -159,6 +160,60 @@ def responses_stream(n_deltas: int, *, seed: int = 0) -> bytes:
     seq += 1
     done = {**response, "status": "completed", "output": [item]}
     out.append(_event({"type": "response.completed", "sequence_number": seq, "response": done}))
+    return b"".join(out)
+
+
+def chat_stream(n_deltas: int, *, include_usage: bool = True, seed: int = 0) -> bytes:
+    """A Chat Completions text stream with ``n_deltas`` content chunks, then ``data: [DONE]``.
+
+    Shaped like the API's (as recorded in late 2025): a role chunk (``content: ""``), the content
+    chunks (~330 bytes each: id, ``service_tier``, ``system_fingerprint``, ``obfuscation``
+    padding), a ``finish_reason`` chunk and, with ``include_usage`` (what
+    ``stream_options={"include_usage": True}`` asks for), a usage chunk with no choices:
+    ``n_deltas + 3`` chunks in all.
+    """
+    rng = random.Random(seed)
+    alphabet = string.ascii_letters + string.digits
+    head = {
+        "id": "chatcmpl-" + "".join(rng.choices(alphabet, k=29)),
+        "object": "chat.completion.chunk",
+        "created": 1766084443,
+        "model": "gpt-4o-2024-08-06",
+        "service_tier": "default",
+        "system_fingerprint": "fp_" + "".join(rng.choices("0123456789abcdef", k=10)),
+    }
+
+    def chunk(choices: list[object], usage: object = None) -> bytes:
+        payload = {
+            **head,
+            "choices": choices,
+            "usage": usage,
+            "obfuscation": "".join(rng.choices(alphabet, k=rng.randint(1, 16))),
+        }
+        data = json.dumps(payload, ensure_ascii=False, separators=(",", ":"))
+        return f"data: {data}\n\n".encode()
+
+    def choice(delta: dict[str, object], finish_reason: str | None = None) -> list[object]:
+        return [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}]
+
+    out = [chunk(choice({"role": "assistant", "content": "", "refusal": None}))]
+    out.extend(chunk(choice({"content": " " + rng.choice(_WORDS)})) for _ in range(n_deltas))
+    out.append(chunk(choice({}, "stop")))
+    if include_usage:
+        usage = {
+            "prompt_tokens": 14,
+            "completion_tokens": n_deltas,
+            "total_tokens": 14 + n_deltas,
+            "prompt_tokens_details": {"cached_tokens": 0, "audio_tokens": 0},
+            "completion_tokens_details": {
+                "reasoning_tokens": 0,
+                "audio_tokens": 0,
+                "accepted_prediction_tokens": 0,
+                "rejected_prediction_tokens": 0,
+            },
+        }
+        out.append(chunk([], usage))
+    out.append(b"data: [DONE]\n\n")
     return b"".join(out)
 
 

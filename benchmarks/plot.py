@@ -2,12 +2,14 @@
 
 Run the benchmarks first (``nox -s bench`` writes ``benchmarks/results/*.json``), then
 ``python benchmarks/plot.py`` (or ``nox -s plots``, which does both) to redraw
-``docs/_static/performance/*.png``. Each chart says when and on what machine it was measured.
+``docs/_static/performance/*.png`` (``python benchmarks/plot.py speed`` redraws one chart).
+Each chart says when and on what machine it was measured.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,14 +27,21 @@ PALETTE = ("#1f5fa8", "#6f9bd1", "#9a9a9a", "#c9c9c9")  # the first library list
 BAR = 0.8
 
 
-def ratio_label(value: float, baseline: float) -> str:
+def ratio_label(value: float, baseline: float, *, higher_is_better: bool = True) -> str:
     factor = max(value, baseline) / min(value, baseline)
     digits = 2 if factor < 2 else 1
-    return f"{factor:.{digits}f}x {'faster' if value > baseline else 'slower'}"
+    better = value > baseline if higher_is_better else value < baseline
+    return f"{factor:.{digits}f}x {'faster' if better else 'slower'}"
+
+
+def figure_label(value: float) -> str:
+    """Large figures (events/s) to the unit, small ones (µs/event) to two significant digits."""
+    return f"{value:,.0f}" if value >= 100 else f"{value:.2g}" if value >= 1 else f"{value:.2f}"
 
 
 def draw(result: dict[str, Any]) -> Path:
     rows = result["rows"]
+    higher_is_better = result.get("higher_is_better", True)  # older results lack the field
     cases = list(dict.fromkeys(row["case"] for row in rows))
     libraries = list(dict.fromkeys(row["library"] for row in rows))
     value = {(row["case"], row["library"]): float(row["value"]) for row in rows}
@@ -46,16 +55,17 @@ def draw(result: dict[str, Any]) -> Path:
         for y, x, case in zip(ys, xs, cases, strict=True):
             if not x:
                 continue
-            text = f"{x:,.0f}"
+            text = figure_label(x)
             base = value.get((case, result["baseline"]))
             if library != result["baseline"] and base:
-                text += f"  ({ratio_label(x, base)})"
+                text += f"  ({ratio_label(x, base, higher_is_better=higher_is_better)})"
             axes.text(x + top * 0.01, y, text, va="center", fontsize=8)
     axes.set_yticks(range(len(cases)), cases, fontsize=9)
     axes.invert_yaxis()  # the first case on top
     axes.set_xlim(0, top * 1.35)
     axes.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
-    axes.set_xlabel(f"{result['unit']} (higher is better)")
+    better = "higher" if higher_is_better else "lower"
+    axes.set_xlabel(f"{result['unit']} ({better} is better)")
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(loc="lower right", fontsize=8, frameon=False)
     axes.set_title(f"{result['title']}: ratios against {result['baseline']}", fontsize=11)
@@ -72,9 +82,10 @@ def draw(result: dict[str, Any]) -> Path:
     return path
 
 
-def main() -> None:
-    saved = sorted(RESULTS.glob("*.json"))
-    if not saved:
+def main(names: list[str]) -> None:
+    """Draw every saved result, or only those of the benchmarks ``names`` (``speed``, ...)."""
+    saved = [RESULTS / f"{name}.json" for name in names] or sorted(RESULTS.glob("*.json"))
+    if not saved or not all(path.exists() for path in saved):
         message = f"no results in {RESULTS}: run the benchmarks first (nox -s bench)"
         raise SystemExit(message)
     for path in saved:
@@ -82,4 +93,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])
