@@ -81,9 +81,6 @@ def load(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Run every benchmark in benchmarks/ side by side with the peers."""
     install_groups(session, "bench")
-    # The benchmarks run on asyncio and trio, and bench_client.py serves the emulator with uvicorn:
-    # both are in the tests group, not (yet) in the bench group.
-    session.install("trio>=0.27", "uvicorn>=0.30")
     install_wheel(session, "[speedups]")
     for script in sorted(Path("benchmarks").glob("bench_*.py")):
         session.run("python", str(script), *session.posargs)
