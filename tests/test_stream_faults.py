@@ -31,7 +31,8 @@ from rillet import (
     StreamTruncatedError,
     Timeouts,
 )
-from rillet.events import Event, Response, parse_event_data
+from rillet.events import Event, Response
+from rillet.events._parse import read_event
 from rillet.testing import Emulator, Fault, SyncReplayTransport, serve_in_thread
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
@@ -403,13 +404,13 @@ async def test_final_response_after_an_iteration_parses_no_event_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     parsed: list[bytes] = []
-    original = parse_event_data
+    original = read_event
 
-    def counting(routed: str | None, data: bytes, **options: Any) -> Event:
+    def counting(routed: str | None, data: bytes, *options: Any) -> Event:
         parsed.append(data)
-        return original(routed, data, **options)
+        return original(routed, data, *options)
 
-    monkeypatch.setattr("rillet._protocols.parse_event_data", counting)
+    monkeypatch.setattr("rillet._protocols.read_event", counting)
     transport, _ = answering(200, SSE, [BODY[: ENDS[10]], BODY[ENDS[10] :]])
     async with async_client(transport) as client:
         stream = await client.responses.create(model="m", input="hi", stream=True)

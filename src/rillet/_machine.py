@@ -416,7 +416,7 @@ class StreamMachine(Generic[R]):
         except RilletError as raised:  # events decoded before the bad bytes come first
             events, failure = getattr(raised, "events", []), raised
         try:
-            if self.protocol.receive_all(events, self._recorder()):
+            if self.protocol.receive_all(chunk, events, self._recorder()):
                 failure = None  # the stream's own end came first: what follows is no loss
         except RilletError as raised:
             failure = raised

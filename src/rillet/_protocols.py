@@ -18,6 +18,7 @@ from cattrs.errors import ClassValidationError
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._errors import InvalidResponseError, StreamTruncatedError
+from rillet._json import PayloadReader
 from rillet._policy import ResumePosition, RetryPolicy
 from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, UnterminatedEvent
 from rillet.events import (
@@ -35,6 +36,7 @@ from rillet.events import (
     parse_event_data,
 )
 from rillet.events._model import converter
+from rillet.events._parse import read_chunk, read_event
 
 __all__ = [
     "ChatProtocol",
@@ -105,8 +107,8 @@ class StreamProtocol(Generic[R]):
         """A decoder for the next body (asked once per body)."""
         return SSEDecoder()
 
-    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
-        """Type and accumulate a chunk's decoded events; ``record`` each event they make.
+    def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
+        """Type and accumulate the events decoded from ``chunk``; ``record`` each they make.
 
         Returns whether one was the stream's own end (then the ones after it are not taken:
         nothing after the end counts). Given a chunk's events at once, not one at a time: the
@@ -166,17 +168,18 @@ class ResponsesProtocol(StreamProtocol[Response]):
         # on past invalid events, has events about items it never saw added: those are
         # skipped (and listed in accumulator.problems), not errors.
         self.accumulator = ResponseAccumulator(strict=strict and on_invalid == "raise")
+        self._payloads = PayloadReader()
         self._resumed = False  # events may repeat or skip: check each one
         self._response_id = ""
 
-    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+    def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
         """Type, check, accumulate and record each event; whether one ended the stream."""
         on_invalid, accumulator = self.on_invalid, self.accumulator
-        add = accumulator.add
+        add, read = accumulator.add, self._payloads.scan(chunk)
         for sse in events:
             routed = sse.event if sse.has_event_field else None
             data = sse.raw_data
-            event = parse_event_data(routed, data, on_invalid=on_invalid)
+            event = read_event(routed, data, on_invalid, read)
             if self._resumed and self._repeated(event):
                 continue
             add(event)
@@ -267,19 +270,20 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
     def __init__(self, *, on_invalid: OnInvalid) -> None:
         self.on_invalid: OnInvalid = on_invalid
         self.accumulator = ChatCompletionAccumulator()
+        self._payloads = PayloadReader()
         self.done = False  # [DONE] arrived
 
-    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+    def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
         """Type, accumulate and record each chunk, then what it derives; whether [DONE] came."""
-        on_invalid, add = self.on_invalid, self.accumulator.add
+        on_invalid, add, read = self.on_invalid, self.accumulator.add, self._payloads.scan(chunk)
         for sse in events:
             data = sse.raw_data
             if data == _DONE:
                 self.done = True
                 return True
-            chunk = parse_chat_chunk(data, on_invalid=on_invalid)
-            derived = add(chunk)
-            record(chunk, (None, data))
+            completion_chunk = read_chunk(data, on_invalid, read)
+            derived = add(completion_chunk)
+            record(completion_chunk, (None, data))
             for event in derived:
                 record(event, event)
         return False
@@ -367,8 +371,9 @@ class SSEProtocol(_EndsWithBody[None]):
         )
         return self._decoder
 
-    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+    def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
         """Record the events, as they are (none ends the stream: the end of the body does)."""
+        del chunk  # its events are all there is to it
         for sse in events:
             record(sse, sse)
         return False
@@ -430,9 +435,9 @@ class JSONProtocol(_EndsWithBody[M]):
         self._body = _Body()
         return self._body
 
-    def receive_all(self, events: Iterable[ServerSentEvent], record: Record) -> bool:
+    def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
         """A JSON body has no events: its decoder keeps the bytes, and gives none."""
-        del events, record
+        del chunk, events, record
         return False
 
     def result(self, cut: str) -> M:

@@ -53,7 +53,9 @@ class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
         self._send = send
         self._response: httpx.Response | None = None
         self._chunks: AsyncIterator[bytes] | None = None
-        self._lock = anyio.Lock()
+        # Uncontended, the lock is taken without a trip through the event loop: the read that
+        # follows is the scheduling point (one per chunk, not two more).
+        self._lock = anyio.Lock(fast_acquire=True)
         self._reading: anyio.CancelScope | None = None  # the read in progress
         self._waiting = 0  # readers waiting for the lock
         self._owner: object = None  # with cache=False: the one task that reads

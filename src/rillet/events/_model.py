@@ -384,7 +384,8 @@ def _read_field(
     if _is_model(element):
         scope[f"build{index}"], scope[f"kind{index}"] = _builder(element), element
         lines.append(f"{indent}if type(v) is not list: raise TypeError")
-        lines.append(f"{indent}{value} = [build{index}(x, kind{index}) for x in v]")
+        # Mostly empty (logprobs): no comprehension (a call of its own) for that.
+        lines.append(f"{indent}{value} = [build{index}(x, kind{index}) for x in v] if v else []")
     elif _is_model(model):
         scope[f"build{index}"], scope[f"kind{index}"] = _builder(model), model
         call = f"build{index}(v, kind{index})"

@@ -19,7 +19,7 @@ import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from rillet._errors import EventDecodeError, excerpt
-from rillet._json import loads
+from rillet._json import Loads, loads
 from rillet._sse import ServerSentEvent
 from rillet.events._chat import CHAT_EVENT_TYPES, ChatCompletionChunk, ChatErrorEvent
 from rillet.events._model import Build, converter, structure_hook
@@ -117,10 +117,15 @@ def parse_event_data(
     Raises:
         EventDecodeError: The data is not a valid event (with ``on_invalid="raise"``).
     """
+    return read_event(event_type, data, on_invalid, loads)
+
+
+def read_event(event_type: str | None, data: bytes, on_invalid: OnInvalid, read: Loads) -> Event:
+    """:func:`parse_event_data`, the JSON read by ``read`` (a stream knows a faster safe one)."""
     # The whole usual case is inline (a call per step costs more than the step): errors are
     # explained by the helpers below.
     try:
-        payload = loads(data)
+        payload = read(data)
     except (ValueError, RecursionError) as error:
         return _not_json(event_type, data, error, on_invalid)
     if type(payload) is not dict:
@@ -149,9 +154,16 @@ def parse_chat_chunk(
     Raises:
         EventDecodeError: The data is not a valid chunk (with ``on_invalid="raise"``).
     """
+    return read_chunk(data, on_invalid, loads)
+
+
+def read_chunk(
+    data: bytes, on_invalid: OnInvalid, read: Loads
+) -> ChatCompletionChunk | ChatErrorEvent | InvalidEvent:
+    """:func:`parse_chat_chunk`, the JSON read by ``read`` (a stream knows a faster safe one)."""
     kind = "chat.completion.chunk"
     try:
-        payload = loads(data)
+        payload = read(data)
     except (ValueError, RecursionError) as error:
         return _not_json(kind, data, error, on_invalid)
     if type(payload) is not dict:
