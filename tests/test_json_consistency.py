@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from typing import Any
@@ -13,6 +14,7 @@ from hypothesis import strategies as st
 import rillet.events as ev
 from rillet import _json
 from rillet._json import loads
+from rillet._protocols import ResponsesProtocol
 
 
 def outcome(parse: Any, data: bytes) -> str:
@@ -138,3 +140,56 @@ def test_nan_and_big_integers_reach_an_unknown_event_as_the_server_wrote_them() 
     assert math.isnan(event.data["score"])
     assert type(event.data["big"]) is int
     assert event.to_dict()["big"] == 2**64
+
+
+# -- streams: the digit-run check once per chunk -----------------------------------------------
+
+
+def long_run_in(data: bytes) -> bool:
+    digits = 0
+    for byte in data:
+        digits = digits + 1 if 0x30 <= byte <= 0x39 else 0
+        if digits >= 19:
+            return True
+    return False
+
+
+@given(
+    pieces=st.lists(st.sampled_from([b"1", b"23456789", b"0", b",", b'"', b"x"]), max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+)
+def test_a_digit_run_in_any_chunks_makes_the_reader_check_every_payload(
+    pieces: list[bytes], cuts: list[int]
+) -> None:
+    body = b"".join(pieces)
+    bounds = sorted({0, len(body), *(cut for cut in cuts if cut < len(body))})
+    reader = _json.PayloadReader()
+    seen = b""
+    for start, end in itertools.pairwise(bounds):
+        seen += body[start:end]
+        chosen = reader.scan(body[start:end])
+        if long_run_in(seen):
+            assert chosen is loads  # a run may sit in any payload that ends from here on
+        elif _json.JSON_BACKEND == "orjson":
+            assert chosen is _json._orjson_plain  # the check is not paid per payload
+
+
+def test_a_big_integer_split_across_chunks_reaches_the_response_as_an_int() -> None:
+    payload = (
+        b'{"type":"response.created","sequence_number":0,"response":{"id":"resp_1",'
+        b'"object":"response","created_at":1,"status":"in_progress","model":"m","output":[],'
+        b'"metadata":{"big":123456789012345678901234567890}}}'
+    )
+    body = b"event: response.created\ndata: " + payload + b"\n\n"
+    middle = body.index(b"123456789012345678901234567890") + 15  # 15 digits on each side
+    protocol = ResponsesProtocol(on_invalid="raise", strict=True)
+    decoder = protocol.decoder()
+    recorded: list[object] = []
+    for chunk in (body[:middle], body[middle:]):
+        protocol.receive_all(chunk, decoder.feed(chunk), lambda event, _: recorded.append(event))
+    (event,) = recorded
+    assert isinstance(event, ev.ResponseCreatedEvent)
+    big = event.response.metadata["big"]  # type: ignore[index]
+    assert type(big) is int
+    assert big == 123456789012345678901234567890
+    assert event.response.to_dict()["metadata"]["big"] == big
