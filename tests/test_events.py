@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+from typing import Any
 
+import attrs
 import pytest
 
 from corpus_files import manifest, read
+from rillet import events as ev
 from rillet.events import (
     EVENT_TYPES,
     RESPONSE_EVENT_TYPES,
@@ -28,6 +31,7 @@ from rillet.events import (
     parse_event,
     parse_event_data,
 )
+from rillet.events._model import maker
 from rillet.sse import ServerSentEvent, SSEDecoder
 
 RESPONSES = [e["file"] for e in manifest() if not e["file"].startswith("chat/")]
@@ -192,3 +196,33 @@ def test_chat_error_payload_and_azure_chunk() -> None:
 def test_every_event_class_is_an_event() -> None:
     for cls in EVENT_TYPES.values():
         assert issubclass(cls, Event)
+
+
+@pytest.mark.parametrize(
+    ("cls", "names", "values"),
+    [
+        (ev.ChatContentDeltaEvent, ("choice_index", "delta"), (1, "hi")),
+        (ev.ChatRefusalDeltaEvent, ("delta",), ("no",)),
+        (ev.ChatCompletionChunk, ("id", "created"), ("c", 7)),  # a factory default: choices
+    ],
+)
+def test_a_maker_builds_what_the_keyword_constructor_builds(
+    cls: type[ev.Event], names: tuple[str, ...], values: tuple[Any, ...]
+) -> None:
+    made = maker(cls, *names)(*values)
+    fields: dict[str, Any] = dict(zip(names, values, strict=True))
+    expected = cls(**fields)
+    assert type(made) is cls
+    assert made == expected
+    assert repr(made) == repr(expected)
+    assert made.to_dict() == expected.to_dict()
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        made.type = "other"  # type: ignore[misc]
+    again = maker(cls, *names)(*values)
+    if isinstance(made, ev.ChatCompletionChunk) and isinstance(again, ev.ChatCompletionChunk):
+        assert made.choices is not again.choices  # a new list each
+
+
+def test_a_maker_must_be_given_the_fields_without_defaults() -> None:
+    with pytest.raises(TypeError, match="delta has no default"):
+        maker(ev.ChatContentDeltaEvent, "choice_index")

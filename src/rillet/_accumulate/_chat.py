@@ -33,6 +33,7 @@ from rillet.events import (
     FunctionCall,
     TokenLogprob,
 )
+from rillet.events._model import maker
 
 __all__ = ["ChatCompletionAccumulator"]
 
@@ -233,17 +234,23 @@ class ChatCompletionAccumulator:
             _choice_done(choice, events)
 
 
+# A chunk's derived deltas, made by setting their slots: the keyword __init__ costs more than
+# the rest of a chunk's accumulation.
+_content_delta = maker(ChatContentDeltaEvent, "choice_index", "delta")
+_refusal_delta = maker(ChatRefusalDeltaEvent, "choice_index", "delta")
+
+
 def _add_text(choice: _Choice, delta: ChoiceDelta, events: list[ChatEvent]) -> None:
     if delta.role:
         choice.role = delta.role
     if delta.content is not None:
         choice.content = _append(choice.content, delta.content)
         if delta.content:
-            events.append(ChatContentDeltaEvent(choice_index=choice.index, delta=delta.content))
+            events.append(_content_delta(choice.index, delta.content))
     if delta.refusal is not None:
         choice.refusal = _append(choice.refusal, delta.refusal)
         if delta.refusal:
-            events.append(ChatRefusalDeltaEvent(choice_index=choice.index, delta=delta.refusal))
+            events.append(_refusal_delta(choice.index, delta.refusal))
 
 
 def _append(buffer: TextBuffer | None, text: str) -> TextBuffer:

@@ -28,6 +28,7 @@ __all__ = [
     "converter",
     "copy_json",
     "evolve",
+    "maker",
     "structure_hook",
     "tagged_union",
 ]
@@ -412,6 +413,34 @@ def _builder(cls: type[M]) -> Build[M]:
         _BUILDERS[cls] = lambda data, kind, source=None: _BUILDERS[cls](data, kind, source)
         build = _BUILDERS[cls] = structure_hook(cls)
     return build
+
+
+def maker(cls: type[M], *names: str) -> Callable[..., M]:
+    """A constructor of ``cls`` taking the fields ``names`` in order (the others at defaults).
+
+    It sets the slots, as the builders do: several times faster than the keyword ``__init__``,
+    for the events the accumulators derive from every chunk.
+    """
+    scope: dict[str, Any] = {"cls": cls, "new": object.__new__}
+    lines = [f"def make({', '.join(names)}):", "    m = new(cls)"]
+    for index, field in enumerate(attrs.fields(cls)):
+        scope[f"set{index}"] = _slot(cls, field.name)
+        if field.name in names:
+            value = field.name
+        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
+            scope[f"factory{index}"] = field.default.factory
+            value = f"factory{index}()"
+        elif field.default is attrs.NOTHING:
+            msg = f"{cls.__name__}.{field.name} has no default: name it"
+            raise TypeError(msg)
+        else:
+            scope[f"default{index}"] = field.default
+            value = f"default{index}"
+        lines.append(f"    set{index}(m, {value})")
+    lines.append("    return m")
+    exec("\n".join(lines), scope)  # noqa: S102 - code generated from the model's own fields
+    make: Callable[..., M] = scope["make"]
+    return make
 
 
 def _with_source(detailed: Callable[[Mapping[str, Any], Any], M]) -> Build[M]:
