@@ -22,7 +22,7 @@ import logging
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, Protocol, TypeVar
 
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
@@ -409,22 +409,10 @@ class _Dispatch:
                 if not self.context.stopped:  # after a stop, the rest is taken, not handled
                     await self.call(handler, event)
 
-    async def deliver(self, event: Event) -> None:
-        """Give ``event`` to its handlers; none of them after one stops the dispatch."""
-        context = self.context
-        route = self.route(event)
-        for handler in route.synchronous:  # called here: a coroutine each would cost more
-            if context.stopped:
-                return
-            try:
-                if handler.wants_context:
-                    handler.call(event, context)
-                else:
-                    handler.call(event)
-            except Exception as error:  # noqa: BLE001 - every handler error is reported or raised
-                await self.failed(HandlerError(handler.call, event, self.source.snapshot, error))
+    async def send(self, route: _Route, event: Event) -> None:
+        """Give ``event`` to the async handlers of its route (each has its buffer)."""
         for index in route.asynchronous:
-            if context.stopped:
+            if self.context.stopped:
                 return
             send = self.sends[index]
             try:
@@ -524,13 +512,33 @@ class Delivering:
         return self
 
     async def __anext__(self) -> Event:
-        context = self._run.context
+        run = self._run
+        context = run.context
         if not context.stopped:
             event = await self._events.__anext__()
             # An async handler may have stopped the dispatch while the event was read.
             if not context.stopped:
-                await self._run.deliver(event)
+                # Delivered here, not by a method of the dispatch: a coroutine per event would
+                # cost more than a sync handler's call. No handler runs after one stops it.
+                route = run.route(event)
+                for handler in route.synchronous:
+                    try:
+                        if handler.wants_context:
+                            handler.call(event, context)
+                        else:
+                            handler.call(event)
+                    except Exception as error:  # noqa: BLE001 - reported or raised, by the policy
+                        await run.failed(
+                            HandlerError(handler.call, event, run.source.snapshot, error)
+                        )
+                    if self.stopped:
+                        return event
+                if route.asynchronous:
+                    await run.send(route, event)
                 return event
+        return await self._end()
+
+    async def _end(self) -> NoReturn:
         await self._source.aclose()
         raise StopAsyncIteration
 
