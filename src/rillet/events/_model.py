@@ -99,17 +99,22 @@ class _FieldNames(NamedTuple):
     hashed: tuple[str, ...]  # by __hash__
 
 
-@functools.cache
 def _names(cls: type[Model]) -> _FieldNames:
     """The fields of ``cls`` that repr shows, equality compares and the hash takes, as attrs'."""
-    fields = attrs.fields(cls)
-    return _FieldNames(
-        shown=tuple(field.name for field in fields if field.repr),
-        compared=tuple(field.name for field in fields if field.eq),
-        hashed=tuple(
-            field.name for field in fields if field.hash or (field.hash is None and field.eq)
-        ),
-    )
+    names = _NAMES.get(cls)
+    if names is None:
+        fields = attrs.fields(cls)
+        names = _NAMES[cls] = _FieldNames(
+            shown=tuple(field.name for field in fields if field.repr),
+            compared=tuple(field.name for field in fields if field.eq),
+            hashed=tuple(
+                field.name for field in fields if field.hash or (field.hash is None and field.eq)
+            ),
+        )
+    return names
+
+
+_NAMES: dict[type, _FieldNames] = {}
 
 
 def evolve(model: M, **changes: Any) -> M:  # noqa: ANN401 - any field's value
