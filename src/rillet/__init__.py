@@ -1,14 +1,11 @@
 """rillet: an async-first, event-driven streaming framework for LLM response streams."""
 
+import importlib
+import typing
+
 from rillet._accumulate import ChatCompletionAccumulator as ChatCompletionAccumulator
 from rillet._accumulate import ResponseAccumulator as ResponseAccumulator
 from rillet._accumulate import ResponseOutcome as ResponseOutcome
-from rillet._client import AsyncClient as AsyncClient
-from rillet._client import AzureAsyncClient as AzureAsyncClient
-from rillet._client import AzureClient as AzureClient
-from rillet._client import CallOptions as CallOptions
-from rillet._client import Client as Client
-from rillet._client import StreamCallOptions as StreamCallOptions
 from rillet._dispatch import DispatchContext as DispatchContext
 from rillet._dispatch import ErrorPolicy as ErrorPolicy
 from rillet._dispatch import HandlerError as HandlerError
@@ -43,10 +40,51 @@ from rillet._machine import StreamStats as StreamStats
 from rillet._policy import ResumePosition as ResumePosition
 from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts
-from rillet._stream import ChatCompletionStream as ChatCompletionStream
-from rillet._stream import ResponseStream as ResponseStream
-from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
-from rillet._sync_stream import SyncResponseStream as SyncResponseStream
+
+if typing.TYPE_CHECKING:
+    from rillet._client import AsyncClient as AsyncClient
+    from rillet._client import AzureAsyncClient as AzureAsyncClient
+    from rillet._client import AzureClient as AzureClient
+    from rillet._client import CallOptions as CallOptions
+    from rillet._client import Client as Client
+    from rillet._client import StreamCallOptions as StreamCallOptions
+    from rillet._stream import ChatCompletionStream as ChatCompletionStream
+    from rillet._stream import ResponseStream as ResponseStream
+    from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
+    from rillet._sync_stream import SyncResponseStream as SyncResponseStream
+
+# The clients and the streams are imported when first used (PEP 562): they need httpx, whose
+# import (with httpcore's, and trio's where it is installed) costs more than all of the rest.
+# Type checkers see them imported above, and no __getattr__ that would hide a misspelt name.
+_IMPORTED_ON_FIRST_USE: typing.Final = {
+    "AsyncClient": "rillet._client",
+    "AzureAsyncClient": "rillet._client",
+    "AzureClient": "rillet._client",
+    "CallOptions": "rillet._client",
+    "Client": "rillet._client",
+    "StreamCallOptions": "rillet._client",
+    "ChatCompletionStream": "rillet._stream",
+    "ResponseStream": "rillet._stream",
+    "SyncChatCompletionStream": "rillet._sync_stream",
+    "SyncResponseStream": "rillet._sync_stream",
+}
+
+
+if not typing.TYPE_CHECKING:
+
+    def __getattr__(name: str) -> object:
+        module = _IMPORTED_ON_FIRST_USE.get(name)
+        if module is None:
+            msg = f"module 'rillet' has no attribute {name!r}"
+            raise AttributeError(msg)
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value  # found directly from now on
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_IMPORTED_ON_FIRST_USE})
+
 
 __all__ = [
     "APIConnectionError",
