@@ -1,6 +1,5 @@
 """rillet: an async-first, event-driven streaming framework for LLM response streams."""
 
-import importlib
 import typing
 
 from rillet._accumulate import ChatCompletionAccumulator as ChatCompletionAccumulator
@@ -36,6 +35,7 @@ from rillet._errors import StreamProgress as StreamProgress
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
 from rillet._errors import TruncationCode as TruncationCode
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
+from rillet._lazy import imported_on_first_use as _imported_on_first_use
 from rillet._machine import StreamStats as StreamStats
 from rillet._policy import ResumePosition as ResumePosition
 from rillet._policy import RetryPolicy as RetryPolicy
@@ -53,38 +53,24 @@ if typing.TYPE_CHECKING:
     from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
     from rillet._sync_stream import SyncResponseStream as SyncResponseStream
 
-# The clients and the streams are imported when first used (PEP 562): they need httpx, whose
-# import (with httpcore's, and trio's where it is installed) costs more than all of the rest.
-# Type checkers see them imported above, and no __getattr__ that would hide a misspelt name.
-_IMPORTED_ON_FIRST_USE: typing.Final = {
-    "AsyncClient": "rillet._client",
-    "AzureAsyncClient": "rillet._client",
-    "AzureClient": "rillet._client",
-    "CallOptions": "rillet._client",
-    "Client": "rillet._client",
-    "StreamCallOptions": "rillet._client",
-    "ChatCompletionStream": "rillet._stream",
-    "ResponseStream": "rillet._stream",
-    "SyncChatCompletionStream": "rillet._sync_stream",
-    "SyncResponseStream": "rillet._sync_stream",
-}
-
-
+# The clients and the streams are imported when first used: they need httpx, whose import (with
+# httpcore's, and trio's where it is installed) costs more than all the rest of rillet's.
 if not typing.TYPE_CHECKING:
-
-    def __getattr__(name: str) -> object:
-        module = _IMPORTED_ON_FIRST_USE.get(name)
-        if module is None:
-            msg = f"module 'rillet' has no attribute {name!r}"
-            raise AttributeError(msg)
-        value = getattr(importlib.import_module(module), name)
-        globals()[name] = value  # found directly from now on
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_IMPORTED_ON_FIRST_USE})
-
+    __getattr__, __dir__ = _imported_on_first_use(
+        globals(),
+        {
+            "AsyncClient": "rillet._client",
+            "AzureAsyncClient": "rillet._client",
+            "AzureClient": "rillet._client",
+            "CallOptions": "rillet._client",
+            "Client": "rillet._client",
+            "StreamCallOptions": "rillet._client",
+            "ChatCompletionStream": "rillet._stream",
+            "ResponseStream": "rillet._stream",
+            "SyncChatCompletionStream": "rillet._sync_stream",
+            "SyncResponseStream": "rillet._sync_stream",
+        },
+    )
 
 __all__ = [
     "APIConnectionError",

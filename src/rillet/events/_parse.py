@@ -13,7 +13,6 @@ can yield it and go on.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from types import MappingProxyType
 from typing import Any, Final, Literal, TypeVar
 
 import attrs
@@ -22,12 +21,12 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 from rillet._errors import EventDecodeError, excerpt
 from rillet._json import loads
 from rillet._sse import ServerSentEvent
-from rillet.events._chat import CHAT_EVENT_TYPES, ChatCompletionChunk, ChatErrorEvent
+from rillet.events._chat import ChatCompletionChunk, ChatErrorEvent
 from rillet.events._model import converter, structure_hook
-from rillet.events._responses import RESPONSE_EVENT_TYPES, Event, UnknownEvent
+from rillet.events._registry import response_event_class
+from rillet.events._responses import Event, UnknownEvent
 
 __all__ = [
-    "EVENT_TYPES",
     "InvalidEvent",
     "OnInvalid",
     "parse_chat_chunk",
@@ -39,11 +38,6 @@ E = TypeVar("E", bound=Event)
 
 OnInvalid = Literal["raise", "return"]
 """What a parse function does with bad data: raise the error, or return an InvalidEvent."""
-
-EVENT_TYPES: Mapping[str, type[Event]] = MappingProxyType(
-    {**RESPONSE_EVENT_TYPES, **CHAT_EVENT_TYPES}
-)
-"""Every event type string rillet knows (Responses and chat), and its class."""
 
 
 @attrs.frozen(kw_only=True)
@@ -69,7 +63,7 @@ _routes: dict[str, tuple[type[Event], Build]] = {}  # Responses type -> (class, 
 def _route(event_type: str) -> tuple[type[Event], Build] | None:
     route = _routes.get(event_type)
     if route is None:
-        cls = RESPONSE_EVENT_TYPES.get(event_type)
+        cls = response_event_class(event_type)
         if cls is None:
             return None
         route = _routes[event_type] = (cls, structure_hook(cls, routed=True))
