@@ -13,7 +13,7 @@ can yield it and go on.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Final, Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
@@ -70,8 +70,22 @@ def _route(event_type: str) -> tuple[type[Event], Build] | None:
     return route
 
 
-_CHUNK: Final = (ChatCompletionChunk, structure_hook(ChatCompletionChunk, routed=True))
-_CHAT_ERROR: Final = (ChatErrorEvent, structure_hook(ChatErrorEvent, routed=True))
+# The chat routes are made by the first chat chunk: their structure functions take ~4 ms to make,
+# which a program that streams only from the Responses API need not spend at import.
+_CHUNK: tuple[type[ChatCompletionChunk], Build] | None = None
+_CHAT_ERROR: tuple[type[ChatErrorEvent], Build] | None = None
+
+
+def _chunk_route() -> tuple[type[ChatCompletionChunk], Build]:
+    global _CHUNK  # noqa: PLW0603 - made once, then read as a plain global
+    _CHUNK = (ChatCompletionChunk, structure_hook(ChatCompletionChunk, routed=True))
+    return _CHUNK
+
+
+def _chat_error_route() -> tuple[type[ChatErrorEvent], Build]:
+    global _CHAT_ERROR  # noqa: PLW0603 - made once, then read as a plain global
+    _CHAT_ERROR = (ChatErrorEvent, structure_hook(ChatErrorEvent, routed=True))
+    return _CHAT_ERROR
 
 
 def _unknown(data: dict[str, Any], event_type: str) -> UnknownEvent:
@@ -161,8 +175,9 @@ def parse_chat_chunk(
     if type(payload) is InvalidEvent:
         return payload
     if "error" in payload and "choices" not in payload:
-        return _structure_event(_CHAT_ERROR, payload, data, "chat.error", on_invalid)
-    return _structure_event(_CHUNK, payload, data, kind, on_invalid)
+        route = _CHAT_ERROR or _chat_error_route()
+        return _structure_event(route, payload, data, "chat.error", on_invalid)
+    return _structure_event(_CHUNK or _chunk_route(), payload, data, kind, on_invalid)
 
 
 def _structure_event(
