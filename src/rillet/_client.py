@@ -71,7 +71,7 @@ Query = Mapping[str, Any]
 Body = Mapping[str, Any]
 Model = type[Response] | type[ChatCompletion]
 
-# From the source, not importlib.metadata: reading the installed metadata costs ~20 ms of import.
+# From the source: importlib.metadata is slow to import (7 to 20 ms here, with what it imports).
 _USER_AGENT: Final = f"rillet/{__version__}"
 _NOT_GIVEN: Final[Any] = object()
 

@@ -1,10 +1,10 @@
 """Which class each event type string names: the registries, and classes built on first use.
 
-About 30 Responses event types (the progress of hosted tools, shell calls, compaction, audio)
-have no handler in the accumulator, and most streams never carry one: their classes are in
+28 Responses event types (the progress of hosted tools, shell calls, compaction, audio) have no
+handler in the accumulator, and most streams never carry one: their classes are in
 :mod:`rillet.events._responses_rare`, built the first time one of them is needed (an event of
 such a type is parsed, a class is imported, or ``RESPONSE_EVENT_TYPES`` is read), not at
-``import rillet``, where building them cost ~8 ms. Knowing the type strings builds nothing:
+``import rillet``, where building them cost ~7 ms. Knowing the type strings builds nothing:
 ``EVENT_TYPES`` lists them all (the router checks its patterns against it), and looks a class up
 only when asked for it.
 """
@@ -145,7 +145,7 @@ def _build_rare_classes() -> None:
         _CLASSES.setdefault(event_type, getattr(_responses_rare, name))
 
 
-class _EventTypes(Mapping[str, "type[Event]"]):
+class _EventTypes(Mapping[str, type[Event]]):
     """A read-only mapping of every event type to its class, that builds a class only when asked.
 
     Its keys are known from the start: listing them, or asking whether a type is known, builds
@@ -157,10 +157,8 @@ class _EventTypes(Mapping[str, "type[Event]"]):
         self._types = dict.fromkeys([*_CLASSES, *_RARE, *chat])
 
     def __getitem__(self, event_type: str) -> type[Event]:
-        if event_type not in self._types:
-            raise KeyError(event_type)
         cls: type[Event] | None = self._chat.get(event_type) or response_event_class(event_type)
-        if cls is None:
+        if cls is None or event_type not in self._types:
             raise KeyError(event_type)
         return cls
 
