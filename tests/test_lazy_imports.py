@@ -19,6 +19,7 @@ import pytest
 
 import rillet
 import rillet.events
+import rillet.sse
 import rillet.testing
 from event_sources import FakeSource
 from rillet import Router
@@ -75,9 +76,9 @@ def run(code: str) -> dict[str, Any]:
     return result
 
 
-def test_import_rillet_leaves_the_client_the_rare_events_and_their_imports_for_later() -> None:
+def test_import_rillet_leaves_the_clients_the_rare_events_and_their_imports_for_later() -> None:
     out = run(
-        "import rillet, rillet.events._parse as parse\n"
+        "import rillet, rillet.sse, rillet.events._parse as parse\n"
         "out['loaded'] = sorted(sys.modules)\n"
         "out['chat_routes'] = [parse._CHUNK, parse._CHAT_ERROR]"
     )
@@ -174,7 +175,7 @@ def test_the_rare_types_are_named_after_their_classes() -> None:
         assert not hasattr(_responses, name)  # defined once, in the module built on first use
 
 
-@pytest.mark.parametrize("module", [rillet, rillet.events, rillet.testing])
+@pytest.mark.parametrize("module", [rillet, rillet.events, rillet.sse, rillet.testing])
 def test_names_imported_on_first_use_are_listed_and_misspellings_are_errors(
     module: object,
 ) -> None:
