@@ -68,7 +68,10 @@ def draw(result: dict[str, Any]) -> Path:
     axes.set_xlabel(f"{result['unit']} ({better} is better)")
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(loc="lower right", fontsize=8, frameon=False)
-    axes.set_title(f"{result['title']}: ratios against {result['baseline']}", fontsize=11)
+    title = result["title"]
+    if len(libraries) > 1:
+        title += f": ratios against {result['baseline']}"
+    axes.set_title(title, fontsize=11)
     versions = ", ".join(f"{name} {version}" for name, version in result["versions"].items())
     footer = (
         f"Measured {result['date']} on {result['machine']}; Python {result['python']}; {versions}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import json
+import pickle
 import re
 from typing import Any
 
@@ -18,8 +20,10 @@ from rillet.events import (
     ChatErrorEvent,
     DeltaEvent,
     Event,
+    InvalidEvent,
     KeepaliveEvent,
     MessageItem,
+    Model,
     OutputTextContent,
     ResponseCompletedEvent,
     ResponseIncompleteEvent,
@@ -226,3 +230,74 @@ def test_a_maker_builds_what_the_keyword_constructor_builds(
 def test_a_maker_must_be_given_the_fields_without_defaults() -> None:
     with pytest.raises(TypeError, match="delta has no default"):
         maker(ev.ChatContentDeltaEvent, "choice_index")
+
+
+def twin_class(cls: type[Model]) -> type:
+    """A class attrs builds with the fields of ``cls``, writing its own methods for them."""
+    if cls not in TWINS:
+        TWINS[cls] = attrs.make_class(
+            cls.__name__,
+            {
+                field.name: attrs.field(repr=field.repr, eq=field.eq, hash=field.hash)
+                for field in attrs.fields(cls)
+            },
+            frozen=True,
+            slots=True,
+            kw_only=True,
+        )
+    return TWINS[cls]
+
+
+TWINS: dict[type, type] = {}
+
+
+def attrs_twin(model: Model) -> object:
+    """``model``'s values in its :func:`twin_class`."""
+    fields = attrs.fields(type(model))
+    return twin_class(type(model))(**{field.alias: getattr(model, field.name) for field in fields})
+
+
+def models_in(value: object) -> list[Model]:
+    """``value`` and every model it holds."""
+    found: list[Model] = []
+    pending = [value]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, Model):
+            found.append(current)
+            pending += [getattr(current, field.name) for field in attrs.fields(type(current))]
+        elif isinstance(current, list):
+            pending += current
+    return found
+
+
+def hash_or_error(value: object) -> int | str:
+    try:
+        return hash(value)
+    except TypeError as error:
+        return str(error)
+
+
+def test_models_repr_compare_and_hash_as_attrs_would() -> None:
+    """Models share one __repr__, __eq__ and __hash__ (attrs compiles none): the same results."""
+    events: list[Event] = [parse_event(sse) for name in RESPONSES for sse in sse_events(name)] + [
+        parse_event_data("response.created", b"{", on_invalid="return")
+    ]
+    models = [model for event in events for model in models_in(event)]
+    assert len({type(model) for model in models}) > 40
+    for model, other in itertools.pairwise(models):
+        twin, other_twin = attrs_twin(model), attrs_twin(other)
+        assert repr(model) == repr(twin)
+        assert (model == other, model != other) == (twin == other_twin, twin != other_twin)
+        copy = pickle.loads(pickle.dumps(model))  # noqa: S301 - our own bytes
+        assert (model == copy, model != copy) == (True, False)
+        if not isinstance(model, InvalidEvent):  # its error is not JSON
+            rebuilt = type(model).from_dict(model.to_dict())  # another source: not compared
+            assert (model == rebuilt, attrs_twin(rebuilt) == twin) == (True, True)
+        assert isinstance(hash_or_error(model), int) == isinstance(hash_or_error(twin), int)
+        if isinstance(hash_or_error(model), int):
+            assert hash(model) == hash(copy)
+    for cls in {type(model) for model in models}:
+        assert cls.__repr__ is Model.__repr__
+        assert cls.__eq__ is Model.__eq__
+        assert cls.__hash__ is Model.__hash__

@@ -18,12 +18,15 @@ PUBLIC_MODULES = [
 
 
 def public_names(module: types.ModuleType) -> set[str]:
-    """What the module offers: its non-underscore globals that are not modules."""
+    """What the module offers: its non-underscore names that are not modules.
+
+    ``dir()``, not ``vars()``: it lists the names a module imports on first use, too.
+    """
     return {
         name
-        for name, value in vars(module).items()
+        for name in dir(module)
         if not name.startswith("_")
-        and not isinstance(value, types.ModuleType)
+        and not isinstance(getattr(module, name), types.ModuleType)
         and name != "annotations"
     }
 

@@ -22,6 +22,7 @@ SANS_IO = [
     "rillet._deadlines",
     "rillet._errors",
     "rillet._json",
+    "rillet._lazy",
     "rillet._machine",
     "rillet._policy",
     "rillet._protocols",
@@ -31,8 +32,10 @@ SANS_IO = [
     "rillet.events._chat",
     "rillet.events._model",
     "rillet.events._parse",
+    "rillet.events._registry",
     "rillet.events._response",
     "rillet.events._responses",
+    "rillet.events._responses_rare",
 ]
 ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson"}
 

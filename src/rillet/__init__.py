@@ -1,14 +1,10 @@
 """rillet: an async-first, event-driven streaming framework for LLM response streams."""
 
+import typing
+
 from rillet._accumulate import ChatCompletionAccumulator as ChatCompletionAccumulator
 from rillet._accumulate import ResponseAccumulator as ResponseAccumulator
 from rillet._accumulate import ResponseOutcome as ResponseOutcome
-from rillet._client import AsyncClient as AsyncClient
-from rillet._client import AzureAsyncClient as AzureAsyncClient
-from rillet._client import AzureClient as AzureClient
-from rillet._client import CallOptions as CallOptions
-from rillet._client import Client as Client
-from rillet._client import StreamCallOptions as StreamCallOptions
 from rillet._dispatch import DispatchContext as DispatchContext
 from rillet._dispatch import ErrorPolicy as ErrorPolicy
 from rillet._dispatch import HandlerError as HandlerError
@@ -39,14 +35,42 @@ from rillet._errors import StreamProgress as StreamProgress
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
 from rillet._errors import TruncationCode as TruncationCode
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
+from rillet._lazy import imported_on_first_use as _imported_on_first_use
 from rillet._machine import StreamStats as StreamStats
 from rillet._policy import ResumePosition as ResumePosition
 from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts
-from rillet._stream import ChatCompletionStream as ChatCompletionStream
-from rillet._stream import ResponseStream as ResponseStream
-from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
-from rillet._sync_stream import SyncResponseStream as SyncResponseStream
+
+if typing.TYPE_CHECKING:
+    from rillet._client import AsyncClient as AsyncClient
+    from rillet._client import AzureAsyncClient as AzureAsyncClient
+    from rillet._client import AzureClient as AzureClient
+    from rillet._client import CallOptions as CallOptions
+    from rillet._client import Client as Client
+    from rillet._client import StreamCallOptions as StreamCallOptions
+    from rillet._stream import ChatCompletionStream as ChatCompletionStream
+    from rillet._stream import ResponseStream as ResponseStream
+    from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
+    from rillet._sync_stream import SyncResponseStream as SyncResponseStream
+
+# The clients and the streams are imported when first used: they need httpx, whose import (with
+# httpcore's, and trio's where it is installed) costs more than all the rest of rillet's.
+if not typing.TYPE_CHECKING:
+    __getattr__, __dir__ = _imported_on_first_use(
+        globals(),
+        {
+            "AsyncClient": "rillet._client",
+            "AzureAsyncClient": "rillet._client",
+            "AzureClient": "rillet._client",
+            "CallOptions": "rillet._client",
+            "Client": "rillet._client",
+            "StreamCallOptions": "rillet._client",
+            "ChatCompletionStream": "rillet._stream",
+            "ResponseStream": "rillet._stream",
+            "SyncChatCompletionStream": "rillet._sync_stream",
+            "SyncResponseStream": "rillet._sync_stream",
+        },
+    )
 
 __all__ = [
     "APIConnectionError",

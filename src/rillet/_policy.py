@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import email.utils
 import random
 import time
 from collections.abc import Mapping
@@ -134,6 +133,8 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return float(value)
     except ValueError:
         pass
+    import email.utils  # noqa: PLC0415 - rarely needed, and ~8 ms of import time (socket...)
+
     try:
         when = email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -1,4 +1,8 @@
-"""The ``rillet`` command: ``demo``, ``stream``, ``replay``, ``inspect`` and ``serve``."""
+"""The ``rillet`` command: ``demo``, ``stream``, ``replay``, ``inspect`` and ``serve``.
+
+The parser needs little: each command imports what it runs (the client, the emulator, anyio,
+httpx) when it runs, so that ``rillet --help`` and usage errors answer at once.
+"""
 
 from __future__ import annotations
 
@@ -7,21 +11,24 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import anyio
-
-from rillet._cli._commands import DEMO_PROMPT, UsageError, demo, replay, serve_forever, stream
-from rillet._cli._inspect import inspect
-from rillet._cli._live import Mode
 from rillet._cli._output import Output
 from rillet._errors import APIConnectionError, RilletError
 from rillet._version import __version__
 from rillet.testing import SCENARIOS
 
+if TYPE_CHECKING:
+    from rillet._cli._live import Mode
+
 __all__ = ["main", "main_exit"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+DEMO_PROMPT = "What makes a streaming library pleasant to use?"
+
+
+class UsageError(RilletError):
+    """The command line asks for something that cannot be done (exit status 2)."""
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -57,6 +64,8 @@ def main_exit() -> None:
 
 
 def _run(args: argparse.Namespace, command: Callable[[], Coroutine[Any, Any, object]]) -> int:
+    import anyio  # noqa: PLC0415 - imported by the commands that run, not by --help
+
     try:
         anyio.run(command, backend=args.backend)
     except BaseExceptionGroup as group:  # a task group's: report what actually happened
@@ -80,12 +89,16 @@ def _mode(args: argparse.Namespace) -> Mode:
 
 
 def _demo(args: argparse.Namespace, output: Output) -> int:
+    from rillet._cli._commands import demo  # noqa: PLC0415 - see the module's docstring
+
     return _run(
         args, lambda: demo(output, scenario=args.scenario, prompt=args.prompt, delay=args.delay)
     )
 
 
 def _stream(args: argparse.Namespace, output: Output) -> int:
+    from rillet._cli._commands import stream  # noqa: PLC0415 - see the module's docstring
+
     return _run(
         args,
         lambda: stream(
@@ -100,14 +113,20 @@ def _stream(args: argparse.Namespace, output: Output) -> int:
 
 
 def _replay(args: argparse.Namespace, output: Output) -> int:
+    from rillet._cli._commands import replay  # noqa: PLC0415 - see the module's docstring
+
     return _run(args, lambda: replay(output, path=args.file, speed=args.speed, mode=_mode(args)))
 
 
 def _inspect(args: argparse.Namespace, output: Output) -> int:
+    from rillet._cli._inspect import inspect  # noqa: PLC0415 - see the module's docstring
+
     return EXIT_OK if inspect(output, args.file) else EXIT_FAILED
 
 
 def _serve(args: argparse.Namespace, output: Output) -> int:
+    from rillet._cli._commands import serve_forever  # noqa: PLC0415 - see the module's docstring
+
     return _run(
         args,
         lambda: serve_forever(

@@ -8,6 +8,7 @@ from pathlib import Path
 import anyio
 import httpx
 
+from rillet._cli import UsageError
 from rillet._cli._live import Mode, live_router, show_chat, summary
 from rillet._cli._output import Output
 from rillet._client import AsyncClient
@@ -15,12 +16,7 @@ from rillet._errors import RilletError
 from rillet.testing import Emulator, ReplayTransport, serve
 from rillet.testing._scenarios import Scenario
 
-DEMO_PROMPT = "What makes a streaming library pleasant to use?"
 REPLAY_PACE = 0.02  # seconds between events at --speed 1 (recordings carry no timings)
-
-
-class UsageError(RilletError):
-    """The command line asks for something that cannot be done (exit status 2)."""
 
 
 async def demo(output: Output, *, scenario: Scenario, prompt: str, delay: float) -> None:

@@ -3,6 +3,9 @@
 Sans-IO: these classes and parse functions do no I/O. See :func:`parse_event`.
 """
 
+import typing
+
+from rillet._lazy import imported_on_first_use as _imported_on_first_use
 from rillet.events._chat import CHAT_EVENT_TYPES as CHAT_EVENT_TYPES
 from rillet.events._chat import ChatCompletion as ChatCompletion
 from rillet.events._chat import ChatCompletionChunk as ChatCompletionChunk
@@ -29,12 +32,12 @@ from rillet.events._chat import FunctionCall as FunctionCall
 from rillet.events._chat import PromptTokensDetails as PromptTokensDetails
 from rillet.events._chat import TokenLogprob as TokenLogprob
 from rillet.events._model import Model as Model
-from rillet.events._parse import EVENT_TYPES as EVENT_TYPES
 from rillet.events._parse import InvalidEvent as InvalidEvent
 from rillet.events._parse import OnInvalid as OnInvalid
 from rillet.events._parse import parse_chat_chunk as parse_chat_chunk
 from rillet.events._parse import parse_event as parse_event
 from rillet.events._parse import parse_event_data as parse_event_data
+from rillet.events._registry import EVENT_TYPES as EVENT_TYPES
 from rillet.events._response import Annotation as Annotation
 from rillet.events._response import ApplyPatchCallItem as ApplyPatchCallItem
 from rillet.events._response import CodeInterpreterCallItem as CodeInterpreterCallItem
@@ -75,37 +78,16 @@ from rillet.events._response import UnknownContent as UnknownContent
 from rillet.events._response import UnknownItem as UnknownItem
 from rillet.events._response import URLCitation as URLCitation
 from rillet.events._response import WebSearchCallItem as WebSearchCallItem
-from rillet.events._responses import RESPONSE_EVENT_TYPES as RESPONSE_EVENT_TYPES
 from rillet.events._responses import ContentEvent as ContentEvent
 from rillet.events._responses import DeltaEvent as DeltaEvent
 from rillet.events._responses import Event as Event
 from rillet.events._responses import ItemEvent as ItemEvent
 from rillet.events._responses import KeepaliveEvent as KeepaliveEvent
-from rillet.events._responses import ResponseAudioDeltaEvent as ResponseAudioDeltaEvent
-from rillet.events._responses import ResponseAudioDoneEvent as ResponseAudioDoneEvent
-from rillet.events._responses import (
-    ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
-)
-from rillet.events._responses import (
-    ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
-)
 from rillet.events._responses import (
     ResponseCodeInterpreterCallCodeDeltaEvent as ResponseCodeInterpreterCallCodeDeltaEvent,
 )
 from rillet.events._responses import (
     ResponseCodeInterpreterCallCodeDoneEvent as ResponseCodeInterpreterCallCodeDoneEvent,
-)
-from rillet.events._responses import (
-    ResponseCodeInterpreterCallCompletedEvent as ResponseCodeInterpreterCallCompletedEvent,
-)
-from rillet.events._responses import (
-    ResponseCodeInterpreterCallInProgressEvent as ResponseCodeInterpreterCallInProgressEvent,
-)
-from rillet.events._responses import (
-    ResponseCodeInterpreterCallInterpretingEvent as ResponseCodeInterpreterCallInterpretingEvent,
-)
-from rillet.events._responses import (
-    ResponseCompactionCompactingEvent as ResponseCompactionCompactingEvent,
 )
 from rillet.events._responses import ResponseCompletedEvent as ResponseCompletedEvent
 from rillet.events._responses import ResponseContentPartAddedEvent as ResponseContentPartAddedEvent
@@ -120,28 +102,10 @@ from rillet.events._responses import (
 from rillet.events._responses import ResponseErrorEvent as ResponseErrorEvent
 from rillet.events._responses import ResponseFailedEvent as ResponseFailedEvent
 from rillet.events._responses import (
-    ResponseFileSearchCallCompletedEvent as ResponseFileSearchCallCompletedEvent,
-)
-from rillet.events._responses import (
-    ResponseFileSearchCallInProgressEvent as ResponseFileSearchCallInProgressEvent,
-)
-from rillet.events._responses import (
-    ResponseFileSearchCallSearchingEvent as ResponseFileSearchCallSearchingEvent,
-)
-from rillet.events._responses import (
     ResponseFunctionCallArgumentsDeltaEvent as ResponseFunctionCallArgumentsDeltaEvent,
 )
 from rillet.events._responses import (
     ResponseFunctionCallArgumentsDoneEvent as ResponseFunctionCallArgumentsDoneEvent,
-)
-from rillet.events._responses import (
-    ResponseImageGenerationCallCompletedEvent as ResponseImageGenerationCallCompletedEvent,
-)
-from rillet.events._responses import (
-    ResponseImageGenerationCallGeneratingEvent as ResponseImageGenerationCallGeneratingEvent,
-)
-from rillet.events._responses import (
-    ResponseImageGenerationCallInProgressEvent as ResponseImageGenerationCallInProgressEvent,
 )
 from rillet.events._responses import (
     ResponseImageGenerationCallPartialImageEvent as ResponseImageGenerationCallPartialImageEvent,
@@ -154,20 +118,6 @@ from rillet.events._responses import (
 )
 from rillet.events._responses import (
     ResponseMcpCallArgumentsDoneEvent as ResponseMcpCallArgumentsDoneEvent,
-)
-from rillet.events._responses import ResponseMcpCallCompletedEvent as ResponseMcpCallCompletedEvent
-from rillet.events._responses import ResponseMcpCallFailedEvent as ResponseMcpCallFailedEvent
-from rillet.events._responses import (
-    ResponseMcpCallInProgressEvent as ResponseMcpCallInProgressEvent,
-)
-from rillet.events._responses import (
-    ResponseMcpListToolsCompletedEvent as ResponseMcpListToolsCompletedEvent,
-)
-from rillet.events._responses import (
-    ResponseMcpListToolsFailedEvent as ResponseMcpListToolsFailedEvent,
-)
-from rillet.events._responses import (
-    ResponseMcpListToolsInProgressEvent as ResponseMcpListToolsInProgressEvent,
 )
 from rillet.events._responses import ResponseOutputItemAddedEvent as ResponseOutputItemAddedEvent
 from rillet.events._responses import ResponseOutputItemDoneEvent as ResponseOutputItemDoneEvent
@@ -197,32 +147,129 @@ from rillet.events._responses import (
 )
 from rillet.events._responses import ResponseRefusalDeltaEvent as ResponseRefusalDeltaEvent
 from rillet.events._responses import ResponseRefusalDoneEvent as ResponseRefusalDoneEvent
-from rillet.events._responses import (
-    ResponseShellCallCommandAddedEvent as ResponseShellCallCommandAddedEvent,
-)
-from rillet.events._responses import (
-    ResponseShellCallCommandDeltaEvent as ResponseShellCallCommandDeltaEvent,
-)
-from rillet.events._responses import (
-    ResponseShellCallCommandDoneEvent as ResponseShellCallCommandDoneEvent,
-)
-from rillet.events._responses import (
-    ResponseShellCallOutputContentDeltaEvent as ResponseShellCallOutputContentDeltaEvent,
-)
-from rillet.events._responses import (
-    ResponseShellCallOutputContentDoneEvent as ResponseShellCallOutputContentDoneEvent,
-)
 from rillet.events._responses import ResponseStreamEvent as ResponseStreamEvent
-from rillet.events._responses import (
-    ResponseWebSearchCallCompletedEvent as ResponseWebSearchCallCompletedEvent,
-)
-from rillet.events._responses import (
-    ResponseWebSearchCallInProgressEvent as ResponseWebSearchCallInProgressEvent,
-)
-from rillet.events._responses import (
-    ResponseWebSearchCallSearchingEvent as ResponseWebSearchCallSearchingEvent,
-)
 from rillet.events._responses import UnknownEvent as UnknownEvent
+
+if typing.TYPE_CHECKING:
+    from rillet.events._registry import RESPONSE_EVENT_TYPES as RESPONSE_EVENT_TYPES
+    from rillet.events._responses_rare import ResponseAudioDeltaEvent as ResponseAudioDeltaEvent
+    from rillet.events._responses_rare import ResponseAudioDoneEvent as ResponseAudioDoneEvent
+    from rillet.events._responses_rare import (
+        ResponseAudioTranscriptDeltaEvent as ResponseAudioTranscriptDeltaEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseAudioTranscriptDoneEvent as ResponseAudioTranscriptDoneEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseCodeInterpreterCallCompletedEvent as ResponseCodeInterpreterCallCompletedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseCodeInterpreterCallInProgressEvent as ResponseCodeInterpreterCallInProgressEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseCodeInterpreterCallInterpretingEvent as ResponseCodeInterpreterCallInterpretingEvent,  # noqa: E501
+    )
+    from rillet.events._responses_rare import (
+        ResponseCompactionCompactingEvent as ResponseCompactionCompactingEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseFileSearchCallCompletedEvent as ResponseFileSearchCallCompletedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseFileSearchCallInProgressEvent as ResponseFileSearchCallInProgressEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseFileSearchCallSearchingEvent as ResponseFileSearchCallSearchingEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseImageGenerationCallCompletedEvent as ResponseImageGenerationCallCompletedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseImageGenerationCallGeneratingEvent as ResponseImageGenerationCallGeneratingEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseImageGenerationCallInProgressEvent as ResponseImageGenerationCallInProgressEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseMcpCallCompletedEvent as ResponseMcpCallCompletedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseMcpCallFailedEvent as ResponseMcpCallFailedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseMcpCallInProgressEvent as ResponseMcpCallInProgressEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseMcpListToolsCompletedEvent as ResponseMcpListToolsCompletedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseMcpListToolsFailedEvent as ResponseMcpListToolsFailedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseMcpListToolsInProgressEvent as ResponseMcpListToolsInProgressEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseShellCallCommandAddedEvent as ResponseShellCallCommandAddedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseShellCallCommandDeltaEvent as ResponseShellCallCommandDeltaEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseShellCallCommandDoneEvent as ResponseShellCallCommandDoneEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseShellCallOutputContentDeltaEvent as ResponseShellCallOutputContentDeltaEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseShellCallOutputContentDoneEvent as ResponseShellCallOutputContentDoneEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseWebSearchCallCompletedEvent as ResponseWebSearchCallCompletedEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseWebSearchCallInProgressEvent as ResponseWebSearchCallInProgressEvent,
+    )
+    from rillet.events._responses_rare import (
+        ResponseWebSearchCallSearchingEvent as ResponseWebSearchCallSearchingEvent,
+    )
+
+# The classes of the rarer Responses events are built when first used (see _registry), and the
+# registry of all of them, complete, when first read.
+if not typing.TYPE_CHECKING:
+    __getattr__, __dir__ = _imported_on_first_use(
+        globals(),
+        {
+            "RESPONSE_EVENT_TYPES": "rillet.events._registry",
+            "ResponseAudioDeltaEvent": "rillet.events._responses_rare",
+            "ResponseAudioDoneEvent": "rillet.events._responses_rare",
+            "ResponseAudioTranscriptDeltaEvent": "rillet.events._responses_rare",
+            "ResponseAudioTranscriptDoneEvent": "rillet.events._responses_rare",
+            "ResponseCodeInterpreterCallCompletedEvent": "rillet.events._responses_rare",
+            "ResponseCodeInterpreterCallInProgressEvent": "rillet.events._responses_rare",
+            "ResponseCodeInterpreterCallInterpretingEvent": "rillet.events._responses_rare",
+            "ResponseCompactionCompactingEvent": "rillet.events._responses_rare",
+            "ResponseFileSearchCallCompletedEvent": "rillet.events._responses_rare",
+            "ResponseFileSearchCallInProgressEvent": "rillet.events._responses_rare",
+            "ResponseFileSearchCallSearchingEvent": "rillet.events._responses_rare",
+            "ResponseImageGenerationCallCompletedEvent": "rillet.events._responses_rare",
+            "ResponseImageGenerationCallGeneratingEvent": "rillet.events._responses_rare",
+            "ResponseImageGenerationCallInProgressEvent": "rillet.events._responses_rare",
+            "ResponseMcpCallCompletedEvent": "rillet.events._responses_rare",
+            "ResponseMcpCallFailedEvent": "rillet.events._responses_rare",
+            "ResponseMcpCallInProgressEvent": "rillet.events._responses_rare",
+            "ResponseMcpListToolsCompletedEvent": "rillet.events._responses_rare",
+            "ResponseMcpListToolsFailedEvent": "rillet.events._responses_rare",
+            "ResponseMcpListToolsInProgressEvent": "rillet.events._responses_rare",
+            "ResponseShellCallCommandAddedEvent": "rillet.events._responses_rare",
+            "ResponseShellCallCommandDeltaEvent": "rillet.events._responses_rare",
+            "ResponseShellCallCommandDoneEvent": "rillet.events._responses_rare",
+            "ResponseShellCallOutputContentDeltaEvent": "rillet.events._responses_rare",
+            "ResponseShellCallOutputContentDoneEvent": "rillet.events._responses_rare",
+            "ResponseWebSearchCallCompletedEvent": "rillet.events._responses_rare",
+            "ResponseWebSearchCallInProgressEvent": "rillet.events._responses_rare",
+            "ResponseWebSearchCallSearchingEvent": "rillet.events._responses_rare",
+        },
+    )
 
 __all__ = [
     "Annotation",

@@ -11,8 +11,6 @@ can yield it and go on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any, Final, Literal
 
 import attrs
@@ -21,12 +19,12 @@ from cattrs.errors import ClassValidationError, IterableValidationError
 from rillet._errors import EventDecodeError, excerpt
 from rillet._json import Loads, loads
 from rillet._sse import ServerSentEvent
-from rillet.events._chat import CHAT_EVENT_TYPES, ChatCompletionChunk, ChatErrorEvent
+from rillet.events._chat import ChatCompletionChunk, ChatErrorEvent
 from rillet.events._model import Build, converter, structure_hook
-from rillet.events._responses import RESPONSE_EVENT_TYPES, Event, UnknownEvent
+from rillet.events._registry import response_event_class
+from rillet.events._responses import Event, UnknownEvent
 
 __all__ = [
-    "EVENT_TYPES",
     "InvalidEvent",
     "OnInvalid",
     "parse_chat_chunk",
@@ -36,11 +34,6 @@ __all__ = [
 
 OnInvalid = Literal["raise", "return"]
 """What a parse function does with bad data: raise the error, or return an InvalidEvent."""
-
-EVENT_TYPES: Mapping[str, type[Event]] = MappingProxyType(
-    {**RESPONSE_EVENT_TYPES, **CHAT_EVENT_TYPES}
-)
-"""Every event type string rillet knows (Responses and chat), and its class."""
 
 
 @attrs.frozen(kw_only=True)
@@ -65,15 +58,25 @@ _routes: dict[str, tuple[type[Event], Build[Event]]] = {}  # Responses type -> (
 def _route(event_type: str) -> tuple[type[Event], Build[Event]] | None:
     route = _routes.get(event_type)
     if route is None:
-        cls = RESPONSE_EVENT_TYPES.get(event_type)
+        cls = response_event_class(event_type)
         if cls is None:
             return None
         route = _routes[event_type] = (cls, structure_hook(cls, routed=True))
     return route
 
 
-_build_chunk: Final = structure_hook(ChatCompletionChunk, routed=True)
-_build_chat_error: Final = structure_hook(ChatErrorEvent, routed=True)
+# The chat builders are made by the first chat chunk: they take ~4 ms to make, which a program
+# that streams only from the Responses API need not spend at import.
+_chat_builders: tuple[Build[ChatCompletionChunk], Build[ChatErrorEvent]] | None = None
+
+
+def _make_chat_builders() -> tuple[Build[ChatCompletionChunk], Build[ChatErrorEvent]]:
+    global _chat_builders  # noqa: PLW0603 - made once, then read as a plain global
+    _chat_builders = (
+        structure_hook(ChatCompletionChunk, routed=True),
+        structure_hook(ChatErrorEvent, routed=True),
+    )
+    return _chat_builders
 
 
 def _unknown(data: dict[str, Any], event_type: str) -> UnknownEvent:
@@ -168,10 +171,11 @@ def read_chunk(
         return _not_json(kind, data, error, on_invalid)
     if type(payload) is not dict:
         return _invalid(kind, data, None, "not a JSON object", on_invalid)
+    build_chunk, build_error = _chat_builders or _make_chat_builders()
     cls: type[ChatCompletionChunk | ChatErrorEvent] = ChatCompletionChunk
-    build: Build[ChatCompletionChunk | ChatErrorEvent] = _build_chunk
+    build: Build[ChatCompletionChunk | ChatErrorEvent] = build_chunk
     if "error" in payload and "choices" not in payload:
-        cls, build, kind = ChatErrorEvent, _build_chat_error, "chat.error"
+        cls, build, kind = ChatErrorEvent, build_error, "chat.error"
     try:
         return build(payload, cls, data)
     except _INVALID as error:
