@@ -9,6 +9,7 @@ import platform
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
+from typing import Literal
 
 RESULTS = Path(__file__).parent / "results"
 PACKAGES = ("rillet", "openai", "httpx-sse", "httpx", "anyio", "orjson")
@@ -40,13 +41,14 @@ def versions() -> dict[str, str]:
 
 @dataclass
 class Results:
-    """One benchmark's figures: a value per (case, library), in one unit where higher is better."""
+    """One benchmark's figures: a value per (case, library), in one unit."""
 
     benchmark: str
     title: str
     unit: str
     baseline: str  # what the others are compared with
     rows: list[dict[str, str | float]] = field(default_factory=list)
+    better: Literal["higher", "lower"] = "higher"  # lower for memory, say
 
     def add(self, case: str, library: str, value: float) -> None:
         self.rows.append({"case": case, "library": library, "value": value})

@@ -25,14 +25,17 @@ PALETTE = ("#1f5fa8", "#6f9bd1", "#9a9a9a", "#c9c9c9")  # the first library list
 BAR = 0.8
 
 
-def ratio_label(value: float, baseline: float) -> str:
+def ratio_label(value: float, baseline: float, *, better: str = "higher") -> str:
     factor = max(value, baseline) / min(value, baseline)
     digits = 2 if factor < 2 else 1
+    if better == "lower":  # memory, say: more or less of it
+        return f"{factor:.{digits}f}x {'more' if value > baseline else 'less'}"
     return f"{factor:.{digits}f}x {'faster' if value > baseline else 'slower'}"
 
 
 def draw(result: dict[str, Any]) -> Path:
     rows = result["rows"]
+    better = result.get("better", "higher")  # results saved before it was recorded: higher
     cases = list(dict.fromkeys(row["case"] for row in rows))
     libraries = list(dict.fromkeys(row["library"] for row in rows))
     value = {(row["case"], row["library"]): float(row["value"]) for row in rows}
@@ -46,16 +49,16 @@ def draw(result: dict[str, Any]) -> Path:
         for y, x, case in zip(ys, xs, cases, strict=True):
             if not x:
                 continue
-            text = f"{x:,.0f}"
+            text = f"{x:,.0f}" if x >= 10 else f"{x:.1f}"  # small figures: one decimal
             base = value.get((case, result["baseline"]))
             if library != result["baseline"] and base:
-                text += f"  ({ratio_label(x, base)})"
+                text += f"  ({ratio_label(x, base, better=better)})"
             axes.text(x + top * 0.01, y, text, va="center", fontsize=8)
     axes.set_yticks(range(len(cases)), cases, fontsize=9)
     axes.invert_yaxis()  # the first case on top
     axes.set_xlim(0, top * 1.35)
     axes.xaxis.set_major_formatter(ticker.StrMethodFormatter("{x:,.0f}"))
-    axes.set_xlabel(f"{result['unit']} (higher is better)")
+    axes.set_xlabel(f"{result['unit']} ({better} is better)")
     axes.spines[["top", "right"]].set_visible(False)
     axes.legend(loc="lower right", fontsize=8, frameon=False)
     axes.set_title(f"{result['title']}: ratios against {result['baseline']}", fontsize=11)
