@@ -27,9 +27,13 @@ PALETTE = ("#1f5fa8", "#6f9bd1", "#9a9a9a", "#c9c9c9")  # the first library list
 BAR = 0.8
 
 
-def ratio_label(value: float, baseline: float, *, higher_is_better: bool = True) -> str:
+def ratio_label(
+    value: float, baseline: float, *, higher_is_better: bool = True, unit: str = ""
+) -> str:
     factor = max(value, baseline) / min(value, baseline)
     digits = 2 if factor < 2 else 1
+    if unit.endswith("B"):  # memory: more or less of it
+        return f"{factor:.{digits}f}x {'more' if value > baseline else 'less'}"
     better = value > baseline if higher_is_better else value < baseline
     return f"{factor:.{digits}f}x {'faster' if better else 'slower'}"
 
@@ -58,7 +62,8 @@ def draw(result: dict[str, Any]) -> Path:
             text = figure_label(x)
             base = value.get((case, result["baseline"]))
             if library != result["baseline"] and base:
-                text += f"  ({ratio_label(x, base, higher_is_better=higher_is_better)})"
+                label = ratio_label(x, base, higher_is_better=higher_is_better, unit=result["unit"])
+                text += f"  ({label})"
             axes.text(x + top * 0.01, y, text, va="center", fontsize=8)
     axes.set_yticks(range(len(cases)), cases, fontsize=9)
     axes.invert_yaxis()  # the first case on top

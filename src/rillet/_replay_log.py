@@ -1,22 +1,98 @@
 """The replay log of a stream: its events, by position, for any number of passes (sans-IO).
 
-The events of the last read are kept as objects (the readers take them from there); older ones
-as their raw payloads, parsed again when replayed: that costs less memory, and the garbage
-collector need not walk every event. With ``cache=False`` nothing but the last read is kept.
+The events of the last read are kept as objects (the readers take them from there); with the
+cache on, every event is also kept as an entry in an :class:`EntryStore`, and parsed again when
+replayed. The store copies the payloads into one buffer because a long stream is mostly small
+events: kept as a tuple and a bytes object each, a 170-byte delta cost about 100 bytes more
+(object headers, pointers, the allocator's rounding), and in one buffer it costs 8 (where it
+ends). With ``cache=False`` nothing but the last read is kept.
 """
 
 from __future__ import annotations
 
+import sys
+from array import array
+from bisect import bisect_right
 from collections.abc import Callable
+from typing import Final
 
 from rillet._protocols import Entry, Item
 from rillet.events import Event
 
-__all__ = ["ReplayLog"]
+__all__ = ["EntryStore", "ReplayLog"]
+
+_OBJECTS: Final = object()
+"""The kind of a run of entries that are objects, kept as they are."""
+_NO_RUN: Final = object()
+"""The kind before the first run."""
+
+
+class EntryStore:
+    """A log's entries by position: payloads in one buffer, objects as they are.
+
+    An entry ``(type, payload)`` costs its payload, copied into one growing buffer, and 8 bytes
+    (where it ends there). Its type is kept once per run of entries of the same type, with where
+    the run starts: a stream is mostly runs of deltas, and a comparison per entry costs less
+    than storing a type id for each. An entry that is an object (the events a chat stream
+    derives from its chunks, which cannot be parsed again from one payload; the generic SSE
+    client's events) is kept as it is, in a list, in runs of its own.
+    """
+
+    __slots__ = ("_bases", "_data", "_ends", "_kind", "_kinds", "_objects", "_starts")
+
+    def __init__(self) -> None:
+        self._data = bytearray()  # the payloads, one after another
+        self._ends = array("Q")  # where each payload ends in _data
+        self._objects: list[Item] = []  # the entries that are objects
+        # The runs: where each starts (a position), its entries' type (or _OBJECTS), and the
+        # index of its first entry in _ends (or _objects).
+        self._starts = array("Q")
+        self._kinds: list[object] = []
+        self._bases = array("Q")
+        self._kind: object = _NO_RUN  # the kind of the last run
+
+    def __len__(self) -> int:
+        return len(self._ends) + len(self._objects)
+
+    def __sizeof__(self) -> int:
+        """The bytes the store holds (its buffers with their spare room; not kept objects)."""
+        parts = (self._data, self._ends, self._objects, self._starts, self._kinds, self._bases)
+        return object.__sizeof__(self) + sum(map(sys.getsizeof, parts))
+
+    def append(self, entry: Entry) -> None:
+        """Add the entry at the next position (the payload of ``(type, payload)`` is copied)."""
+        if type(entry) is tuple:
+            kind, payload = entry  # type: ignore[misc] # not a ServerSentEvent (a tuple subclass)
+            data = self._data
+            data += payload
+            if kind != self._kind:
+                self._run(kind, len(self._ends))
+            self._ends.append(len(data))
+        else:
+            if self._kind is not _OBJECTS:
+                self._run(_OBJECTS, len(self._objects))
+            self._objects.append(entry)  # type: ignore[arg-type]
+
+    def _run(self, kind: object, base: int) -> None:
+        self._starts.append(len(self))
+        self._kinds.append(kind)
+        self._bases.append(base)
+        self._kind = kind
+
+    def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Item:
+        """The event at ``position``: the object, or its ``(type, payload)`` ``replay``-ed."""
+        run = bisect_right(self._starts, position) - 1
+        index = self._bases[run] + position - self._starts[run]
+        kind = self._kinds[run]
+        if kind is _OBJECTS:
+            return self._objects[index]
+        ends = self._ends
+        payload = bytes(self._data[ends[index - 1] if index else 0 : ends[index]])
+        return replay((kind, payload))  # type: ignore[arg-type]
 
 
 class ReplayLog:
-    """The events so far: the last read's as objects, older ones as entries to parse again.
+    """The events so far: the last read's as objects, and (caching) all as entries.
 
     With ``cache=False`` nothing is kept but the last read's events, and ``consumed`` says how
     far the one reader got.
@@ -27,7 +103,7 @@ class ReplayLog:
     def __init__(self, *, cache: bool) -> None:
         self.cache = cache
         self.count = 0
-        self.entries: list[Entry] = []
+        self.entries = EntryStore()  # every event's entry, when caching
         self.fresh: list[Item] = []  # the events of the last read: positions fresh_start...
         self.fresh_start = 0
         self.consumed = 0
@@ -43,8 +119,7 @@ class ReplayLog:
         fresh = position - self.fresh_start
         if fresh >= 0:
             return self.fresh[fresh]
-        entry = self.entries[position]
-        return replay(entry) if type(entry) is tuple else entry  # type: ignore[arg-type,return-value]
+        return self.entries.event_at(position, replay)
 
     def append(self, event: Item, entry: Entry) -> None:
         """Keep ``event``, and ``entry`` (what replays it) when caching."""
