@@ -494,6 +494,9 @@ def _with_source(detailed: Callable[[Mapping[str, Any], Any], M]) -> Build[M]:
     """``detailed``, setting the built model's source."""
 
     def build(data: Mapping[str, Any], kind: object, source: object = None) -> M:
+        if type(data) is not dict:  # cattrs' function would take a list as a model of defaults
+            msg = f"expected a JSON object, got {type(data).__name__} {data!r:.40}"
+            raise TypeError(msg)
         model = detailed(data, kind)
         object.__setattr__(model, "_source", data if source is None else source)
         return model
@@ -505,10 +508,7 @@ def _model_structure_factory(cls: type[M]) -> Callable[[object, object], M]:
     build = _builder(cls)
 
     def structure(data: object, _: object) -> M:
-        if type(data) is not dict:
-            msg = f"expected a JSON object, got {type(data).__name__} {data!r:.40}"
-            raise TypeError(msg)
-        return build(data, cls)
+        return build(data, cls)  # it checks that data is a JSON object
 
     return structure
 
