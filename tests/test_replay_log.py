@@ -14,7 +14,7 @@ from corpus_files import CORPUS
 from rillet import APIConnectionError, RetryPolicy, RilletError, Timeouts
 from rillet._machine import Cursor, Open, StreamMachine
 from rillet._protocols import ChatProtocol, Entry, Item, ResponsesProtocol, SSEProtocol
-from rillet._replay_log import EntryStore, ReplayLog
+from rillet._replay_log import _BLOCK, EntryStore, ReplayLog
 from rillet.events import Event
 from rillet.sse import ServerSentEvent
 from rillet.testing import Emulator, Fault
@@ -72,6 +72,16 @@ def test_the_log_gives_fresh_events_and_replays_the_others(
             assert event == entry
         else:
             assert event is entry
+
+
+@given(sizes=st.lists(st.integers(min_value=0, max_value=3 * _BLOCK), min_size=1, max_size=12))
+def test_payloads_across_many_blocks_give_back_their_bytes(sizes: list[int]) -> None:
+    store = EntryStore()
+    entries = [("k", bytes([index % 251]) * size) for index, size in enumerate(sizes)]
+    for entry in entries:
+        store.append(entry)
+    for position, entry in enumerate(entries):
+        assert store.event_at(position, unparsed) == entry
 
 
 def test_a_cached_delta_costs_its_payload_and_eight_bytes() -> None:

@@ -25,6 +25,8 @@ _OBJECTS: Final = object()
 """The kind of a run of entries that are objects, kept as they are."""
 _NO_RUN: Final = object()
 """The kind before the first run."""
+_BLOCK: Final = 256 * 1024
+"""The most payload bytes a block holds (more only when one payload is bigger)."""
 
 
 class EntryStore:
@@ -38,11 +40,27 @@ class EntryStore:
     client's events) is kept as it is, in a list, in runs of its own.
     """
 
-    __slots__ = ("_bases", "_data", "_ends", "_kind", "_kinds", "_objects", "_starts")
+    __slots__ = (
+        "_bases",
+        "_block_starts",
+        "_blocks",
+        "_data",
+        "_ends",
+        "_kind",
+        "_kinds",
+        "_objects",
+        "_size",
+        "_starts",
+    )
 
     def __init__(self) -> None:
-        self._data = bytearray()  # the payloads, one after another
-        self._ends = array("Q")  # where each payload ends in _data
+        # The payloads, one after another, in blocks of at most _BLOCK bytes: growing one
+        # buffer of many megabytes would now and then copy all of it (a millisecond each).
+        self._data = bytearray()  # the last block
+        self._blocks: list[bytearray] = [self._data]
+        self._block_starts = array("Q", [0])  # where each block starts, counted over all
+        self._size = 0  # the payloads' bytes in all blocks
+        self._ends = array("Q")  # where each payload ends, counted over all blocks
         self._objects: list[Item] = []  # the entries that are objects
         # The runs: where each starts (a position), its entries' type (or _OBJECTS), and the
         # index of its first entry in _ends (or _objects).
@@ -56,18 +74,24 @@ class EntryStore:
 
     def __sizeof__(self) -> int:
         """The bytes the store holds (its buffers with their spare room; not kept objects)."""
-        parts = (self._data, self._ends, self._objects, self._starts, self._kinds, self._bases)
-        return object.__sizeof__(self) + sum(map(sys.getsizeof, parts))
+        parts = (self._ends, self._objects, self._starts, self._kinds, self._bases)
+        blocks = (self._blocks, self._block_starts, *self._blocks)
+        return object.__sizeof__(self) + sum(map(sys.getsizeof, (*parts, *blocks)))
 
     def append(self, entry: Entry) -> None:
         """Add the entry at the next position (the payload of ``(type, payload)`` is copied)."""
         if type(entry) is tuple:
             kind, payload = entry  # type: ignore[misc] # not a ServerSentEvent (a tuple subclass)
             data = self._data
+            if len(data) + len(payload) > _BLOCK and data:
+                data = self._data = bytearray()
+                self._blocks.append(data)
+                self._block_starts.append(self._size)
             data += payload
+            self._size += len(payload)
             if kind != self._kind:
                 self._run(kind, len(self._ends))
-            self._ends.append(len(data))
+            self._ends.append(self._size)
         else:
             if self._kind is not _OBJECTS:
                 self._run(_OBJECTS, len(self._objects))
@@ -87,7 +111,10 @@ class EntryStore:
         if kind is _OBJECTS:
             return self._objects[index]
         ends = self._ends
-        payload = bytes(self._data[ends[index - 1] if index else 0 : ends[index]])
+        start, end = ends[index - 1] if index else 0, ends[index]
+        block = bisect_right(self._block_starts, start) - 1
+        offset = start - self._block_starts[block]
+        payload = bytes(self._blocks[block][offset : offset + end - start])
         return replay((kind, payload))  # type: ignore[arg-type]
 
 
