@@ -3,8 +3,10 @@
 The server (``load_server.py``) runs in its own process and serves pre-rendered bytes, so what
 is measured is the client. Each client runs in its own process (so that peak memory is its own)
 with its default HTTP client (both: 1,000 connections, 100 kept alive), and calls a handler for
-every text delta. Two runs per client: unpaced, for aggregate events per second; paced (20
-events/s per stream), for the delay from the server writing an event to the handler running.
+every text delta. Two runs per client: unpaced, for aggregate events per second and the time
+from calling ``create()`` to the first event in the loop (p50, p99: all streams start at once);
+paced (20 events/s per stream), for the delay from the server writing an event to the handler
+running.
 
     python benchmarks/load_concurrent.py [--streams 1000 200] [--deltas 200]
 """
@@ -37,15 +39,23 @@ def raise_open_files_limit() -> None:
 BASELINE_KIB = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # the interpreter, imports aside
 
 
-def summary(events: int, seconds: float, delays: list[float], streams: int) -> dict[str, Any]:
-    delays.sort()
+def percentile_ms(values: list[float], fraction: float) -> float | None:
+    values = sorted(values)
+    return 1000 * values[int(len(values) * fraction)] if values else None
+
+
+def summary(
+    events: int, seconds: float, delays: list[float], firsts: list[float], streams: int
+) -> dict[str, Any]:
     peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - BASELINE_KIB
     return {
         "events": events,
         "seconds": seconds,
         "events_per_second": events / seconds,
-        "p50_ms": 1000 * delays[len(delays) // 2] if delays else None,
-        "p99_ms": 1000 * delays[int(len(delays) * 0.99)] if delays else None,
+        "p50_ms": percentile_ms(delays, 0.5),
+        "p99_ms": percentile_ms(delays, 0.99),
+        "first_event_p50_ms": percentile_ms(firsts, 0.5),
+        "first_event_p99_ms": percentile_ms(firsts, 0.99),
         "peak_rss_kib_per_stream": peak_kib / streams,
     }
 
@@ -66,6 +76,7 @@ async def rillet_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
     from rillet.events import ResponseOutputTextDeltaEvent  # noqa: PLC0415
 
     delays: list[float] = []
+    firsts: list[float] = []  # seconds from calling create() to the first event in the loop
     router = Router()
 
     @router.on("response.output_text.delta")
@@ -77,23 +88,29 @@ async def rillet_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
 
     async def one(client: AsyncClient) -> None:
         nonlocal events
+        started = time.perf_counter()
         stream = await client.responses.create(
             model="m", input="hi", stream=True, cache=False, extra_headers={"x-pace": str(pace)}
         )
-        async with stream:
-            await stream.dispatch(router)
+        first = None
+        async with stream, stream.dispatching(router) as delivered:
+            async for _ in delivered:
+                if first is None:
+                    first = time.perf_counter() - started
+        firsts.append(first or 0.0)
         events += sum(stream.stats.events_by_type.values())
 
     timeouts = Timeouts(connect=60, read=60, write=60, pool=60, first_event=60)
     async with AsyncClient(api_key="sk-load", base_url=f"{url}/v1", timeout=timeouts) as client:
         seconds = await all_at_once(one, client, streams)
-    return summary(events, seconds, delays, streams)
+    return summary(events, seconds, delays, firsts, streams)
 
 
 async def openai_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
     import openai  # noqa: PLC0415
 
     delays: list[float] = []
+    firsts: list[float] = []  # seconds from calling create() to the first event in the loop
     events = 0
 
     def handler(event: Any) -> None:  # noqa: ANN401
@@ -102,20 +119,25 @@ async def openai_worker(url: str, streams: int, pace: float) -> dict[str, Any]:
 
     async def one(client: openai.AsyncOpenAI) -> None:
         nonlocal events
+        started = time.perf_counter()
         stream = await client.responses.create(
             model="m", input="hi", stream=True, extra_headers={"x-pace": str(pace)}
         )
+        first = None
         async for event in stream:
+            if first is None:
+                first = time.perf_counter() - started
             events += 1
             if event.type == "response.output_text.delta":
                 handler(event)
+        firsts.append(first or 0.0)
 
     # Its own HTTP client, as rillet's: the same limits (1,000 connections, 100 kept alive).
     async with openai.AsyncOpenAI(
         api_key="sk-load", base_url=f"{url}/v1", max_retries=0, timeout=60
     ) as client:
         seconds = await all_at_once(one, client, streams)
-    return summary(events, seconds, delays, streams)
+    return summary(events, seconds, delays, firsts, streams)
 
 
 def run_worker(kind: str, url: str, streams: int, pace: float) -> dict[str, Any]:
@@ -171,7 +193,9 @@ def report(results: dict[tuple[str, float], dict[str, Any]], pace: float) -> Non
         print(
             f"  {kind:7} {r['events_per_second']:>10,.0f} events/s  "
             f"({r['events']:,} events in {r['seconds']:.2f} s), "
-            f"peak RSS {r['peak_rss_kib_per_stream']:.0f} KiB per stream"
+            f"peak RSS {r['peak_rss_kib_per_stream']:.0f} KiB per stream, "
+            f"first event p50 {r['first_event_p50_ms']:.0f} ms, "
+            f"p99 {r['first_event_p99_ms']:.0f} ms"
         )
     print(f"  rillet / openai: {ratio:.2f}x events/s")
     print(f"paced ({pace:g} events/s per stream), server write -> handler:")

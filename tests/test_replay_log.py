@@ -60,10 +60,14 @@ def test_the_log_gives_fresh_events_and_replays_the_others(
 ) -> None:
     log = ReplayLog(cache=True)
     fresh = [object() for _ in entries]  # what the first pass made of each entry
+    record = log.recorder()
     for position, entry in enumerate(entries):
         if position in reads:
+            assert log.settle() == fresh[log.fresh_start : position]
             assert log.begin() == position
-        log.append(fresh[position], entry)  # type: ignore[arg-type]
+            record = log.recorder()
+        record(fresh[position], entry)  # type: ignore[arg-type]
+    log.settle()
     for position, entry in enumerate(entries):
         event = log.event_at(position, unparsed)
         if position >= log.fresh_start:

@@ -37,7 +37,7 @@ from rillet._errors import (
     status_error,
 )
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
-from rillet._protocols import Entry, Item, Record, StreamProtocol, Unresumable
+from rillet._protocols import Item, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
 from rillet.events import (
     ChatCompletion,
@@ -407,16 +407,13 @@ class StreamMachine(Generic[R]):
 
     def _decode(self, chunk: bytes, now: float) -> None:
         """Decode, type and log a chunk's events; a bad event fails the stream after them."""
-        log = self.log
-        fresh = log.fresh
-        before = len(fresh)
         failure: RilletError | None = None
         try:
             events = self._decoder.feed(chunk)
         except RilletError as raised:  # events decoded before the bad bytes come first
             events, failure = getattr(raised, "events", []), raised
         try:
-            if self.protocol.receive_all(chunk, events, self._recorder()):
+            if self.protocol.receive_all(chunk, events, self.log.recorder()):
                 failure = None  # the stream's own end came first: what follows is no loss
         except RilletError as raised:
             failure = raised
@@ -425,26 +422,11 @@ class StreamMachine(Generic[R]):
             failure = EventDecodeError(
                 event_type=None, field=None, reason=reason, excerpt=chunk[:64]
             )
-        if len(fresh) != before:
-            # Counted per chunk, not per event: a chunk brings dozens.
-            log.count = log.fresh_start + len(fresh)
-            self._clock(fresh[before:], now)
+        new = self.log.settle()
+        if new:
+            self._clock(new, now)
         if failure is not None:
             self._fail(failure, now)
-
-    def _recorder(self) -> Record:
-        """What the protocol calls with each event it makes: it goes into the log."""
-        log = self.log
-        keep_event = log.fresh.append
-        if not log.cache:
-            return lambda event, _: keep_event(event)
-        keep_entry = log.entries.append
-
-        def record(event: Item, entry: Entry) -> None:
-            keep_event(event)
-            keep_entry(entry)
-
-        return record
 
     def _clock(self, fresh: list[Item], now: float) -> None:
         """Count and time the events the last chunk brought."""

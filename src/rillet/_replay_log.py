@@ -16,7 +16,7 @@ from bisect import bisect_right
 from collections.abc import Callable
 from typing import Final
 
-from rillet._protocols import Entry, Item
+from rillet._protocols import Entry, Item, Record
 from rillet.events import Event
 
 __all__ = ["EntryStore", "ReplayLog"]
@@ -148,9 +148,25 @@ class ReplayLog:
             return self.fresh[fresh]
         return self.entries.event_at(position, replay)
 
-    def append(self, event: Item, entry: Entry) -> None:
-        """Keep ``event``, and ``entry`` (what replays it) when caching."""
-        self.fresh.append(event)
-        if self.cache:
-            self.entries.append(entry)
-        self.count += 1
+    def recorder(self) -> Record:
+        """What keeps each event made of a chunk, and its entry when caching.
+
+        ``count`` does not follow at each event (a chunk brings dozens): :meth:`settle` brings
+        it up to date once the chunk's events are in.
+        """
+        keep_event = self.fresh.append
+        if not self.cache:
+            return lambda event, _: keep_event(event)
+        keep_entry = self.entries.append
+
+        def record(event: Item, entry: Entry) -> None:
+            keep_event(event)
+            keep_entry(entry)
+
+        return record
+
+    def settle(self) -> list[Item]:
+        """Count the events recorded since the last settle; return them."""
+        new = self.fresh[self.count - self.fresh_start :]
+        self.count = self.fresh_start + len(self.fresh)
+        return new
