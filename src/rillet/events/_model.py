@@ -309,11 +309,15 @@ def structure_hook(cls: type[M], *, routed: bool = False) -> Build[M]:
     if routed and "type" in fields:
         skipped.add("type")
     skip = {name: override(omit=True) for name in skipped}
-    detailed: Callable[[Mapping[str, Any], Any], M] = make_dict_structure_fn(
-        cls,
-        converter,
-        **skip,  # type: ignore[arg-type]
-    )
+    made: list[Callable[[Mapping[str, Any], Any], M]] = []
+
+    def detailed(data: Mapping[str, Any], kind: object) -> M:
+        # cattrs' function, made at the first data that needs it (bad data, mostly): making it
+        # costs milliseconds, which the first event of each type would otherwise pay.
+        if not made:
+            made.append(make_dict_structure_fn(cls, converter, **skip))  # type: ignore[arg-type]
+        return made[0](data, kind)
+
     build = _fast(cls, skipped, detailed)
     if not any("_from_wire" in vars(kind) for kind in cls.__mro__ if kind is not Model):
         return build
