@@ -193,3 +193,28 @@ def test_a_big_integer_split_across_chunks_reaches_the_response_as_an_int() -> N
     assert type(big) is int
     assert big == 123456789012345678901234567890
     assert event.response.to_dict()["metadata"]["big"] == big
+
+
+BIG = b"123456789012345678901"  # orjson alone reads it as a float: a plain read
+
+
+@given(
+    pieces=st.lists(st.sampled_from([b"1", b"23456789", b"0", b",", b'"', b"x"]), max_size=60),
+    cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+    reads=st.sets(st.integers(min_value=0, max_value=9)),
+)
+def test_a_reader_put_off_reads_plainly_only_after_looking_at_the_chunk_before(
+    pieces: list[bytes], cuts: list[int], reads: set[int]
+) -> None:
+    body = b"".join(pieces)
+    bounds = sorted({0, len(body), *(cut for cut in cuts if cut < len(body))})
+    chunks = [body[start:end] for start, end in itertools.pairwise(bounds)]
+    reader = _json.PayloadReader()
+    for index, chunk in enumerate(chunks):
+        read = reader.reader(chunk)
+        if index not in reads:
+            continue  # no payload of this chunk needed reading: the chunk is not looked at
+        if type(read(BIG)) is float:  # read without the check
+            assert index - 1 in reads or index == 0  # the chunk before was looked at
+            assert not long_run_in(b"".join(chunks[max(index - 1, 0) : index + 1]))
+            assert not any(long_run_in(chunks[i]) for i in reads if i < index)

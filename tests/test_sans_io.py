@@ -30,6 +30,7 @@ SANS_IO = [
     "rillet._sse",
     "rillet.events",
     "rillet.events._chat",
+    "rillet.events._direct",
     "rillet.events._model",
     "rillet.events._parse",
     "rillet.events._registry",
@@ -37,7 +38,7 @@ SANS_IO = [
     "rillet.events._responses",
     "rillet.events._responses_rare",
 ]
-ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson"}
+ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec"}
 
 
 def module_path(module: str) -> Path:

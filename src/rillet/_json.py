@@ -66,17 +66,42 @@ class PayloadReader:
     the run).
     """
 
-    __slots__ = ("_tail", "loads")
+    __slots__ = ("_chunks", "_scanned", "_tail", "loads")
 
     def __init__(self) -> None:
         self.loads: Loads = _loads_plain
-        """How to read the payloads that ended in the chunks so far."""
-        self._tail = b""  # the stream's last 18 bytes: a run may straddle chunks
+        """How to read the payloads that ended in the chunks looked at so far."""
+        self._tail = b""  # the last 18 bytes of the chunks looked at: a run may straddle chunks
+        self._chunks = 0  # how many chunks came
+        self._scanned = 0  # the number of the last chunk looked at, when _tail is its end
 
     def scan(self, chunk: bytes) -> Loads:
         """Take in the next chunk of the stream; how to read the payloads that end in it."""
-        if self.loads is not loads:
-            if _has_long_run(self._tail + chunk[:18]) or _has_long_run(chunk):
-                self.loads = loads
-            self._tail = chunk[-18:] if len(chunk) >= 18 else (self._tail + chunk)[-18:]
-        return self.loads
+        self._chunks += 1
+        return self._choose(chunk)
+
+    def reader(self, chunk: bytes) -> Loads:
+        """:meth:`scan`, put off until the first payload is read (when most never are)."""
+        self._chunks += 1
+        if self.loads is loads:
+            return loads
+        number, chosen = self._chunks, list[Loads]()
+
+        def read(data: bytes) -> Any:  # noqa: ANN401 - a JSON value is any JSON value
+            if not chosen:
+                chosen.append(self._choose(chunk, number))
+            return chosen[0](data)
+
+        return read
+
+    def _choose(self, chunk: bytes, number: int = 0) -> Loads:
+        if self.loads is loads:
+            return loads
+        number = number or self._chunks
+        after_scanned = self._scanned == number - 1  # else a run may end here unseen
+        if (after_scanned and _has_long_run(self._tail + chunk[:18])) or _has_long_run(chunk):
+            self.loads = loads
+        if len(chunk) >= 18 or after_scanned:
+            self._tail = (self._tail + chunk)[-18:] if len(chunk) < 18 else chunk[-18:]
+            self._scanned = number
+        return self.loads if after_scanned else loads

@@ -35,6 +35,7 @@ from rillet.events import (
     parse_chat_chunk,
     parse_event_data,
 )
+from rillet.events._direct import DIRECT
 from rillet.events._model import converter
 from rillet.events._parse import read_chunk, read_event
 
@@ -175,7 +176,11 @@ class ResponsesProtocol(StreamProtocol[Response]):
     def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
         """Type, check, accumulate and record each event; whether one ended the stream."""
         on_invalid, accumulator = self.on_invalid, self.accumulator
-        add, read, resumed = accumulator.add, self._payloads.scan(chunk), self._resumed
+        # With msgspec most events never read their JSON this way: the chunk is looked at only
+        # if one does.
+        payloads = self._payloads
+        read = payloads.reader(chunk) if DIRECT else payloads.scan(chunk)
+        add, resumed = accumulator.add, self._resumed
         for name, data, _, _, named in events:  # unpacked: cheaper than three attributes
             routed = name if named else None
             event = read_event(routed, data, on_invalid, read)

@@ -20,6 +20,7 @@ from rillet._errors import EventDecodeError, excerpt
 from rillet._json import Loads, loads
 from rillet._sse import ServerSentEvent
 from rillet.events._chat import ChatCompletionChunk, ChatErrorEvent
+from rillet.events._direct import Direct, direct_decoder
 from rillet.events._model import Build, converter, structure_hook
 from rillet.events._registry import response_event_class
 from rillet.events._responses import Event, UnknownEvent
@@ -63,6 +64,16 @@ def _route(event_type: str) -> tuple[type[Event], Build[Event]] | None:
             return None
         route = _routes[event_type] = (cls, structure_hook(cls, routed=True))
     return route
+
+
+# Responses type -> its msgspec decoder, or False: the builder's job.
+_directs: dict[str, Direct | Literal[False]] = {}
+
+
+def _direct(event_type: str) -> Direct | Literal[False]:
+    cls = response_event_class(event_type)
+    direct = _directs[event_type] = (cls is not None and direct_decoder(cls)) or False
+    return direct
 
 
 # The chat builders are made by the first chat chunk: they take ~4 ms to make, which a program
@@ -123,8 +134,18 @@ def parse_event_data(
     return read_event(event_type, data, on_invalid, loads)
 
 
-def read_event(event_type: str | None, data: bytes, on_invalid: OnInvalid, read: Loads) -> Event:
+def read_event(  # noqa: PLR0911 - the usual cases return early, inline
+    event_type: str | None, data: bytes, on_invalid: OnInvalid, read: Loads
+) -> Event:
     """:func:`parse_event_data`, the JSON read by ``read`` (a stream knows a faster safe one)."""
+    if event_type is not None:
+        direct = _directs.get(event_type)
+        if direct is None:
+            direct = _direct(event_type)
+        if direct:
+            event = direct(data)
+            if event is not None:
+                return event
     # The whole usual case is inline (a call per step costs more than the step): errors are
     # explained by the helpers below.
     try:
