@@ -31,8 +31,8 @@ from rillet import (
     StreamTruncatedError,
     Timeouts,
 )
+from rillet._protocols import ResponsesProtocol
 from rillet.events import Event, Response
-from rillet.events._parse import read_event
 from rillet.testing import Emulator, Fault, SyncReplayTransport, serve_in_thread
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
@@ -404,13 +404,19 @@ async def test_final_response_after_an_iteration_parses_no_event_again(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     parsed: list[bytes] = []
-    original = read_event
+    receive_all, replay = ResponsesProtocol.receive_all, ResponsesProtocol.replay
 
-    def counting(routed: str | None, data: bytes, *options: Any) -> Event:
-        parsed.append(data)
-        return original(routed, data, *options)
+    def receiving(self: ResponsesProtocol, chunk: bytes, events: Any, record: Any) -> bool:
+        events = list(events)
+        parsed.extend(sse.raw_data for sse in events)
+        return receive_all(self, chunk, events, record)
 
-    monkeypatch.setattr("rillet._protocols.read_event", counting)
+    def replaying(self: ResponsesProtocol, entry: tuple[str | None, bytes]) -> Event:
+        parsed.append(entry[1])
+        return replay(self, entry)
+
+    monkeypatch.setattr(ResponsesProtocol, "receive_all", receiving)
+    monkeypatch.setattr(ResponsesProtocol, "replay", replaying)
     transport, _ = answering(200, SSE, [BODY[: ENDS[10]], BODY[ENDS[10] :]])
     async with async_client(transport) as client:
         stream = await client.responses.create(model="m", input="hi", stream=True)
