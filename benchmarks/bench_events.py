@@ -1,7 +1,8 @@
 """Typed events per second: bytes -> decoded SSE -> JSON -> typed event, same chunks for each.
 
-* rillet: ``SSEDecoder.feed`` + ``rillet.events.parse_event``, with orjson (``rillet[speedups]``)
-  and with the standard library's json.
+* rillet: ``SSEDecoder.feed`` + ``rillet.events.parse_event``: with ``rillet[speedups]``
+  (msgspec decoding the commonest events straight into their class, orjson the others), with
+  orjson alone, and with the standard library's json.
 * openai 3.54: what its ``Stream`` does per event: ``SSEDecoder.iter_bytes``, the ``[DONE]``
   check, ``sse.json()``, the ``error`` check and ``construct_type(ResponseStreamEvent, data)``.
 
@@ -18,7 +19,8 @@ import json
 import platform
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import openai
 from openai._models import construct_type
@@ -28,7 +30,7 @@ from openai.types.responses import ResponseStreamEvent
 
 from _results import Results
 from _workload import Result, best_of, chunked, responses_stream
-from rillet.events import Event, _parse, parse_event
+from rillet.events import RESPONSE_EVENT_TYPES, Event, _parse, parse_event
 from rillet.sse import SSEDecoder
 
 N_DELTAS = 100_000
@@ -45,12 +47,31 @@ def run_rillet(chunks: list[bytes]) -> int:
     return count
 
 
+@contextmanager
+def without_msgspec() -> Iterator[None]:
+    """Events built in Python, as without msgspec installed."""
+    saved = dict(_parse._directs)  # noqa: SLF001 - the parser's own table
+    _parse._directs.update(dict.fromkeys(RESPONSE_EVENT_TYPES, False))  # noqa: SLF001
+    try:
+        yield
+    finally:
+        _parse._directs.clear()  # noqa: SLF001
+        _parse._directs.update(saved)  # noqa: SLF001
+
+
+def run_rillet_orjson(chunks: list[bytes]) -> int:
+    # `pip install rillet orjson`: orjson, events built in Python.
+    with without_msgspec():
+        return run_rillet(chunks)
+
+
 def run_rillet_stdlib_json(chunks: list[bytes]) -> int:
-    # What a plain `pip install rillet` (no orjson) runs.
+    # What a plain `pip install rillet` (no speedups) runs.
     fast = _parse.loads  # type: ignore[attr-defined]
     _parse.loads = lambda data: json.loads(data.decode())  # type: ignore[attr-defined]
     try:
-        return run_rillet(chunks)
+        with without_msgspec():
+            return run_rillet(chunks)
     finally:
         _parse.loads = fast  # type: ignore[attr-defined]
 
@@ -92,7 +113,7 @@ def _with_dict_source(event: Event) -> Event:
 
 
 def main() -> None:
-    print(f"Python {platform.python_version()}, openai {openai.__version__}, JSON: orjson")
+    print(f"Python {platform.python_version()}, openai {openai.__version__}")
     body = responses_stream(N_DELTAS)
     chunks = chunked(body, 16 * 1024)
     n = body.count(b"\n\n")
@@ -100,13 +121,16 @@ def main() -> None:
     print()
     results = []
     for name, run in [
-        ("rillet (orjson)", run_rillet),
+        ("rillet[speedups] (msgspec, orjson)", run_rillet),
+        ("rillet (orjson)", run_rillet_orjson),
         ("rillet (stdlib json)", run_rillet_stdlib_json),
         ("openai", run_openai),
     ]:
         seconds, events = best_of(REPEATS, lambda run=run: run(chunks))  # type: ignore[misc]
         results.append(Result(name, seconds, events, len(body)))
-    figures = Results("events", "Bytes to typed events", "events/s", baseline="rillet (orjson)")
+    figures = Results(
+        "events", "Bytes to typed events", "events/s", baseline="rillet[speedups] (msgspec, orjson)"
+    )
     for r in results:
         figures.add(f"{n:,} events, 16 KiB chunks", r.name, r.events / r.seconds)
     figures.save()
