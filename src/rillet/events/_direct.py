@@ -38,7 +38,8 @@ _PLAIN: Final = frozenset({str, int, bool})
 
 def direct_decoder(cls: type[Event]) -> Direct | None:
     """The msgspec decoder of ``cls``, if msgspec is installed and ``cls`` is such a class."""
-    if not DIRECT or "_from_wire" in vars(cls) or cls._synthetic_fields:
+    reshaped = any("_from_wire" in vars(kind) for kind in cls.__mro__ if kind is not Model)
+    if not DIRECT or reshaped or cls._synthetic_fields:
         return None
     hints = typing.get_type_hints(cls)
     lists = []
