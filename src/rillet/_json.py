@@ -78,7 +78,7 @@ class PayloadReader:
     def scan(self, chunk: bytes) -> Loads:
         """Take in the next chunk of the stream; how to read the payloads that end in it."""
         self._chunks += 1
-        return self._choose(chunk)
+        return self._choose(chunk, self._chunks)
 
     def reader(self, chunk: bytes) -> Loads:
         """:meth:`scan`, put off until the first payload is read (when most never are)."""
@@ -94,10 +94,10 @@ class PayloadReader:
 
         return read
 
-    def _choose(self, chunk: bytes, number: int = 0) -> Loads:
+    def _choose(self, chunk: bytes, number: int) -> Loads:
+        """How to read the payloads that end in ``chunk``, the stream's chunk number ``number``."""
         if self.loads is loads:
             return loads
-        number = number or self._chunks
         after_scanned = self._scanned == number - 1  # else a run may end here unseen
         if (after_scanned and _has_long_run(self._tail + chunk[:18])) or _has_long_run(chunk):
             self.loads = loads

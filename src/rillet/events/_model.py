@@ -324,7 +324,8 @@ def structure_hook(cls: type[M], *, routed: bool = False) -> Build[M]:
     reshape = cls._from_wire
 
     def reshaped(data: Mapping[str, Any], kind: object, source: object = None) -> M:
-        return build(reshape(data), kind, data if source is None else source)
+        shaped = reshape(data) if type(data) is dict else data  # not an object: build says so
+        return build(shaped, kind, data if source is None else source)
 
     return reshaped
 
@@ -397,12 +398,7 @@ def _read_field(
     """The lines of a builder that read ``field`` into ``v{index}`` (the objects in scope)."""
     value = f"v{index}"
     default = field.default
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        scope[f"factory{index}"] = default.factory  # type: ignore[union-attr]
-        fallback = f"factory{index}()"
-    else:
-        scope[f"default{index}"] = default
-        fallback = f"default{index}"
+    fallback = _fallback(index, field, scope)
     if not field.init or field.name in skipped:
         return [f"        {value} = {fallback}"]
     if default is attrs.NOTHING:
@@ -452,6 +448,16 @@ def _read_field(
     return lines
 
 
+def _fallback(index: int, field: attrs.Attribute[Any], scope: dict[str, Any]) -> str:
+    """The expression of generated code that gives the default of ``field`` (put in scope)."""
+    default = field.default
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+        scope[f"factory{index}"] = default.factory  # type: ignore[union-attr]
+        return f"factory{index}()"
+    scope[f"default{index}"] = default
+    return f"default{index}"
+
+
 _BUILDERS: dict[type[Any], Build[Any]] = {}
 
 
@@ -478,15 +484,11 @@ def maker(cls: type[M], *names: str) -> Callable[..., M]:
         scope[f"set{index}"] = _slot(cls, field.name)
         if field.name in names:
             value = field.name
-        elif isinstance(field.default, attrs.Factory):  # type: ignore[arg-type]
-            scope[f"factory{index}"] = field.default.factory
-            value = f"factory{index}()"
         elif field.default is attrs.NOTHING:
             msg = f"{cls.__name__}.{field.name} has no default: name it"
             raise TypeError(msg)
         else:
-            scope[f"default{index}"] = field.default
-            value = f"default{index}"
+            value = _fallback(index, field, scope)
         lines.append(f"    set{index}(m, {value})")
     lines.append("    return m")
     exec("\n".join(lines), scope)  # noqa: S102 - code generated from the model's own fields
@@ -508,20 +510,12 @@ def _with_source(detailed: Callable[[Mapping[str, Any], Any], M]) -> Build[M]:
     return build
 
 
-def _model_structure_factory(cls: type[M]) -> Callable[[object, object], M]:
-    build = _builder(cls)
-
-    def structure(data: object, _: object) -> M:
-        return build(data, cls)  # it checks that data is a JSON object
-
-    return structure
-
-
 def _is_model(cls: object) -> TypeGuard[type[Model]]:
     return isinstance(cls, type) and issubclass(cls, Model)
 
 
-converter.register_structure_hook_factory(_is_model, _model_structure_factory)
+# A model's builder is its hook: it takes (data, type) and checks that data is a JSON object.
+converter.register_structure_hook_factory(_is_model, _builder)
 converter.register_unstructure_hook_factory(_is_model, lambda _: _to_dict)
 
 
