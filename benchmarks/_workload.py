@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import random
 import string
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 
 # Deltas with some non-ASCII text written raw, as the API sends it.
@@ -264,3 +264,13 @@ def best_of(repeats: int, run: Callable[[], int]) -> tuple[float, int]:
         finally:
             gc.enable()
     return best, result
+
+
+def body_of(chunks: list[bytes]) -> Callable[[], AsyncIterator[bytes]]:
+    """An async byte stream of ``chunks``, anew at each call (a mock transport's body)."""
+
+    async def body() -> AsyncIterator[bytes]:
+        for chunk in chunks:
+            yield chunk
+
+    return body

@@ -17,7 +17,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import Awaitable, Callable
 
 import anyio
 import httpx
@@ -26,20 +26,12 @@ import openai
 import uvicorn
 
 from _results import Results
-from _workload import chunked, responses_stream
+from _workload import body_of, chunked, responses_stream
 from rillet import AsyncClient
 from rillet.testing import Emulator
 
 N_DELTAS = 100_000
 SSE = {"content-type": "text/event-stream"}
-
-
-def body_of(chunks: list[bytes]) -> Callable[[], AsyncIterator[bytes]]:
-    async def body() -> AsyncIterator[bytes]:
-        for chunk in chunks:
-            yield chunk
-
-    return body
 
 
 def rillet_client(chunks: list[bytes], base_url: str | None = None) -> AsyncClient:

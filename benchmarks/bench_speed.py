@@ -32,7 +32,7 @@ import gc
 import math
 import platform
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata, util
 from typing import Any, Protocol
@@ -43,7 +43,7 @@ import httpx2
 import openai
 
 from _results import Results, machine
-from _workload import chat_stream, chunked, responses_stream
+from _workload import body_of, chat_stream, chunked, responses_stream
 from rillet import AsyncClient, Client, Router
 
 N_DELTAS = 20_000
@@ -88,13 +88,7 @@ class Bodies:
 
 def rillet_async(bodies: Bodies) -> AsyncClient:
     async def handler(request: httpx.Request) -> httpx.Response:
-        chunks = bodies.chunks[request.url.path]
-
-        async def body() -> AsyncIterator[bytes]:
-            for chunk in chunks:
-                yield chunk
-
-        return httpx.Response(200, headers=SSE, content=body())
+        return httpx.Response(200, headers=SSE, content=body_of(bodies.chunks[request.url.path])())
 
     http = httpx.AsyncClient(transport=httpx.MockTransport(handler))
     return AsyncClient(api_key="sk-bench", base_url="http://bench/v1", http_client=http)
@@ -102,13 +96,7 @@ def rillet_async(bodies: Bodies) -> AsyncClient:
 
 def openai_async(bodies: Bodies) -> openai.AsyncOpenAI:
     async def handler(request: httpx2.Request) -> httpx2.Response:
-        chunks = bodies.chunks[request.url.path]
-
-        async def body() -> AsyncIterator[bytes]:
-            for chunk in chunks:
-                yield chunk
-
-        return httpx2.Response(200, headers=SSE, content=body())
+        return httpx2.Response(200, headers=SSE, content=body_of(bodies.chunks[request.url.path])())
 
     http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
     return openai.AsyncOpenAI(api_key="sk-bench", base_url="http://bench/v1", http_client=http)
