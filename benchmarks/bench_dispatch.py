@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
+from typing import Final
 
 import anyio
 
@@ -26,7 +27,7 @@ from rillet.events import Event, ResponseOutputTextDeltaEvent
 
 N_DELTAS = 100_000
 REPEATS = 3
-DELTA = "response.output_text.delta"
+DELTA: Final = "response.output_text.delta"
 
 
 class Work:

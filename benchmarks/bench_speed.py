@@ -35,7 +35,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import metadata, util
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 import anyio
 import httpx
@@ -54,7 +54,7 @@ SSE = {"content-type": "text/event-stream"}
 MODEL = "gpt-5"
 MESSAGES: list[Any] = [{"role": "user", "content": "hi"}]
 USAGE = {"include_usage": True}
-DELTA = "response.output_text.delta"
+DELTA: Final = "response.output_text.delta"
 AROUND = 8  # the Responses events around the text deltas (created ... completed)
 
 Run = Callable[[Any], Any]  # what users write: given a client, returns how many events it saw

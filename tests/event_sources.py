@@ -130,7 +130,7 @@ async def dispatch(router: Router, source: FakeSource) -> bool:
         return events.stopped
 
 
-async def drain(events: Delivering) -> None:
+async def drain(events: Delivering[Event]) -> None:
     """Take every event, so that the handlers run."""
     async for _ in events:
         pass

@@ -226,7 +226,7 @@ def test_keepalive_and_unknown_events_change_nothing() -> None:
     events = events_of("responses/plain_text_sorted_keys_2026.sse")
     noise: list[Event] = [
         KeepaliveEvent(),
-        UnknownEvent(type="response.rate_limits.updated", data={}),
+        UnknownEvent(event_type="response.rate_limits.updated", data={}),
     ]
     mixed = [e for event in events for e in (event, *noise)]
     assert accumulate(mixed).snapshot == accumulate(events).snapshot

@@ -139,7 +139,8 @@ def test_unknown_and_keepalive_events() -> None:
         b'{"type":"response.rate_limits.updated","sequence_number":9,"rate_limits":[]}',
     )
     assert isinstance(unknown, UnknownEvent)
-    assert (unknown.type, unknown.sequence_number) == ("response.rate_limits.updated", 9)
+    assert (unknown.type, unknown.sequence_number) == ("unknown", 9)
+    assert unknown.event_type == "response.rate_limits.updated"
     assert unknown.data == {
         "type": "response.rate_limits.updated",
         "sequence_number": 9,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any
 
@@ -20,7 +20,7 @@ from rillet import (
     RetryPolicy,
     StreamTruncatedError,
 )
-from rillet.events import Event
+from rillet.events import Event, ResponseStreamEvent
 from rillet.testing import Emulator, Fault, serve_in_thread
 
 pytestmark = pytest.mark.anyio
@@ -37,8 +37,9 @@ async def client_of(
         yield client
 
 
-def numbers(events: list[Event]) -> list[int]:
-    return [e.sequence_number for e in events]  # type: ignore[attr-defined]
+def numbers(events: Sequence[Event]) -> list[int | None]:
+    assert all(isinstance(e, ResponseStreamEvent) for e in events)
+    return [e.sequence_number for e in events if isinstance(e, ResponseStreamEvent)]
 
 
 async def whole_stream(emulator: Emulator, **request: Any) -> list[Event]:
@@ -125,12 +126,12 @@ async def test_a_stalled_stream_resumes_when_the_idle_timeout_expires(
 async def test_handlers_see_one_continuous_stream() -> None:
     emulator = Emulator()
     fault = Fault(kind="drop-after-events", count=7).headers()
-    seen: list[int] = []
+    seen: list[int | None] = []
     async with client_of(emulator, retry=attrs.evolve(QUICK, max_resumes=1)) as client:
         stream = await client.responses.create(
             model="rillet-text", input=PROMPT, stream=True, background=True, extra_headers=fault
         )
-        stream.on("*")(lambda event: seen.append(event.sequence_number))
+        stream.on(ResponseStreamEvent)(lambda event: seen.append(event.sequence_number))
         async with stream:
             final = await stream.dispatch()
     assert final.status == "completed"
@@ -188,7 +189,7 @@ async def test_a_refusal_to_resume_ends_the_stream_with_the_reason() -> None:
         async with stream:
             with pytest.raises(StreamTruncatedError) as caught:
                 async for event in stream:
-                    if event.sequence_number == 2:  # type: ignore[attr-defined]
+                    if event.type != "invalid" and event.sequence_number == 2:
                         await client.responses.create(model="rillet-text", input="another")
     assert caught.value.code == "resume_refused"
     assert isinstance(caught.value.__cause__, NotFoundError)
@@ -204,7 +205,7 @@ async def test_a_saved_position_resumes_later() -> None:
         )
         async with stream:
             async for event in stream:
-                if event.sequence_number == 9:  # type: ignore[attr-defined]
+                if event.type != "invalid" and event.sequence_number == 9:
                     break
         position = stream.position
         assert position is not None

@@ -37,6 +37,7 @@ SANS_IO = [
     "rillet.events._response",
     "rillet.events._responses",
     "rillet.events._responses_rare",
+    "rillet.events._unions",
 ]
 ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec"}
 

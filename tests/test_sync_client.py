@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -46,7 +46,7 @@ def blocking(
         yield Client(api_key=API_KEY, base_url=served.url, http_client=http, **options)
 
 
-def numbers(events: list[Event]) -> list[int | None]:
+def numbers(events: Sequence[Event]) -> list[int | None]:
     return [e.sequence_number for e in events if isinstance(e, ResponseStreamEvent)]
 
 

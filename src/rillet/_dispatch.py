@@ -22,12 +22,24 @@ import logging
 import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal, NoReturn, Protocol, TypeVar
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Final,
+    Generic,
+    Literal,
+    NoReturn,
+    Protocol,
+    Self,
+    TypeVar,
+    cast,
+)
 
 import anyio
 
 from rillet._errors import RilletError
-from rillet.events import EVENT_TYPES, ChatCompletion, DeltaEvent, Event, Response
+from rillet._routing import Registering, Registrar
+from rillet.events import EVENT_TYPES, ChatCompletion, Event, Response, UnknownEvent
 
 if TYPE_CHECKING:
     # Annotations only: anyio imports its memory streams when a dispatch first makes one, and
@@ -54,10 +66,11 @@ logger = logging.getLogger("rillet")
 
 H = TypeVar("H", bound=Callable[..., Any])
 T = TypeVar("T")
+V = TypeVar("V", bound=Event)  # the events a dispatch delivers
 # The result a source accumulates. Covariant: a source (or a context) of Responses is one of
 # Responses or ChatCompletions. (Named R, not R_co: the docs ignore one-letter type variables.)
 R = TypeVar("R", bound=Response | ChatCompletion, covariant=True)  # noqa: PLC0105
-Pattern = str | type[Event] | type[DeltaEvent]  # (DeltaEvent: a marker base, not an Event)
+Pattern = str | type[Event]
 _Result = Response | ChatCompletion
 ErrorPolicy = Literal["raise", "continue"]
 """What a handler's exception does: ``"raise"`` ends the dispatch with a :class:`HandlerError`;
@@ -65,6 +78,7 @@ ErrorPolicy = Literal["raise", "continue"]
 
 _END_SECONDS: Final = 5.0  # how long on_end handlers may take, shielded from cancellation
 _GLOB: Final = frozenset("*?[")
+_UNTYPED: Final = frozenset(("unknown", "invalid"))  # the types of events rillet could not type
 
 
 class UnknownEventTypeWarning(UserWarning):
@@ -176,13 +190,13 @@ class _Handler:
         self.buffer = buffer
 
 
-class Router:
+class Router(Registering):
     """Handlers for stream events, by type string, glob or event class.
 
     Example:
         >>> router = Router()
         >>> @router.on("response.output_text.delta")
-        ... def show(event):
+        ... def show(event: ResponseOutputTextDeltaEvent) -> None:
         ...     print(event.delta, end="")
 
     Args:
@@ -211,19 +225,7 @@ class Router:
             "cancel": [],
         }
 
-    def on(self, *patterns: Pattern, buffer: int | None = None) -> Callable[[H], H]:
-        """Register the decorated function for events matching any of ``patterns``.
-
-        A pattern is an exact type string (``"response.output_text.delta"``), a glob over the
-        whole dotted name (``"response.*"``; ``"*"`` is every event) or an event class
-        (``ResponseFunctionCallArgumentsDoneEvent``, or a base class such as ``DeltaEvent``).
-        A sync function runs inline; an async one in its own task. Give it a second parameter
-        to receive a :class:`DispatchContext`.
-
-        Raises:
-            ValueError: No pattern, or (with ``strict=True``) a type string that matches no
-                known event type.
-        """
+    def _register(self, patterns: tuple[Pattern, ...], buffer: int | None) -> Registrar[Any]:
         if not patterns:
             msg = 'on() needs a pattern: a type string, a glob ("*" for all) or an event class'
             raise ValueError(msg)
@@ -239,7 +241,7 @@ class Router:
             self._entries.extend((pattern, handler) for pattern in patterns)
             return function
 
-        return register
+        return cast("Registrar[Any]", register)
 
     def on_start(self, function: H) -> H:
         """Register a function called before the first event."""
@@ -284,7 +286,7 @@ class Router:
             if any(fnmatch.fnmatchcase(known, pattern) for known in EVENT_TYPES):
                 return
             close: list[str] = []
-        elif pattern in EVENT_TYPES:
+        elif pattern in EVENT_TYPES or pattern in _UNTYPED:
             return
         else:
             close = difflib.get_close_matches(pattern, EVENT_TYPES, n=1)
@@ -292,7 +294,7 @@ class Router:
         message = f"{pattern!r} matches no known event type{hint}"
         if self.strict:
             raise ValueError(message)
-        warnings.warn(message, UnknownEventTypeWarning, stacklevel=3)
+        warnings.warn(message, UnknownEventTypeWarning, stacklevel=4)  # on()'s caller
 
     def _all(self) -> Iterable[tuple[Pattern, _Handler]]:
         yield from self._entries
@@ -333,7 +335,8 @@ class _Dispatch:
         self.routes: dict[tuple[type, str], _Route] = {}
 
     def route(self, event: Event) -> _Route:
-        key = (type(event), event.type)
+        cls = type(event)
+        key = (cls, cast("UnknownEvent", event).event_type if cls is UnknownEvent else event.type)
         route = self.routes.get(key)
         if route is None:
             matched: list[_Handler] = []
@@ -426,8 +429,8 @@ class _Dispatch:
 
 @asynccontextmanager
 async def dispatching(
-    router: Router, source: AsyncDispatchSource[_Result], events: AsyncIterator[Event]
-) -> AsyncIterator[Delivering]:
+    router: Router, source: AsyncDispatchSource[_Result], events: AsyncIterator[V]
+) -> AsyncIterator[Delivering[V]]:
     """Run ``router``'s handlers on ``events``, read from ``source``, as the caller iterates them.
 
     ``source`` (a stream) gives the handlers' context its snapshot and statistics, and is
@@ -494,13 +497,13 @@ async def _handlers_running(
         raise stream_error
 
 
-class Delivering:
+class Delivering(Generic[V]):
     """The events of a dispatch: each is delivered to the handlers as it is taken."""
 
     __slots__ = ("_events", "_run", "_source")
 
     def __init__(
-        self, run: _Dispatch, events: AsyncIterator[Event], source: AsyncDispatchSource[_Result]
+        self, run: _Dispatch, events: AsyncIterator[V], source: AsyncDispatchSource[_Result]
     ) -> None:
         self._run = run
         self._events = events
@@ -511,10 +514,10 @@ class Delivering:
         """Whether a handler stopped the stream."""
         return self._run.context.stopped
 
-    def __aiter__(self) -> Delivering:
+    def __aiter__(self) -> Self:
         return self
 
-    async def __anext__(self) -> Event:
+    async def __anext__(self) -> V:
         run = self._run
         context = run.context
         if not context.stopped:
@@ -599,9 +602,11 @@ def dispatch_sync(
 
 def _matches(pattern: Pattern, event: Event) -> bool:
     if isinstance(pattern, str):
+        # An unknown event answers to "unknown" and to the type the server gave it.
+        names = (event.type, event.event_type) if type(event) is UnknownEvent else (event.type,)
         if _GLOB & set(pattern):
-            return fnmatch.fnmatchcase(event.type, pattern)
-        return pattern == event.type
+            return any(fnmatch.fnmatchcase(name, pattern) for name in names)
+        return pattern in names
     return isinstance(event, pattern)
 
 

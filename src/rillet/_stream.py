@@ -18,7 +18,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import anyio
 import httpx
@@ -32,21 +32,26 @@ from rillet._transport import remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
 from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
 
+if TYPE_CHECKING:
+    # Named in the streams' bases as strings: at run time, the unions would build every class.
+    from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
+
 __all__ = ["ChatCompletionStream", "ResponseStream", "Send"]
 
 Send = Callable[[object, float | None], Awaitable[httpx.Response]]
 """Sends the request (or resumes from a position), within some seconds; the open response."""
 
 R = TypeVar("R", bound=Response | ChatCompletion | None)
-Y = TypeVar("Y", bound=Item)
+Y = TypeVar("Y", bound=Item)  # what iteration yields
+V = TypeVar("V", bound=Event)  # what events() yields
 T = TypeVar("T", bound=Item)
 
 
 class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
     """The async loop over a stream machine: reads, opens, closes; iteration by position."""
 
-    _yields: type[Y]
-    """What iteration yields."""
+    _yields: type[Item]
+    """The class of what iteration yields (``Y`` is its type)."""
 
     def __init__(self, machine: StreamMachine[R], send: Send) -> None:
         super().__init__(machine, anyio.current_time)
@@ -61,7 +66,7 @@ class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
         self._owner: object = None  # with cache=False: the one task that reads
 
     def __aiter__(self) -> AsyncIterator[Y]:
-        return _Iterator(self, self._yields)
+        return cast("AsyncIterator[Y]", _Iterator(self, self._yields))
 
     async def final_response(self) -> R:
         """Read the rest of the stream and return the final result.
@@ -188,12 +193,12 @@ class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
                     pass
 
 
-class _EventStream(_Stream[R, Y], _EventsView[R]):
-    """An async stream of typed events: handlers, and the output text."""
+class _EventStream(_Stream[R, Y], _EventsView[R], Generic[R, Y, V]):
+    """An async stream of typed events: handlers, and the output text; ``V``: any event."""
 
-    def events(self) -> AsyncIterator[Event]:
+    def events(self) -> AsyncIterator[V]:
         """Every event, derived ones included (for chat: each chunk, then its chat events)."""
-        return _Iterator(self, Event)
+        return cast("AsyncIterator[V]", _Iterator(self, Event))
 
     def text_deltas(self) -> AsyncIterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
@@ -214,14 +219,16 @@ class _EventStream(_Stream[R, Y], _EventsView[R]):
                 pass
             return self._machine.dispatched(events.stopped)  # in the block: on_error sees it
 
-    def dispatching(self, router: Router | None = None) -> AbstractAsyncContextManager[Delivering]:
+    def dispatching(
+        self, router: Router | None = None
+    ) -> AbstractAsyncContextManager[Delivering[V]]:
         """Iterate the stream and run the handlers in one pass.
 
         ``async with stream.dispatching(router) as events: async for event in events: ...``
         (a context manager, because the async handlers' task group must end in the block).
         """
         chosen = Router.combine(router, self._router)
-        return dispatching(chosen, self, _Iterator(self, Event))
+        return dispatching(chosen, self, self.events())
 
 
 def _why(error: BaseException, *, cancelled: bool) -> str:
@@ -278,7 +285,7 @@ class _Texts:
                 return text
 
 
-class ResponseStream(_EventStream[Response, Event], _ResponseView):
+class ResponseStream(_EventStream[Response, "ResponseEvent", "ResponseEvent"], _ResponseView):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
     Use it as an async context manager. ``await final_response()`` reads the rest and returns
@@ -286,7 +293,9 @@ class ResponseStream(_EventStream[Response, Event], _ResponseView):
     """
 
 
-class ChatCompletionStream(_EventStream[ChatCompletion, ChatCompletionChunk], _ChatView):
+class ChatCompletionStream(
+    _EventStream[ChatCompletion, ChatCompletionChunk, "ChatCompletionEvent"], _ChatView
+):
     """A Chat Completions stream: ``async for`` yields each chunk.
 
     :meth:`events` also yields the derived chat events (``chat.content.delta``...) after the

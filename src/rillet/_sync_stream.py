@@ -12,7 +12,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable, Iterator
-from typing import Any, Generic, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import httpx
 
@@ -24,21 +24,26 @@ from rillet._transport import bound_reads, remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
 from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
 
+if TYPE_CHECKING:
+    # Named in the streams' bases as strings: at run time, the unions would build every class.
+    from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
+
 __all__ = ["SyncChatCompletionStream", "SyncResponseStream", "SyncSend"]
 
 SyncSend = Callable[[object, float | None], httpx.Response]
 """Sends the request (or resumes from a position), within some seconds; the open response."""
 
 R = TypeVar("R", bound=Response | ChatCompletion | None)
-Y = TypeVar("Y", bound=Item)
+Y = TypeVar("Y", bound=Item)  # what iteration yields
+V = TypeVar("V", bound=Event)  # what events() yields
 T = TypeVar("T", bound=Item)
 
 
 class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
     """The blocking loop over a stream machine; iteration by position."""
 
-    _yields: type[Y]
-    """What iteration yields."""
+    _yields: type[Item]
+    """The class of what iteration yields (``Y`` is its type)."""
 
     def __init__(self, machine: StreamMachine[R], send: SyncSend) -> None:
         super().__init__(machine, time.monotonic)
@@ -48,7 +53,7 @@ class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
         self._deadline = [math.inf]  # what each socket read of the response may wait until
 
     def __iter__(self) -> Iterator[Y]:
-        return _SyncIterator(self, self._yields)
+        return cast("Iterator[Y]", _SyncIterator(self, self._yields))
 
     def get_final_response(self) -> R:
         """Read the rest of the stream and return the final result (see the async stream)."""
@@ -148,12 +153,12 @@ class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
             chunks.close()  # type: ignore[attr-defined]
 
 
-class _SyncEventStream(_SyncStream[R, Y], _EventsView[R]):
-    """A blocking stream of typed events: handlers, and the output text."""
+class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):
+    """A blocking stream of typed events: handlers, and the output text; ``V``: any event."""
 
-    def events(self) -> Iterator[Event]:
+    def events(self) -> Iterator[V]:
         """Every event, derived ones included (for chat: each chunk, then its chat events)."""
-        return _SyncIterator(self, Event)
+        return cast("Iterator[V]", _SyncIterator(self, Event))
 
     def text_deltas(self) -> Iterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
@@ -166,8 +171,7 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R]):
         is refused: use the async client for those.
         """
         combined = Router.combine(router, self._router)
-        events = _SyncIterator(self, Event)
-        return dispatch_sync(combined, self, events, self._machine.dispatched)
+        return dispatch_sync(combined, self, self.events(), self._machine.dispatched)
 
 
 class _SyncIterator(Generic[T]):
@@ -206,7 +210,9 @@ class _SyncTexts:
                 return text
 
 
-class SyncResponseStream(_SyncEventStream[Response, Event], _ResponseView):
+class SyncResponseStream(
+    _SyncEventStream[Response, "ResponseEvent", "ResponseEvent"], _ResponseView
+):
     """A Responses API stream for blocking code: ``for event in stream``.
 
     Use it as a context manager. ``get_final_response()`` reads the rest and returns the final
@@ -214,5 +220,7 @@ class SyncResponseStream(_SyncEventStream[Response, Event], _ResponseView):
     """
 
 
-class SyncChatCompletionStream(_SyncEventStream[ChatCompletion, ChatCompletionChunk], _ChatView):
+class SyncChatCompletionStream(
+    _SyncEventStream[ChatCompletion, ChatCompletionChunk, "ChatCompletionEvent"], _ChatView
+):
     """A Chat Completions stream for blocking code: ``for chunk in stream``."""

@@ -14,7 +14,8 @@ from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._dispatch import Router
 from rillet._machine import StreamMachine, StreamStats
 from rillet._policy import ResumePosition
-from rillet._protocols import ChatProtocol, ResponsesProtocol
+from rillet._protocols import ChatProtocol, Item, ResponsesProtocol
+from rillet._routing import Registering, Registrar
 from rillet.events import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -67,22 +68,23 @@ class _StreamView(Generic[R]):
         return snapshot.id if snapshot is not None and snapshot.id else None
 
 
-class _EventsView(_StreamView[R]):
-    """What a stream of typed events adds: handlers of its own, and its text."""
+class _EventsView(_StreamView[R], Registering):
+    """What a stream of typed events adds: handlers of its own (``on()``), and its text."""
 
     _router: Router | None = None  # handlers registered with on()
 
-    def on(self, *patterns: str | type[Event], buffer: int | None = None) -> Callable[[H], H]:
-        """Register a handler for this stream only (see :meth:`rillet.Router.on`)."""
+    def _register(
+        self, patterns: tuple[str | type[Event], ...], buffer: int | None
+    ) -> Registrar[Any]:
         if self._router is None:
             self._router = Router()
-        return self._router.on(*patterns, buffer=buffer)
+        return self._router._register(patterns, buffer)  # noqa: SLF001
 
 
 class _ResponseView(_EventsView[Response]):
     """What a Responses API stream adds: its position and its accumulator."""
 
-    _yields = Event
+    _yields: type[Item] = Event
 
     @property
     def _protocol(self) -> ResponsesProtocol:
@@ -109,7 +111,7 @@ class _ResponseView(_EventsView[Response]):
 class _ChatView(_EventsView[ChatCompletion]):
     """What a Chat Completions stream adds: its accumulator; it yields chunks."""
 
-    _yields = ChatCompletionChunk
+    _yields: type[Item] = ChatCompletionChunk
 
     @property
     def _protocol(self) -> ChatProtocol:

@@ -232,6 +232,8 @@ if typing.TYPE_CHECKING:
     from rillet.events._responses_rare import (
         ResponseWebSearchCallSearchingEvent as ResponseWebSearchCallSearchingEvent,
     )
+    from rillet.events._unions import ChatCompletionEvent as ChatCompletionEvent
+    from rillet.events._unions import ResponseEvent as ResponseEvent
 
 # The classes of the rarer Responses events are built when first used (see _registry), and the
 # registry of all of them, complete, when first read.
@@ -240,6 +242,8 @@ if not typing.TYPE_CHECKING:
         globals(),
         {
             "RESPONSE_EVENT_TYPES": "rillet.events._registry",
+            "ChatCompletionEvent": "rillet.events._unions",
+            "ResponseEvent": "rillet.events._unions",
             "ResponseAudioDeltaEvent": "rillet.events._responses_rare",
             "ResponseAudioDoneEvent": "rillet.events._responses_rare",
             "ResponseAudioTranscriptDeltaEvent": "rillet.events._responses_rare",
@@ -277,6 +281,7 @@ __all__ = [
     "CHAT_EVENT_TYPES",
     "ChatCompletion",
     "ChatCompletionChunk",
+    "ChatCompletionEvent",
     "ChatCompletionMessage",
     "ChatContentDeltaEvent",
     "ChatContentDoneEvent",
@@ -353,6 +358,7 @@ __all__ = [
     "ResponseCustomToolCallInputDoneEvent",
     "ResponseError",
     "ResponseErrorEvent",
+    "ResponseEvent",
     "ResponseFailedEvent",
     "ResponseFileSearchCallCompletedEvent",
     "ResponseFileSearchCallInProgressEvent",

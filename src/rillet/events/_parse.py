@@ -92,13 +92,11 @@ def _make_chat_builders() -> tuple[Build[ChatCompletionChunk], Build[ChatErrorEv
 
 def _unknown(data: dict[str, Any], event_type: str) -> UnknownEvent:
     number = data.get("sequence_number")
-    event = UnknownEvent(
-        type=event_type,
+    return UnknownEvent(
+        event_type=event_type,
         sequence_number=number if type(number) is int else None,
         data=data,
     )
-    object.__setattr__(event, "_source", data)
-    return event
 
 
 converter.register_structure_hook(

@@ -78,8 +78,12 @@ class Event(Model):
     type: str
 
 
-class DeltaEvent:
-    """Marker base of every event that carries a piece of text (or base64) as ``delta``."""
+class DeltaEvent(Event):
+    """Base of every event that carries a piece of text (or base64) as ``delta``.
+
+    A plain class (not an attrs one): its subclasses also derive from the base of their
+    family, which has the fields.
+    """
 
     __slots__ = ()
     delta: str
@@ -133,10 +137,18 @@ class KeepaliveEvent(ResponseStreamEvent):
 class UnknownEvent(ResponseStreamEvent):
     """An event of a type rillet does not know (yet): kept, never dropped or mis-typed.
 
-    ``data`` is the whole JSON object the server sent.
+    Its ``type`` is ``"unknown"``, so that ``event.type == "..."`` narrows a stream's events
+    for type checkers (an unknown event's type is none of the known ones); ``event_type`` is
+    the type the server gave it, which routes it to handlers of that type string. ``data`` is
+    the whole JSON object the server sent (what ``to_dict()`` returns).
     """
 
+    type: Literal["unknown"] = "unknown"
+    event_type: str = ""
     data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_source", self.data)  # to_dict() is what the server sent
 
 
 # The nested error object's own "type" is the error's type, not the event's.
