@@ -17,6 +17,7 @@ from rillet import (
     DispatchContext,
     HandlerError,
     ResponseFailedError,
+    RilletError,
     Router,
     ServerStreamError,
     StreamError,
@@ -296,7 +297,7 @@ async def test_with_the_continue_policy_the_rest_of_the_stream_is_handled(
     emulator: Emulator,
 ) -> None:
     router = Router(errors="continue")
-    errors: list[HandlerError] = []
+    errors: list[RilletError] = []
     router.on_error(errors.append)
     texts: list[str] = []
 

@@ -20,7 +20,7 @@ from rillet import (
     RetryPolicy,
     StreamTruncatedError,
 )
-from rillet.events import Event, ResponseStreamEvent
+from rillet.events import Event, Response, ResponseStreamEvent
 from rillet.testing import Emulator, Fault, serve_in_thread
 
 pytestmark = pytest.mark.anyio
@@ -194,7 +194,8 @@ async def test_a_refusal_to_resume_ends_the_stream_with_the_reason() -> None:
     assert caught.value.code == "resume_refused"
     assert isinstance(caught.value.__cause__, NotFoundError)
     assert caught.value.partial is not None
-    assert [item.type for item in caught.value.partial.output] == ["message"]  # type: ignore[union-attr]
+    assert isinstance(caught.value.partial, Response)
+    assert [item.type for item in caught.value.partial.output] == ["message"]
 
 
 async def test_a_saved_position_resumes_later() -> None:

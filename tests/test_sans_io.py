@@ -39,7 +39,7 @@ SANS_IO = [
     "rillet.events._responses_rare",
     "rillet.events._unions",
 ]
-ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec"}
+ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec", "typing_extensions"}
 
 
 def module_path(module: str) -> Path:

@@ -37,7 +37,9 @@ from typing import (
 
 import anyio
 
-from rillet._errors import RilletError
+# R: the result a source accumulates (covariant: a source, or a context, of Responses is one of
+# Responses or ChatCompletions).
+from rillet._errors import R, RilletError
 from rillet._routing import Registering, Registrar
 from rillet.events import EVENT_TYPES, ChatCompletion, Event, Response, UnknownEvent
 
@@ -65,11 +67,11 @@ __all__ = [
 logger = logging.getLogger("rillet")
 
 H = TypeVar("H", bound=Callable[..., Any])
+# Lifecycle functions, sync or async: with the context (or nothing), or with the error.
+L = TypeVar("L", bound=Callable[["DispatchContext[Any]"], object] | Callable[[], object])
+F = TypeVar("F", bound=Callable[[RilletError], object] | Callable[[], object])
 T = TypeVar("T")
 V = TypeVar("V", bound=Event)  # the events a dispatch delivers
-# The result a source accumulates. Covariant: a source (or a context) of Responses is one of
-# Responses or ChatCompletions. (Named R, not R_co: the docs ignore one-letter type variables.)
-R = TypeVar("R", bound=Response | ChatCompletion, covariant=True)  # noqa: PLC0105
 Pattern = str | type[Event]
 _Result = Response | ChatCompletion
 ErrorPolicy = Literal["raise", "continue"]
@@ -85,8 +87,10 @@ class UnknownEventTypeWarning(UserWarning):
     """A handler was registered for a type string that matches no known event type."""
 
 
-class HandlerError(RilletError):
+class HandlerError(RilletError, Generic[R]):
     """A handler raised; the original exception is the ``__cause__``.
+
+    Generic in the stream's result, as :class:`~rillet.StreamError` is.
 
     Attributes:
         handler: The handler that raised.
@@ -98,7 +102,7 @@ class HandlerError(RilletError):
         self,
         handler: Callable[..., Any],
         event: Event | None,
-        partial: Response | ChatCompletion | None,
+        partial: R | None,
         cause: BaseException,
     ) -> None:
         self.handler = handler
@@ -243,22 +247,22 @@ class Router(Registering):
 
         return cast("Registrar[Any]", register)
 
-    def on_start(self, function: H) -> H:
-        """Register a function called before the first event."""
+    def on_start(self, function: L) -> L:
+        """Register a function called before the first event (with the context, if it takes it)."""
         self._lifecycle["start"].append(function)
         return function
 
-    def on_end(self, function: H) -> H:
+    def on_end(self, function: L) -> L:
         """Register a function called at the very end, however the dispatch ends (shielded)."""
         self._lifecycle["end"].append(function)
         return function
 
-    def on_error(self, function: H) -> H:
+    def on_error(self, function: F) -> F:
         """Register a function called with each :class:`HandlerError` or stream error."""
         self._lifecycle["error"].append(function)
         return function
 
-    def on_cancel(self, function: H) -> H:
+    def on_cancel(self, function: L) -> L:
         """Register a function called when the dispatch is cancelled from outside (shielded)."""
         self._lifecycle["cancel"].append(function)
         return function

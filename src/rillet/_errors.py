@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, Literal
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal
 
 import attrs
+from typing_extensions import TypeVar
 
 if TYPE_CHECKING:
     from rillet._sse import ServerSentEvent
@@ -41,6 +42,16 @@ __all__ = [
 ]
 
 EXCERPT_BYTES = 64
+
+# What an error's ``partial`` is: ``StreamError[Response]`` on a Responses stream. Defaults to
+# either, so that ``except StreamError as error`` gives a typed ``error.partial``. (Named R,
+# not R_co: the docs ignore one-letter type variables.)
+R = TypeVar(  # noqa: PLC0105
+    "R",
+    bound="Response | ChatCompletion",
+    default="Response | ChatCompletion",
+    covariant=True,
+)
 
 
 def excerpt(data: bytes | bytearray | memoryview, limit: int = EXCERPT_BYTES) -> bytes:
@@ -149,8 +160,11 @@ class StreamProgress:
     reconnects: int = 0
 
 
-class StreamError(RilletError):
+class StreamError(RilletError, Generic[R]):
     """The stream ended without a usable result; ``partial`` is the best result so far.
+
+    Generic in what it carries: ``StreamError[Response]`` on a Responses stream,
+    ``StreamError[ChatCompletion]`` on a chat one (an ``except StreamError`` clause sees either).
 
     Attributes:
         partial: What was accumulated before the stream ended: a ``Response`` or a
@@ -160,12 +174,12 @@ class StreamError(RilletError):
 
     progress: StreamProgress | None = None
 
-    def __init__(self, message: str, *, partial: Response | ChatCompletion | None) -> None:
+    def __init__(self, message: str, *, partial: R | None) -> None:
         self.partial = partial
         super().__init__(message)
 
 
-class ResponseFailedError(StreamError):
+class ResponseFailedError(StreamError["Response"]):
     """The response failed (``response.failed``).
 
     Attributes:
@@ -180,7 +194,7 @@ class ResponseFailedError(StreamError):
         super().__init__(f"response {response.id} failed{why}", partial=partial)
 
 
-class ServerStreamError(StreamError):
+class ServerStreamError(StreamError[R]):
     """The server reported an error in the stream (an ``error`` event, or an ``error`` payload).
 
     Attributes:
@@ -199,7 +213,7 @@ class ServerStreamError(StreamError):
         error_type: str | None,
         param: str | None,
         event: Event,
-        partial: Response | ChatCompletion | None,
+        partial: R | None,
     ) -> None:
         self.message = message
         self.code = code
@@ -232,7 +246,7 @@ TruncationCode = Literal[
 another response's events), ``"sequence_gap"`` (events were missing)."""
 
 
-class StreamTruncatedError(StreamError):
+class StreamTruncatedError(StreamError[R]):
     """The stream ended before its end: no terminal event (Responses), or choices unfinished.
 
     Attributes:
@@ -245,7 +259,7 @@ class StreamTruncatedError(StreamError):
         self,
         reason: str,
         *,
-        partial: Response | ChatCompletion | None,
+        partial: R | None,
         code: TruncationCode = "body_ended",
         excerpt: bytes = b"",
     ) -> None:
@@ -346,7 +360,7 @@ class APIConnectionError(APIError):
         super().__init__(message)
 
 
-class APITimeoutError(APIConnectionError):
+class APITimeoutError(APIConnectionError, Generic[R]):
     """A timeout expired: connecting, reading, waiting for an event, or the total deadline.
 
     Attributes:
@@ -362,7 +376,7 @@ class APITimeoutError(APIConnectionError):
         *,
         kind: str,
         seconds: float | None = None,
-        partial: Response | ChatCompletion | None = None,
+        partial: R | None = None,
         request_sent: bool = True,
     ) -> None:
         self.kind = kind
