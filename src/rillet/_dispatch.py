@@ -229,6 +229,8 @@ class Router(Registering):
             "cancel": [],
         }
 
+    on = Registering.on  # (here for the reference docs: rillet._routing types it per pattern)
+
     def _register(self, patterns: tuple[Pattern, ...], buffer: int | None) -> Registrar[Any]:
         if not patterns:
             msg = 'on() needs a pattern: a type string, a glob ("*" for all) or an event class'

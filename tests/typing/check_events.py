@@ -70,6 +70,13 @@ def narrowing(event: ResponseEvent) -> None:
 
 
 def matching(event: ResponseEvent) -> None:
+    match event.type:
+        case "response.output_text.delta":
+            assert_type(event, ResponseOutputTextDeltaEvent)
+        case "response.completed" | "response.failed":
+            assert_type(event.response, Response)
+        case _:
+            pass
     match event:
         case ResponseOutputTextDeltaEvent(delta=delta):
             assert_type(delta, str)
