@@ -33,6 +33,7 @@ from rillet.events import (
     Response,
     ResponseOutputTextDeltaEvent,
     ResponseStreamEvent,
+    UnknownEvent,
 )
 from rillet.testing import Emulator, Fault
 
@@ -165,12 +166,23 @@ async def test_unknown_types_from_the_server_still_route(emulator: Emulator) -> 
     with pytest.warns(UnknownEventTypeWarning):
         router.on("response.rate_limits.*")(lambda e: seen.append("glob"))
     router.on("*")(lambda e: seen.append("all"))
+    router.on("unknown")(lambda e: seen.append(f"unknown {e.event_type}"))
+    router.on(UnknownEvent)(lambda e: seen.append("class"))
+    router.on("response.completed", "invalid", ResponseStreamEvent)(lambda e: seen.append("base"))
+    router.on("response.completed", "invalid")(lambda e: seen.append("none"))
     async with in_process(emulator) as (client, _):
         stream = await client.responses.create(model="m", input="hi", stream=True)
         async with stream:
             with pytest.raises(StreamTruncatedError):  # no terminal event in this recording
                 await stream.dispatch(router)
-    assert seen == ["exact", "glob", "all"]
+    assert seen == [
+        "exact",
+        "glob",
+        "all",
+        "unknown response.rate_limits.updated",
+        "class",
+        "base",
+    ]
 
 
 @settings(max_examples=25)
