@@ -24,7 +24,8 @@ extensions = [
     "sphinx.ext.doctest",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "README.md"]
+# types.md has its first section only: it joins the toctree (and the build) when it is whole.
+exclude_patterns = ["_build", "README.md", "types.md"]
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 

@@ -25,7 +25,7 @@ from rillet import (
 )
 from rillet.events import ChatCompletion, Response
 
-OBJECTS = {
+OBJECTS: dict[str, dict[str, object]] = {
     "/v1/responses": {"id": "resp_1", "object": "response"},
     "/v1/responses/resp_1": {"id": "resp_1", "object": "response"},
     "/v1/chat/completions": {"id": "c1", "object": "chat.completion", "created": 0, "model": "m"},
@@ -38,7 +38,7 @@ def answer(request: httpx.Request) -> httpx.Response:
     seen.append(request)
     if request.headers["accept"] == "text/event-stream":
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=b"")
-    return httpx.Response(200, json={**OBJECTS[request.url.path], "choices": []})  # type: ignore[dict-item]
+    return httpx.Response(200, json={**OBJECTS[request.url.path], "choices": []})
 
 
 TRANSPORT = httpx.MockTransport(answer)
@@ -108,9 +108,7 @@ def test_retrieve_sends_the_query_parameters_of_the_api() -> None:
         api_key="sk-test", base_url="http://api/v1", http_client=httpx.Client(transport=TRANSPORT)
     ) as client:
         client.responses.retrieve("resp_1", include=["reasoning.encrypted_content"])
-        assert seen[-1].url.params.multi_items() == [
-            ("include[]", "reasoning.encrypted_content")
-        ]
+        assert seen[-1].url.params.multi_items() == [("include[]", "reasoning.encrypted_content")]
         stream = client.responses.retrieve(
             "resp_1",
             stream=True,

@@ -46,4 +46,3 @@ def test_the_committed_modules_are_what_the_generator_writes(tmp_path: Path) -> 
     assert sorted(written) == sorted(committed), "regenerate: nox -s generate"
     stale = [name for name, text in written.items() if committed[name] != text]
     assert stale == [], f"{stale} differ from the generator's: run nox -s generate"
-

@@ -267,8 +267,9 @@ async def test_a_retrieved_stream_keeps_its_query_when_it_resumes() -> None:
         )
         async with stream:
             first = await anext(aiter(stream))
+        response_id: str = first.response.id  # type: ignore[attr-defined]
         again = await client.responses.retrieve(
-            first.response.id,  # type: ignore[attr-defined]
+            response_id,
             stream=True,
             starting_after=0,
             include_obfuscation=False,

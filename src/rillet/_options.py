@@ -20,8 +20,8 @@ class CallOptions(TypedDict, total=False):
         max_retries: This call's retries, instead of the client's.
         extra_headers: Headers to add to this request.
         extra_query: Query parameters to add to this request.
-        extra_body: JSON members to add to the request body (for parameters rillet's
-            signature does not know of).
+        extra_body: JSON members to add to the request body (for parameters newer than
+            :mod:`rillet.params`, rillet's types of the request bodies).
     """
 
     timeout: Timeouts | float | None

@@ -36,6 +36,7 @@ WEATHER: FunctionToolParam = {
 }
 TOOLS: list[ToolParam] = [
     WEATHER,
+    {"type": "function", "name": "now"},  # as a request takes it: no parameters, no strict
     {"type": "web_search"},
     {"type": "file_search", "vector_store_ids": ["vs_1"]},
     {"type": "mcp", "server_label": "docs", "server_url": "https://example.com/mcp"},
@@ -56,6 +57,10 @@ async def check_async_responses(client: AsyncClient, flag: bool) -> None:
         input=[
             {"role": "user", "content": "What is the weather in Paris?"},
             {"role": "user", "content": [{"type": "input_text", "text": "And in Rome?"}]},
+            {
+                "role": "user",
+                "content": [{"type": "input_image", "image_url": "https://example.com/rome.png"}],
+            },
         ],
         tools=TOOLS,
         tool_choice="auto",

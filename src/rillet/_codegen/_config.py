@@ -13,26 +13,23 @@ ROOTS: Final = {
 
 SHARED_MODULE: Final = "_shared"
 
+REQUEST_TWINS: Final = {
+    "InputImageContent": "InputImageContentParamAutoParam",
+}
+"""Schema -> the twin that describes it as a request takes it, where that is not ``<schema>Param``.
+
+The spec describes some objects twice: as the API returns them (``FunctionTool``: ``strict``
+required) and as a request takes them (``FunctionToolParam``). A reference to the first is
+typed by the second, found by its name (``<schema>Param``) or here.
+"""
+
 NAMES: Final = {
-    # The spec has both X and XParam here: X, on the main path of a request (the tools list,
-    # a message's content), is XParam; the spec's XParam gets a name saying where it is used.
-    "FunctionToolParam": "NamespaceFunctionToolParam",
-    "InputTextContentParam": "FunctionCallOutputTextParam",
-    "InputImageContentParamAutoParam": "FunctionCallOutputImageParam",
-    "InputFileContentParam": "FunctionCallOutputFileParam",
+    "InputImageContentParamAutoParam": "InputImageContentParam",  # the twin's name, repaired
     # Not identifiers, or names that say nothing.
     "ConversationParam-2": "ConversationObjectParam",
     "GrammarSyntax1": "GrammarSyntaxParam",
 }
 """Schema name -> Python name, where ``<schema>Param`` (or the name itself) will not do."""
-
-SAME: Final = {
-    # The request-side twins of these differ only in length limits: one type serves both.
-    "ToolCallCallerParam": "ToolCallCaller",
-    "DirectToolCallCallerParam": "DirectToolCallCaller",
-    "ProgramToolCallCallerParam": "ProgramToolCallCaller",
-}
-"""Schema -> the schema whose type it uses (the generator checks they come out the same)."""
 
 INLINE_NAMES: Final = {
     "VoiceIdsOrCustomVoice": "CustomVoiceParam",

@@ -3,7 +3,8 @@
 Object schemas become TypedDicts, allOf merges, anyOf/oneOf unions, enums literals, arrays
 sequences, maps mappings; whatever cannot be typed closer is ``object``. A named schema is a
 definition of its own when it is an object with keys, a union or an enum; anything simpler is
-written where it is used.
+written where it is used. Where the spec describes an object both as the API returns it and as
+a request takes it (``FunctionTool``, ``FunctionToolParam``), the request's description is used.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ class Translator:
     def reference(self, schema_name: str) -> TypeExpr:
         """The type a ``$ref`` to ``schema_name`` stands for (defining it on first use)."""
         self.used.add(schema_name)
-        target = _config.SAME.get(schema_name, schema_name)
+        target = self._request_twin(schema_name)
         self.used.add(target)
         known = self._named.get(target)
         if known is not None:
@@ -91,9 +92,11 @@ class Translator:
         if _is_object(core) or _is_union(core) or "enum" in core:
             # Known before its members are, so that a cycle refers back to it by name.
             self._named[target] = union(Name(name, "def"), NONE) if nullable else Name(name, "def")
-            doc = summary(_description(schema))
+            # A request twin's descriptions are sparse: the gaps are filled from the original's.
+            original = self._schemas[schema_name] if target != schema_name else {}
+            doc = summary(_description(schema) or _description(original))
             if _is_object(core):
-                definition: Definition = self._typed_dict(name, core, target)
+                definition: Definition = self._typed_dict(name, core, target, docs=original)
             else:
                 aliased = self.translate(core, name.removesuffix("Param"))
                 definition = Alias(name, doc, self._extended(aliased, extra))
@@ -103,18 +106,12 @@ class Translator:
         self._enclosing.pop()
         return self._named[target]
 
-    def check_twins(self) -> None:
-        """Fail unless each of :data:`~._config.SAME`'s pairs comes out as one type."""
-        for twin, target in _config.SAME.items():
-            mine = self.definitions[python_name(target)]
-            schema = self._schemas[twin]
-            if isinstance(mine, TypeDict):
-                same = _shape(self._typed_dict(mine.name, schema, twin)) == _shape(mine)
-            else:
-                same = self.translate(_without_null(schema)[0], twin) == mine.type
-            if not same:
-                msg = f"{twin} and {target} are no longer the same type: drop them from SAME"
-                raise ValueError(msg)
+    def _request_twin(self, schema_name: str) -> str:
+        """The schema that describes ``schema_name`` as a request takes it (often itself)."""
+        if schema_name.endswith("Param"):
+            return schema_name
+        twin = _config.REQUEST_TWINS.get(schema_name, schema_name + "Param")
+        return twin if twin in self._schemas else schema_name
 
     # -- any schema -----------------------------------------------------------------------
 
@@ -172,9 +169,16 @@ class Translator:
         return Name(name, "def")
 
     def _typed_dict(
-        self, name: str, schema: Schema, context: str, omit: frozenset[str] = frozenset()
+        self,
+        name: str,
+        schema: Schema,
+        context: str,
+        omit: frozenset[str] = frozenset(),
+        docs: Schema | None = None,
     ) -> TypeDict:
+        """``schema``'s TypedDict; what it does not describe, ``docs`` may."""
         properties, required = self._merged(schema)
+        spare = self._merged(docs)[0] if docs else {}
         base = name.removesuffix("Param")
         bad = [key for key in properties if not key.isidentifier() or iskeyword(key)]
         if bad:  # a TypedDict class cannot have them
@@ -185,17 +189,19 @@ class Translator:
                 key,
                 self.translate(value, base + _pascal(key)),
                 key in required,
-                _field_doc(value, self._referenced(value)),
+                _field_doc(value, spare.get(key), self._referenced(value)),
             )
             for key, value in properties.items()
             if key not in omit
         )
-        title = schema.get("title")
+        docs = docs or {}
+        title = schema.get("title", docs.get("title"))
         if not isinstance(title, str):
-            words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*", context)
+            words = re.findall(r"[A-Z]+(?![a-z])|[A-Z][a-z0-9]*", context.removesuffix("Param"))
             title = " ".join(w if w.isupper() else w.lower() for w in words)
             title = title[0].upper() + title[1:]
-        return TypeDict(name, summary(_description(schema)) or f"{title}.", fields, title)
+        doc = summary(_description(schema) or _description(docs))
+        return TypeDict(name, doc or f"{title}.", fields, title)
 
     def _referenced(self, schema: Schema) -> Schema | None:
         """The schema a reference (maybe with ``null``) stands for."""
@@ -262,19 +268,16 @@ def _description(schema: Schema) -> str:
     return ""
 
 
-def _field_doc(schema: Schema, referenced: Schema | None) -> str:
-    """A key's docstring: its description, or else its type's (a bare reference's)."""
-    doc = summary(_description(schema) or _description(referenced or {}))
+def _field_doc(schema: Schema, twin: Schema | None, referenced: Schema | None) -> str:
+    """A key's docstring: its description, its twin's, or else its type's (a bare reference's)."""
+    described = _description(schema) or _description(twin or {})
+    doc = summary(described or _description(referenced or {}))
     deprecated = schema.get("deprecated") is True or any(
         m.get("deprecated") is True for m in schema.get("anyOf", ())
     )
     if deprecated and not doc.startswith("Deprecated"):
         return f"Deprecated. {doc}" if doc else "Deprecated."
     return doc
-
-
-def _shape(definition: TypeDict) -> list[tuple[str, TypeExpr, bool]]:
-    return [(f.name, f.type, f.required) for f in definition.fields]
 
 
 def _without_null(schema: Schema) -> tuple[Schema, bool]:

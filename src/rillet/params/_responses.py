@@ -75,7 +75,6 @@ __all__ = [
     "EasyInputMessageParam",
     "FileCitationBodyParam",
     "FileDetailEnumParam",
-    "FileInputDetailParam",
     "FilePathParam",
     "FileSearchToolCallParam",
     "FileSearchToolCallResultsItemParam",
@@ -83,10 +82,7 @@ __all__ = [
     "FiltersParam",
     "FunctionAndCustomToolCallOutputParam",
     "FunctionCallItemStatusParam",
-    "FunctionCallOutputFileParam",
-    "FunctionCallOutputImageParam",
     "FunctionCallOutputItemParam",
-    "FunctionCallOutputTextParam",
     "FunctionShellActionParam",
     "FunctionShellCallItemParam",
     "FunctionShellCallItemStatusParam",
@@ -101,7 +97,6 @@ __all__ = [
     "GrammarSyntaxParam",
     "HTTPErrorParam",
     "HybridSearchOptionsParam",
-    "ImageDetailParam",
     "ImageGenActionEnumParam",
     "ImageGenToolCallParam",
     "ImageGenToolInputImageMaskParam",
@@ -143,7 +138,6 @@ __all__ = [
     "MessagePhaseParam",
     "ModelIdsResponsesParam",
     "MoveParam",
-    "NamespaceFunctionToolParam",
     "NamespaceToolParam",
     "OutputMessageContentParam",
     "OutputMessageParam",
@@ -153,7 +147,6 @@ __all__ = [
     "ProgramOutputItemStatusParam",
     "ProgramToolCallCallerParam",
     "ProgrammaticToolCallingParam",
-    "PromptCacheBreakpointConfigParam",
     "PromptParam",
     "RankerVersionTypeParam",
     "RankingOptionsParam",
@@ -231,13 +224,6 @@ ModelIdsResponsesParam: TypeAlias = (
 )
 
 
-class PromptCacheBreakpointConfigParam(TypedDict, total=False):
-    """Marks the exact end of a reusable prompt prefix."""
-
-    mode: Required[Literal["explicit"]]
-    """The breakpoint mode."""
-
-
 class InputTextContentParam(TypedDict, total=False):
     """A text input to the model."""
 
@@ -245,11 +231,11 @@ class InputTextContentParam(TypedDict, total=False):
     """The type of the input item."""
     text: Required[str]
     """The text input to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
     """Marks the exact end of a reusable prompt prefix."""
 
 
-ImageDetailParam: TypeAlias = Literal["low", "high", "auto", "original"]
+DetailEnumParam: TypeAlias = Literal["low", "high", "auto", "original"]
 
 
 class InputImageContentParam(TypedDict, total=False):
@@ -261,13 +247,13 @@ class InputImageContentParam(TypedDict, total=False):
     """The URL of the image to be sent to the model."""
     file_id: str | None
     """The ID of the file to be sent to the model."""
-    detail: Required[ImageDetailParam]
+    detail: DetailEnumParam | None
     """The detail level of the image to be sent to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
     """Marks the exact end of a reusable prompt prefix."""
 
 
-FileInputDetailParam: TypeAlias = Literal["auto", "low", "high"]
+FileDetailEnumParam: TypeAlias = Literal["auto", "low", "high"]
 
 
 class InputFileContentParam(TypedDict, total=False):
@@ -277,16 +263,16 @@ class InputFileContentParam(TypedDict, total=False):
     """The type of the input item."""
     file_id: str | None
     """The ID of the file to be sent to the model."""
-    filename: str
+    filename: str | None
     """The name of the file to be sent to the model."""
-    file_data: str
-    """The content of the file to be sent to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointConfigParam
-    """Marks the exact end of a reusable prompt prefix."""
-    file_url: str
+    file_data: str | None
+    """The base64-encoded data of the file to be sent to the model."""
+    file_url: str | None
     """The URL of the file to be sent to the model."""
-    detail: FileInputDetailParam
+    detail: FileDetailEnumParam
     """The detail level of the file to be sent to the model."""
+    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
+    """Marks the exact end of a reusable prompt prefix."""
 
 
 InputContentParam: TypeAlias = (
@@ -740,12 +726,14 @@ class DirectToolCallCallerParam(TypedDict, total=False):
     """Direct tool call caller."""
 
     type: Required[Literal["direct"]]
+    """The caller type."""
 
 
 class ProgramToolCallCallerParam(TypedDict, total=False):
     """Program tool call caller."""
 
     type: Required[Literal["program"]]
+    """The caller type."""
     caller_id: Required[str]
     """The call ID of the program item that produced this tool call."""
 
@@ -775,57 +763,6 @@ class FunctionToolCallParam(TypedDict, total=False):
     """The status of the item."""
 
 
-class FunctionCallOutputTextParam(TypedDict, total=False):
-    """A text input to the model."""
-
-    type: Required[Literal["input_text"]]
-    """The type of the input item."""
-    text: Required[str]
-    """The text input to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
-    """Marks the exact end of a reusable prompt prefix."""
-
-
-DetailEnumParam: TypeAlias = Literal["low", "high", "auto", "original"]
-
-
-class FunctionCallOutputImageParam(TypedDict, total=False):
-    """An image input to the model."""
-
-    type: Required[Literal["input_image"]]
-    """The type of the input item."""
-    image_url: str | None
-    """The URL of the image to be sent to the model."""
-    file_id: str | None
-    """The ID of the file to be sent to the model."""
-    detail: DetailEnumParam | None
-    """The detail level of the image to be sent to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
-    """Marks the exact end of a reusable prompt prefix."""
-
-
-FileDetailEnumParam: TypeAlias = Literal["auto", "low", "high"]
-
-
-class FunctionCallOutputFileParam(TypedDict, total=False):
-    """A file input to the model."""
-
-    type: Required[Literal["input_file"]]
-    """The type of the input item."""
-    file_id: str | None
-    """The ID of the file to be sent to the model."""
-    filename: str | None
-    """The name of the file to be sent to the model."""
-    file_data: str | None
-    """The base64-encoded data of the file to be sent to the model."""
-    file_url: str | None
-    """The URL of the file to be sent to the model."""
-    detail: FileDetailEnumParam
-    """The detail level of the file to be sent to the model."""
-    prompt_cache_breakpoint: PromptCacheBreakpointParam | None
-    """Marks the exact end of a reusable prompt prefix."""
-
-
 class FunctionCallOutputItemParam(TypedDict, total=False):
     """The output of a function tool call."""
 
@@ -836,10 +773,7 @@ class FunctionCallOutputItemParam(TypedDict, total=False):
     type: Required[Literal["function_call_output"]]
     """The type of the function tool call output."""
     output: Required[
-        str
-        | Sequence[
-            FunctionCallOutputTextParam | FunctionCallOutputImageParam | FunctionCallOutputFileParam
-        ]
+        str | Sequence[InputTextContentParam | InputImageContentParam | InputFileContentParam]
     ]
     """Text, image, or file output of the function tool call."""
     name: str | None
@@ -856,7 +790,7 @@ ToolSearchExecutionTypeParam: TypeAlias = Literal["server", "client"]
 
 
 class ToolSearchCallItemParam(TypedDict, total=False):
-    """Tool search call item param."""
+    """Tool search call item."""
 
     id: str | None
     """The unique ID of this tool search call."""
@@ -878,21 +812,20 @@ CallableToolAllowedCallerParam: TypeAlias = Literal["direct", "programmatic"]
 class FunctionToolParam(TypedDict, total=False):
     """Defines a function in your own code the model can choose to call."""
 
-    type: Required[Literal["function"]]
-    """The type of the function tool."""
     name: Required[str]
     """The name of the function to call."""
     description: str | None
     """A description of the function."""
-    parameters: Required[Mapping[str, object] | None]
+    parameters: Mapping[str, object] | None
     """A JSON schema object describing the parameters of the function."""
+    strict: bool | None
+    """Whether to enforce strict parameter validation."""
+    type: Required[Literal["function"]]
+    """The type of the function tool."""
     output_schema: Mapping[str, object] | None
-    """A JSON schema object describing the JSON value encoded in string outputs for this function.
-    """
-    strict: Required[bool | None]
-    """Whether strict parameter validation is enforced for this function tool."""
+    """A JSON Schema describing the JSON value encoded in string outputs for this function tool."""
     defer_loading: bool
-    """Whether this function is deferred and loaded via tool search."""
+    """Whether this function should be deferred and discovered via tool search."""
     allowed_callers: Sequence[CallableToolAllowedCallerParam] | None
     """The tool invocation context(s)."""
 
@@ -1091,14 +1024,14 @@ ContainerMemoryLimitParam: TypeAlias = Literal["1g", "4g", "16g", "64g"]
 
 
 class ContainerNetworkPolicyDisabledParam(TypedDict, total=False):
-    """Container network policy disabled param."""
+    """Container network policy disabled."""
 
     type: Required[Literal["disabled"]]
     """Disable outbound network access."""
 
 
 class ContainerNetworkPolicyDomainSecretParam(TypedDict, total=False):
-    """Container network policy domain secret param."""
+    """Container network policy domain secret."""
 
     domain: Required[str]
     """The domain associated with the secret."""
@@ -1109,7 +1042,7 @@ class ContainerNetworkPolicyDomainSecretParam(TypedDict, total=False):
 
 
 class ContainerNetworkPolicyAllowlistParam(TypedDict, total=False):
-    """Container network policy allowlist param."""
+    """Container network policy allowlist."""
 
     type: Required[Literal["allowlist"]]
     """Allow outbound network access only to specified domains."""
@@ -1144,7 +1077,7 @@ class CodeInterpreterToolParam(TypedDict, total=False):
 
 
 class ProgrammaticToolCallingParam(TypedDict, total=False):
-    """Programmatic tool calling param."""
+    """Programmatic tool calling."""
 
     type: Required[Literal["programmatic_tool_calling"]]
     """The type of the tool."""
@@ -1215,7 +1148,7 @@ class LocalShellToolParam(TypedDict, total=False):
 
 
 class SkillReferenceParam(TypedDict, total=False):
-    """Skill reference param."""
+    """Skill reference."""
 
     type: Required[Literal["skill_reference"]]
     """References a skill created with the /v1/skills endpoint."""
@@ -1237,7 +1170,7 @@ class InlineSkillSourceParam(TypedDict, total=False):
 
 
 class InlineSkillParam(TypedDict, total=False):
-    """Inline skill param."""
+    """Inline skill."""
 
     type: Required[Literal["inline"]]
     """Defines an inline skill for this request."""
@@ -1250,7 +1183,7 @@ class InlineSkillParam(TypedDict, total=False):
 
 
 class ContainerAutoParam(TypedDict, total=False):
-    """Container auto param."""
+    """Container auto."""
 
     type: Required[Literal["container_auto"]]
     """Automatically creates a container for this request."""
@@ -1265,7 +1198,7 @@ class ContainerAutoParam(TypedDict, total=False):
 
 
 class LocalSkillParam(TypedDict, total=False):
-    """Local skill param."""
+    """Local skill."""
 
     name: Required[str]
     """The name of the skill."""
@@ -1276,7 +1209,7 @@ class LocalSkillParam(TypedDict, total=False):
 
 
 class LocalEnvironmentParam(TypedDict, total=False):
-    """Local environment param."""
+    """Local environment."""
 
     type: Required[Literal["local"]]
     """Use a local computer environment."""
@@ -1285,7 +1218,7 @@ class LocalEnvironmentParam(TypedDict, total=False):
 
 
 class ContainerReferenceParam(TypedDict, total=False):
-    """Container reference param."""
+    """Container reference."""
 
     type: Required[Literal["container_reference"]]
     """References a container created with the /v1/containers endpoint."""
@@ -1341,23 +1274,6 @@ class CustomToolParam(TypedDict, total=False):
     """The tool invocation context(s)."""
 
 
-class NamespaceFunctionToolParam(TypedDict, total=False):
-    """Function tool param."""
-
-    name: Required[str]
-    description: str | None
-    parameters: Mapping[str, object] | None
-    strict: bool | None
-    """Whether to enforce strict parameter validation."""
-    type: Required[Literal["function"]]
-    output_schema: Mapping[str, object] | None
-    """A JSON Schema describing the JSON value encoded in string outputs for this function tool."""
-    defer_loading: bool
-    """Whether this function should be deferred and discovered via tool search."""
-    allowed_callers: Sequence[CallableToolAllowedCallerParam] | None
-    """The tool invocation context(s)."""
-
-
 class NamespaceToolParam(TypedDict, total=False):
     """Groups function/custom tools under a shared namespace."""
 
@@ -1367,7 +1283,7 @@ class NamespaceToolParam(TypedDict, total=False):
     """The namespace name used in tool calls (for example, ``crm``)."""
     description: Required[str]
     """A description of the namespace shown to the model."""
-    tools: Required[Sequence[NamespaceFunctionToolParam | CustomToolParam]]
+    tools: Required[Sequence[FunctionToolParam | CustomToolParam]]
     """The function/custom tools available inside this namespace."""
 
 
@@ -1448,7 +1364,7 @@ ToolParam: TypeAlias = (
 
 
 class ToolSearchOutputItemParam(TypedDict, total=False):
-    """Tool search output item param."""
+    """Tool search output item."""
 
     id: str | None
     """The unique ID of this tool search output."""
@@ -1465,7 +1381,7 @@ class ToolSearchOutputItemParam(TypedDict, total=False):
 
 
 class AdditionalToolsItemParam(TypedDict, total=False):
-    """Additional tools item param."""
+    """Additional tools item."""
 
     id: str | None
     """The unique ID of this additional tools item."""
@@ -1992,7 +1908,7 @@ class ItemReferenceParam(TypedDict, total=False):
 
 
 class ProgramItemParam(TypedDict, total=False):
-    """Program item param."""
+    """Program item."""
 
     id: Required[str]
     """The unique ID of this program item."""
@@ -2010,7 +1926,7 @@ ProgramOutputItemStatusParam: TypeAlias = Literal["completed", "incomplete"]
 
 
 class ProgramOutputItemParam(TypedDict, total=False):
-    """Program output item param."""
+    """Program output item."""
 
     id: Required[str]
     """The unique ID of this program output item."""
@@ -2135,7 +2051,7 @@ class ToolChoiceCustomParam(TypedDict, total=False):
 
 
 class SpecificProgrammaticToolCallingParam(TypedDict, total=False):
-    """Specific programmatic tool calling param."""
+    """Specific programmatic tool calling."""
 
     type: Required[Literal["programmatic_tool_calling"]]
     """The tool to call."""
@@ -2239,7 +2155,7 @@ ConversationParam: TypeAlias = str | ConversationObjectParam
 
 
 class ContextManagementParam(TypedDict, total=False):
-    """Context management param."""
+    """Context management."""
 
     type: Required[str]
     """The context management entry type."""
