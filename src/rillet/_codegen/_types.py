@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 __all__ = [
+    "NONE",
+    "OBJECT",
     "Alias",
+    "Definition",
     "Field",
     "Lit",
     "Map",
