@@ -1,5 +1,5 @@
 """Developer tasks: ``nox`` runs lint, typecheck, tests and docs; ``nox -s bench`` benchmarks,
-``nox -s plots`` draws their charts."""
+``nox -s plots`` draws their charts, ``nox -s generate`` writes the generated modules."""
 
 from __future__ import annotations
 
@@ -66,6 +66,16 @@ def docs(session: nox.Session) -> None:
     build = Path(session.create_tmp()) / "html"
     session.run("sphinx-build", "-n", "-W", "--keep-going", "-b", "html", "docs", str(build))
     session.run("python", "docs/check_reference.py", str(build))
+
+
+@nox.session
+def generate(session: nox.Session) -> None:
+    """Write rillet.params (from the OpenAPI description in src/rillet/_codegen), the event
+    unions and the typed overloads of on() (from the event registry)."""
+    install_groups(session, "codegen")
+    # Importing rillet._codegen imports rillet, which needs its dependencies.
+    session.install(*PYPROJECT["project"]["dependencies"])
+    session.run("python", "-m", "rillet._codegen", *session.posargs, env={"PYTHONPATH": "src"})
 
 
 @nox.session

@@ -45,6 +45,7 @@ import openai
 from _results import Results, machine
 from _workload import body_of, chat_stream, chunked, responses_stream
 from rillet import AsyncClient, Client, Router
+from rillet.params import ChatCompletionStreamOptionsParam
 
 N_DELTAS = 20_000
 CHUNK = 16 * 1024
@@ -53,7 +54,7 @@ OPENAI_REPEATS = 2
 SSE = {"content-type": "text/event-stream"}
 MODEL = "gpt-5"
 MESSAGES: list[Any] = [{"role": "user", "content": "hi"}]
-USAGE = {"include_usage": True}
+USAGE: ChatCompletionStreamOptionsParam = {"include_usage": True}
 DELTA: Final = "response.output_text.delta"
 AROUND = 8  # the Responses events around the text deltas (created ... completed)
 

@@ -25,7 +25,7 @@ from rillet import (
 )
 from rillet.events import ChatCompletion, Response
 
-OBJECTS = {
+OBJECTS: dict[str, dict[str, object]] = {
     "/v1/responses": {"id": "resp_1", "object": "response"},
     "/v1/responses/resp_1": {"id": "resp_1", "object": "response"},
     "/v1/chat/completions": {"id": "c1", "object": "chat.completion", "created": 0, "model": "m"},
@@ -38,7 +38,7 @@ def answer(request: httpx.Request) -> httpx.Response:
     seen.append(request)
     if request.headers["accept"] == "text/event-stream":
         return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=b"")
-    return httpx.Response(200, json={**OBJECTS[request.url.path], "choices": []})  # type: ignore[dict-item]
+    return httpx.Response(200, json={**OBJECTS[request.url.path], "choices": []})
 
 
 TRANSPORT = httpx.MockTransport(answer)
@@ -90,11 +90,35 @@ def test_blocking_calls_are_typed_by_their_stream_argument() -> None:
         assert isinstance(either, ChatCompletion)
 
 
-def test_a_misspelt_option_of_create_is_taken_for_an_api_parameter() -> None:
-    # With **params: Any, create() cannot tell a misspelt option from an API parameter: it goes
-    # in the body (where the API refuses it). retrieve, resume and cancel take typed options.
+def test_an_unknown_keyword_of_create_is_a_type_error_but_is_sent_in_the_body() -> None:
+    # create()'s keywords are typed (rillet.params, and tests/typing/check_requests.py): a
+    # misspelt one is a type error. At run time it is not checked: it goes in the body, as a
+    # parameter newer than rillet's types would (extra_body is the typed way to send one).
     with Client(
         api_key="sk-test", base_url="http://api/v1", http_client=httpx.Client(transport=TRANSPORT)
     ) as client:
-        client.responses.create(model="m", input="hi", timout=5)
-    assert json.loads(seen[-1].content)["timout"] == 5
+        client.responses.create(model="m", input="hi", timout=5)  # type: ignore[call-overload]
+        assert json.loads(seen[-1].content)["timout"] == 5
+        client.chat.completions.create(model="m", messages=[], extra_body={"newer": True})
+        assert json.loads(seen[-1].content) == {"model": "m", "messages": [], "newer": True}
+
+
+def test_retrieve_sends_the_query_parameters_of_the_api() -> None:
+    with Client(
+        api_key="sk-test", base_url="http://api/v1", http_client=httpx.Client(transport=TRANSPORT)
+    ) as client:
+        client.responses.retrieve("resp_1", include=["reasoning.encrypted_content"])
+        assert seen[-1].url.params.multi_items() == [("include[]", "reasoning.encrypted_content")]
+        stream = client.responses.retrieve(
+            "resp_1",
+            stream=True,
+            include=["file_search_call.results", "message.output_text.logprobs"],
+            include_obfuscation=False,
+        )
+        stream.close()
+        assert seen[-1].url.params.multi_items() == [
+            ("stream", "true"),
+            ("include[]", "file_search_call.results"),
+            ("include[]", "message.output_text.logprobs"),
+            ("include_obfuscation", "false"),
+        ]

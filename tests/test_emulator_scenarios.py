@@ -28,25 +28,25 @@ from rillet.events import (
     ResponseOutputItemDoneEvent,
     UnknownEvent,
 )
+from rillet.params import ChatCompletionToolParam, FunctionToolParam
 from rillet.testing import SCENARIOS, Emulator
 
 pytestmark = pytest.mark.anyio
 
 PROMPT = "What should I know about the weather in Lisbon tomorrow?"
-TOOLS: list[dict[str, Any]] = [
-    {
-        "type": "function",
-        "name": "forecast",
-        "parameters": {
-            "type": "object",
-            "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
-        },
+PARAMETERS: dict[str, dict[str, object]] = {
+    "forecast": {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "integer"}},
     },
-    {
-        "type": "function",
-        "name": "alerts",
-        "parameters": {"type": "object", "properties": {"region": {"type": "string"}}},
-    },
+    "alerts": {"type": "object", "properties": {"region": {"type": "string"}}},
+}
+TOOLS: list[FunctionToolParam] = [
+    {"type": "function", "name": name, "parameters": schema} for name, schema in PARAMETERS.items()
+]
+CHAT_TOOLS: list[ChatCompletionToolParam] = [
+    {"type": "function", "function": {"name": name, "parameters": schema}}
+    for name, schema in PARAMETERS.items()
 ]
 # What each scenario ends as, and the kinds of its output items.
 EXPECTED = {
@@ -176,7 +176,7 @@ async def test_each_scenario_as_chat_completions(scenario: str) -> None:
         stream = await client.chat.completions.create(
             model=f"rillet-{scenario}",
             messages=[{"role": "user", "content": PROMPT}],
-            tools=[{"type": "function", "function": tool} for tool in TOOLS],
+            tools=CHAT_TOOLS,
             stream=True,
             stream_options={"include_usage": True},
         )

@@ -49,6 +49,7 @@ HEAVY = [
     "email.utils",
     "anyio.streams.memory",
     "rillet._client",
+    "rillet.params",  # the request types: for type checkers (the client imports them for them only)
     "rillet._stream",
     "rillet._sync_stream",
     "rillet.testing._emulator",
@@ -96,6 +97,18 @@ def test_what_is_imported_later_comes_when_used() -> None:
     )
     assert {"httpx", "rillet._client", "rillet._stream"} <= set(out["loaded"])
     assert out["names"] == ["rillet._client", "rillet._stream"]
+
+
+def test_the_request_types_import_without_the_clients() -> None:
+    out = run(
+        "from rillet.params import ResponseCreateParams, EasyInputMessageParam\n"
+        "out['loaded'] = sorted(sys.modules)\n"
+        "out['required'] = sorted(EasyInputMessageParam.__required_keys__)\n"
+        "out['options'] = 'timeout' in ResponseCreateParams.__optional_keys__"
+    )
+    assert set(out["loaded"]).isdisjoint(["httpx", "rillet._client"])
+    assert out["required"] == ["content", "role"]  # at run time too: Required[] is seen
+    assert out["options"] is True
 
 
 def test_the_command_line_help_imports_no_command() -> None:

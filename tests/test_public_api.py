@@ -11,6 +11,7 @@ import pytest
 PUBLIC_MODULES = [
     "rillet",
     "rillet.events",
+    "rillet.params",
     "rillet.sse",
     "rillet.testing",
     "rillet.testing.pytest_plugin",

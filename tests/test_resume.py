@@ -258,3 +258,30 @@ def corpus_body() -> bytes:
     from corpus_files import CORPUS  # noqa: PLC0415
 
     return (CORPUS / "responses" / "plain_text_no_sequence_number_2025-05.sse").read_bytes()
+
+
+async def test_a_retrieved_stream_keeps_its_query_when_it_resumes() -> None:
+    emulator = Emulator()
+    fault = Fault(kind="drop-after-events", count=4).headers()
+    async with client_of(emulator) as client:
+        stream = await client.responses.create(
+            model="rillet-text", input=PROMPT, stream=True, background=True
+        )
+        async with stream:
+            first = await anext(aiter(stream))
+        assert first.type == "response.created"
+        response_id = first.response.id
+        again = await client.responses.retrieve(
+            response_id,
+            stream=True,
+            starting_after=0,
+            include_obfuscation=False,
+            extra_headers=fault,
+        )
+        async with again:
+            rest = [event async for event in again]
+    assert numbers(rest)[:5] == [1, 2, 3, 4, 5]
+    assert again.stats.reconnects >= 1
+    gets = [path for method, path, _, _ in emulator.requests if method == "GET"]
+    assert gets[0].endswith("?stream=true&starting_after=0&include_obfuscation=false")
+    assert gets[1].endswith("?stream=true&starting_after=4&include_obfuscation=false")

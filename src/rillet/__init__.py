@@ -45,9 +45,9 @@ if typing.TYPE_CHECKING:
     from rillet._client import AsyncClient as AsyncClient
     from rillet._client import AzureAsyncClient as AzureAsyncClient
     from rillet._client import AzureClient as AzureClient
-    from rillet._client import CallOptions as CallOptions
     from rillet._client import Client as Client
-    from rillet._client import StreamCallOptions as StreamCallOptions
+    from rillet._options import CallOptions as CallOptions
+    from rillet._options import StreamCallOptions as StreamCallOptions
     from rillet._stream import ChatCompletionStream as ChatCompletionStream
     from rillet._stream import ResponseStream as ResponseStream
     from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
@@ -62,9 +62,9 @@ if not typing.TYPE_CHECKING:
             "AsyncClient": "rillet._client",
             "AzureAsyncClient": "rillet._client",
             "AzureClient": "rillet._client",
-            "CallOptions": "rillet._client",
+            "CallOptions": "rillet._options",
             "Client": "rillet._client",
-            "StreamCallOptions": "rillet._client",
+            "StreamCallOptions": "rillet._options",
             "ChatCompletionStream": "rillet._stream",
             "ResponseStream": "rillet._stream",
             "SyncChatCompletionStream": "rillet._sync_stream",

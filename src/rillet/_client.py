@@ -13,15 +13,15 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Coroutine, Mapping
+from collections.abc import Coroutine, Mapping, Sequence
 from typing import (
+    TYPE_CHECKING,
     Any,
     ClassVar,
     Final,
     Generic,
     Literal,
     Self,
-    TypedDict,
     TypeVar,
     Unpack,
     cast,
@@ -35,6 +35,7 @@ import httpx
 from rillet._closing import AsyncClosing, Closing
 from rillet._errors import RilletError
 from rillet._machine import StreamMachine
+from rillet._options import CallOptions, StreamCallOptions
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._pool import ShardedTransport
 from rillet._protocols import ChatProtocol, JSONProtocol, ResponsesProtocol, StreamProtocol
@@ -44,6 +45,9 @@ from rillet._transport import httpx_timeout
 from rillet._version import __version__
 from rillet.events import ChatCompletion, OnInvalid, Response
 
+if TYPE_CHECKING:  # rillet.params is for type checkers: importing it costs ~10 ms
+    from rillet.params import ChatCompletionCreateParams, IncludeEnumParam, ResponseCreateParams
+
 __all__ = [
     "DEFAULT_BASE_URL",
     "AsyncChat",
@@ -52,12 +56,10 @@ __all__ = [
     "AsyncResponses",
     "AzureAsyncClient",
     "AzureClient",
-    "CallOptions",
     "Chat",
     "ChatCompletions",
     "Client",
     "Responses",
-    "StreamCallOptions",
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
@@ -74,41 +76,6 @@ Model = type[Response] | type[ChatCompletion]
 # From the source: importlib.metadata is slow to import (7 to 20 ms here, with what it imports).
 _USER_AGENT: Final = f"rillet/{__version__}"
 _NOT_GIVEN: Final[Any] = object()
-
-
-class CallOptions(TypedDict, total=False):
-    """What one call may change of the client's configuration (every key may be left out).
-
-    Attributes:
-        timeout: This call's timeouts, instead of the client's (a :class:`~rillet.Timeouts`,
-            or seconds for connect, read, write and pool; ``None``: no limit).
-        max_retries: This call's retries, instead of the client's.
-        extra_headers: Headers to add to this request.
-        extra_query: Query parameters to add to this request.
-        extra_body: JSON members to add to the request body (for parameters rillet's
-            signature does not know of).
-    """
-
-    timeout: Timeouts | float | None
-    max_retries: int | None
-    extra_headers: Mapping[str, str] | None
-    extra_query: Mapping[str, Any] | None
-    extra_body: Mapping[str, Any] | None
-
-
-class StreamCallOptions(CallOptions, total=False):
-    """:class:`CallOptions`, and those of a streaming call.
-
-    Attributes:
-        cache: Keep the events for another pass (``False``: flat memory, one pass; default
-            ``True``).
-        on_invalid: What to do with an event whose data is invalid: ``"raise"`` (the default)
-            an :class:`~rillet.EventDecodeError`, or ``"return"`` (yield) an
-            :class:`~rillet.events.InvalidEvent`.
-    """
-
-    cache: bool
-    on_invalid: OnInvalid
 
 
 _OPTION_NAMES: Final = StreamCallOptions.__optional_keys__
@@ -321,7 +288,8 @@ class _Base(Generic[H]):
         """The request of a call, or of its stream's resumption from ``resume``, due ``within``."""
         if isinstance(resume, ResumePosition):
             path = f"responses/{resume.response_id}"
-            after = _resume_params(resume.sequence_number)
+            # A retrieve's own query (include...) stays; a create's body does not apply.
+            after = {**(plan.params or {}), **_resume_params(resume.sequence_number)}
             plan = attrs.evolve(plan, method="GET", path=path, body=None, params=after)
         call = plan.call
         headers = {
@@ -359,26 +327,8 @@ class _Resource(Generic[S, J]):
     def __init__(self, client: _Base[Any]) -> None:
         self._client = client
 
-    @overload
-    def create(self, *, stream: Literal[True], **params: Any) -> S: ...  # noqa: ANN401
-
-    @overload
-    def create(self, *, stream: Literal[False] = False, **params: Any) -> J: ...  # noqa: ANN401
-
-    @overload
-    def create(self, *, stream: bool, **params: Any) -> S | J: ...  # noqa: ANN401
-
-    def create(self, *, stream: bool = False, **params: Any) -> S | J:
-        """Create a model response (``POST /responses``) or a chat completion.
-
-        ``params`` are the API's (``model``, ``input``/``messages``, ``tools``...), and the
-        per-call options of :class:`~rillet.StreamCallOptions` (``timeout``, ``max_retries``,
-        ``extra_headers``, ``extra_query``, ``extra_body``; ``cache`` and ``on_invalid`` for a
-        stream). With ``stream=True`` the result is a stream (:class:`~rillet.ResponseStream`,
-        :class:`~rillet.ChatCompletionStream`, or their ``Sync`` twins), returned once the
-        response headers arrive; otherwise the whole object (:class:`~rillet.events.Response`,
-        :class:`~rillet.events.ChatCompletion`). The async client's calls are awaited.
-        """
+    def _create(self, params: dict[str, Any], *, stream: bool) -> S | J:
+        """``create``'s work, the same for both APIs (``params``: the call's own keywords)."""
         options = _options(params)
         body = {**params, "stream": True} if stream else params
         reading = _reading(options, stream=stream)
@@ -404,18 +354,53 @@ class _Responses(_Resource[S, J]):
     _model = Response
 
     @overload
+    def create(self, *, stream: Literal[True], **params: Unpack[ResponseCreateParams]) -> S: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **params: Unpack[ResponseCreateParams]
+    ) -> J: ...
+
+    @overload
+    def create(self, *, stream: bool, **params: Unpack[ResponseCreateParams]) -> S | J: ...
+
+    def create(self, *, stream: bool = False, **params: Unpack[ResponseCreateParams]) -> S | J:
+        """Create a model response (``POST /responses``).
+
+        ``params`` are the request body's (``model``, ``input``, ``tools``...: typed by
+        :class:`rillet.params.ResponseCreateParams`, items of ``response.output`` accepted back
+        in ``input``), and the per-call options of :class:`~rillet.StreamCallOptions`
+        (``timeout``, ``max_retries``, ``extra_headers``, ``extra_query``, ``extra_body``;
+        ``cache`` and ``on_invalid`` for a stream). A parameter newer than rillet's types goes
+        in ``extra_body`` (any other keyword is sent too, but is a type error).
+
+        With ``stream=True`` the result is a :class:`~rillet.ResponseStream` (blocking:
+        :class:`~rillet.SyncResponseStream`), returned once the response headers arrive;
+        otherwise the whole :class:`~rillet.events.Response`. The async client's calls are
+        awaited.
+        """
+        return self._create(cast("dict[str, Any]", params), stream=stream)
+
+    @overload
     def retrieve(
         self,
         response_id: str,
         *,
         stream: Literal[True],
         starting_after: int | None = None,
+        include: Sequence[IncludeEnumParam] | None = None,
+        include_obfuscation: bool | None = None,
         **options: Unpack[StreamCallOptions],
     ) -> S: ...
 
     @overload
     def retrieve(
-        self, response_id: str, *, stream: Literal[False] = False, **options: Unpack[CallOptions]
+        self,
+        response_id: str,
+        *,
+        stream: Literal[False] = False,
+        include: Sequence[IncludeEnumParam] | None = None,
+        **options: Unpack[CallOptions],
     ) -> J: ...
 
     @overload
@@ -425,6 +410,8 @@ class _Responses(_Resource[S, J]):
         *,
         stream: bool,
         starting_after: int | None = None,
+        include: Sequence[IncludeEnumParam] | None = None,
+        include_obfuscation: bool | None = None,
         **options: Unpack[StreamCallOptions],
     ) -> S | J: ...
 
@@ -434,6 +421,8 @@ class _Responses(_Resource[S, J]):
         *,
         stream: bool = False,
         starting_after: int | None = None,
+        include: Sequence[IncludeEnumParam] | None = None,
+        include_obfuscation: bool | None = None,
         **options: Unpack[StreamCallOptions],
     ) -> S | J:
         """Get a response (``GET /responses/{id}``), or stream it again.
@@ -442,11 +431,17 @@ class _Responses(_Resource[S, J]):
         start or from after the event numbered ``starting_after``. Such a stream starts in the
         middle: events about items it never saw added are not accumulated (they are listed in
         ``stream.accumulator.problems``); the final response, from the terminal event, is whole.
+        ``include`` asks for more of the response (as ``create``'s does);
+        ``include_obfuscation=False`` leaves out the padding of a stream's delta events.
         """
         path = f"responses/{response_id}"
-        params = _resume_params(starting_after) if stream else None
+        params = _resume_params(starting_after) if stream else {}
+        if include is not None:
+            params["include[]"] = list(include)
+        if include_obfuscation is not None:
+            params["include_obfuscation"] = include_obfuscation
         reading = _reading(options, stream=stream, strict=starting_after is None)
-        return cast("S | J", self._call("GET", path, options, reading, params=params))
+        return cast("S | J", self._call("GET", path, options, reading, params=params or None))
 
     def resume(self, position: ResumePosition, **options: Unpack[StreamCallOptions]) -> S:
         """Continue a background response's stream from a saved :class:`~rillet.ResumePosition`.
@@ -468,6 +463,37 @@ class _Responses(_Resource[S, J]):
 class _ChatCompletions(_Resource[S, J]):
     _path = "chat/completions"
     _model = ChatCompletion
+
+    @overload
+    def create(
+        self, *, stream: Literal[True], **params: Unpack[ChatCompletionCreateParams]
+    ) -> S: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **params: Unpack[ChatCompletionCreateParams]
+    ) -> J: ...
+
+    @overload
+    def create(self, *, stream: bool, **params: Unpack[ChatCompletionCreateParams]) -> S | J: ...
+
+    def create(
+        self, *, stream: bool = False, **params: Unpack[ChatCompletionCreateParams]
+    ) -> S | J:
+        """Create a chat completion (``POST /chat/completions``).
+
+        ``params`` are the request body's (``model``, ``messages``, ``tools``...: typed by
+        :class:`rillet.params.ChatCompletionCreateParams`; a completion's message and its tool
+        calls are accepted back in ``messages``), and the per-call options of
+        :class:`~rillet.StreamCallOptions`. A parameter newer than rillet's types goes in
+        ``extra_body``.
+
+        With ``stream=True`` the result is a :class:`~rillet.ChatCompletionStream` (blocking:
+        :class:`~rillet.SyncChatCompletionStream`), returned once the response headers arrive;
+        otherwise the whole :class:`~rillet.events.ChatCompletion`. The async client's calls
+        are awaited.
+        """
+        return self._create(cast("dict[str, Any]", params), stream=stream)
 
 
 class AsyncResponses(
