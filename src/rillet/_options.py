@@ -21,7 +21,7 @@ class CallOptions(TypedDict, total=False):
         extra_headers: Headers to add to this request.
         extra_query: Query parameters to add to this request.
         extra_body: JSON members to add to the request body (for parameters newer than
-            :mod:`rillet.params`, rillet's types of the request bodies).
+            ``rillet.params``, rillet's types of the request bodies).
     """
 
     timeout: Timeouts | float | None
