@@ -136,7 +136,7 @@ class UnknownEvent(ResponseStreamEvent):
     ``data`` is the whole JSON object the server sent.
     """
 
-    data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    data: dict[str, Any] = attrs.field(factory=dict, repr=False)  # pyright: ignore[reportUnknownVariableType]
 
 
 # The nested error object's own "type" is the error's type, not the event's.
@@ -259,7 +259,7 @@ class ResponseOutputTextDeltaEvent(ContentEvent, DeltaEvent):
 
     type: Literal["response.output_text.delta"] = "response.output_text.delta"
     delta: str
-    logprobs: list[Logprob] = attrs.Factory(list)
+    logprobs: list[Logprob] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     obfuscation: str | None = None
 
 
@@ -269,7 +269,7 @@ class ResponseOutputTextDoneEvent(ContentEvent):
 
     type: Literal["response.output_text.done"] = "response.output_text.done"
     text: str
-    logprobs: list[Logprob] = attrs.Factory(list)
+    logprobs: list[Logprob] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
 
 
 @attrs.frozen(kw_only=True)
