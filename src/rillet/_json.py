@@ -37,7 +37,6 @@ try:
     import orjson
 except ImportError:  # pragma: no cover - exercised by the stdlib-json CI run
     loads = _loads_plain = _stdlib_loads
-    JSON_BACKEND = "json"
 else:
 
     def _orjson_plain(data: bytes) -> Any:  # noqa: ANN401 - a JSON value is any JSON value
@@ -54,7 +53,9 @@ else:
         return _orjson_plain(data)
 
     loads, _loads_plain = _orjson_loads, _orjson_plain
-    JSON_BACKEND = "orjson"
+
+JSON_BACKEND: Final = "json" if loads is _stdlib_loads else "orjson"
+"""The library that reads JSON payloads."""
 
 
 class PayloadReader:
