@@ -11,9 +11,11 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["JSON_BACKEND", "PayloadReader", "loads"]
+__all__ = ["JSON_BACKEND", "JSONValue", "PayloadReader", "loads"]
 
 Loads = Callable[[bytes], Any]
+JSONValue = dict[str, Any] | list[Any] | str | int | float | bool | None
+"""A value :data:`loads` gives: a name for a payload that ``type(payload) is dict`` narrows."""
 
 # Every digit becomes "0" and nothing else does, so a run of 19 zeros marks a run of 19 digits:
 # the shortest integer that may not fit in 64 bits, which orjson reads as a float.

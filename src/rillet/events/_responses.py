@@ -165,7 +165,8 @@ class ResponseErrorEvent(ResponseStreamEvent):
         if type(nested) is not dict or "message" in data:
             return data
         flat = {key: value for key, value in data.items() if key != "error"}
-        flat.update((_FLAT.get(str(key), str(key)), value) for key, value in nested.items())
+        # A JSON object (pyright's `type(x) is dict` leaves its key and value types unknown).
+        flat.update((_FLAT.get(str(key), str(key)), value) for key, value in nested.items())  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
         return flat
 
     @classmethod
