@@ -1,6 +1,6 @@
 """Write the Python examples of README.md and docs/*.md as modules, for the type checkers.
 
-    python docs/extract_examples.py OUT_DIR          # write the modules
+    python docs/extract_examples.py OUT_DIR            # write the modules
     python docs/extract_examples.py --recheck OUT_DIR  # after: are the known failures still so?
 
 ``nox -s typecheck`` runs the first, then mypy and pyright, strict, on ``OUT_DIR/checked``: an
@@ -99,6 +99,8 @@ def _pyright_failures(folder: Path) -> set[str]:
         [pyright, "--outputjson", *files], capture_output=True, text=True, check=False, cwd=ROOT
     )
     report = json.loads(result.stdout)
+    if report["summary"]["filesAnalyzed"] != len(files):  # pyright skips some folders (.nox)
+        sys.exit(f"pyright analyzed {report['summary']['filesAnalyzed']} of {len(files)} files")
     return {
         Path(found["file"]).stem
         for found in report["generalDiagnostics"]
