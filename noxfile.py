@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import nox
@@ -39,10 +40,19 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    """Mypy, strict, over the package, the tests and the benchmarks."""
+    """Mypy and pyright, strict: the package, tests, benchmarks, and the docs' Python blocks."""
     install_groups(session, "typecheck", "peers")
     session.install("-e", ".")
     session.run("mypy")
+    session.run("pyright")
+    # Each Python block of README.md and docs/*.md, as a module: what a user would copy. Not
+    # under .nox: pyright skips the files of a folder whose name starts with a dot.
+    with tempfile.TemporaryDirectory(prefix="rillet-doc-examples-") as folder:
+        examples = Path(folder) / "examples"
+        session.run("python", "docs/extract_examples.py", str(examples))
+        checked = sorted(str(path) for path in examples.glob("*.py"))
+        session.run("mypy", *checked)
+        session.run("pyright", *checked)
 
 
 @nox.session

@@ -63,7 +63,7 @@ def run_openai(events: list[object]) -> int:
         input_tools=openai.omit, text_format=openai.omit
     )
     for event in events:
-        state.handle_event(event)  # type: ignore[arg-type]
+        state.handle_event(event)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     return 0
 
 

@@ -59,7 +59,7 @@ async def async_handler(client: AsyncClient, work: Work) -> None:
 
     @router.on(DELTA)
     async def handle(event: Event) -> None:
-        work(event)  # type: ignore[arg-type]
+        work(event)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
     async with await client.responses.create(model="m", input="hi", stream=True) as stream:
         await stream.dispatch(router)

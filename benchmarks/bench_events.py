@@ -19,7 +19,7 @@ import json
 import platform
 import time
 import tracemalloc
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator
 from contextlib import contextmanager
 
 import openai
@@ -48,7 +48,7 @@ def run_rillet(chunks: list[bytes]) -> int:
 
 
 @contextmanager
-def without_msgspec() -> Iterator[None]:
+def without_msgspec() -> Generator[None, None, None]:
     """Events built in Python, as without msgspec installed."""
     saved = dict(_parse._directs)  # noqa: SLF001 - the parser's own table
     _parse._directs.update(dict.fromkeys(RESPONSE_EVENT_TYPES, False))  # noqa: SLF001

@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -172,7 +172,7 @@ def importtime(code: str) -> list[str]:
 
 
 @contextmanager
-def local_server(body: bytes) -> Iterator[str]:
+def local_server(body: bytes) -> Generator[str, None, None]:
     """A local HTTP server answering every POST with the Responses stream ``body``."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
@@ -186,7 +186,7 @@ def local_server(body: bytes) -> Iterator[str]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *_: object) -> None:
+        def log_message(self, *_: object, **__: object) -> None:
             pass
 
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -181,7 +181,7 @@ def main(deltas: int, src: str | None, *, save: bool) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000, help="text deltas")
     parser.add_argument("--src", help="the rillet source directory to measure")
     parser.add_argument("--no-save", action="store_true", help="do not write the results file")

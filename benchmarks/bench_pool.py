@@ -156,7 +156,7 @@ def best(runs: Iterable[list[dict[str, Any]]]) -> dict[str, dict[str, Any]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--sequential", type=int, default=300)
     parser.add_argument("--paused", type=int, default=30)
     parser.add_argument("--pause", type=float, default=0.4)

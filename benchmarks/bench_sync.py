@@ -9,7 +9,7 @@ Run: ``python benchmarks/bench_sync.py`` (or ``nox -s bench``).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 
 import anyio
 import httpx
@@ -17,7 +17,7 @@ import httpx
 from _results import Results
 from _workload import chunked, responses_stream
 from bench_client import rillet_client, rillet_final, rillet_iterate
-from rillet import Client
+from rillet import AsyncClient, Client
 
 N_DELTAS = 100_000
 REPEATS = 3
@@ -45,21 +45,21 @@ def sync_final(client: Client) -> int:
         return len(stream.get_final_response().output_text)
 
 
-def best_sync(run: object, client: Client) -> float:
+def best_sync(run: Callable[[Client], object], client: Client) -> float:
     times = []
     for _ in range(REPEATS):
         start = time.perf_counter()
-        run(client)  # type: ignore[operator]
+        run(client)
         times.append(time.perf_counter() - start)
     return min(times)
 
 
-async def best_async(run: object, chunks: list[bytes]) -> float:
+async def best_async(run: Callable[[AsyncClient], Awaitable[object]], chunks: list[bytes]) -> float:
     client = rillet_client(chunks)
     times = []
     for _ in range(REPEATS):
         start = time.perf_counter()
-        await run(client)  # type: ignore[operator]
+        await run(client)
         times.append(time.perf_counter() - start)
     await client.aclose()
     return min(times)

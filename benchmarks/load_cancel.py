@@ -113,7 +113,7 @@ async def main(url: str, streams: int, concurrency: int, connections: int) -> No
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--streams", type=int, default=10_000)
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--connections", type=int, default=0, help="a pool of this many")

@@ -149,7 +149,7 @@ def run_worker(kind: str, url: str, streams: int, pace: float) -> dict[str, Any]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--streams", type=int, nargs="+", default=[1000, 200])
     parser.add_argument("--deltas", type=int, default=200)
     parser.add_argument("--pace", type=float, default=20.0)

@@ -94,6 +94,6 @@ async def main(deltas: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--events", type=int, default=1_000_000)
     anyio.run(main, parser.parse_args().events)

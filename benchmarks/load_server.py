@@ -62,7 +62,7 @@ async def main(port: int, deltas: int) -> None:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=str(__doc__).splitlines()[0])
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--deltas", type=int, default=200)
     options = parser.parse_args()

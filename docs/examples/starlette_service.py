@@ -10,7 +10,7 @@ then ``curl -N localhost:8000/ask -d '{"question": "Hi!"}'``.
 """
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -108,7 +108,7 @@ def create_app(model: str = "gpt-5-mini", **client_options: Any) -> Starlette:  
     client = AsyncClient(**client_options)  # one client (one connection pool) for all requests
 
     @asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(_: Starlette) -> AsyncGenerator[None, None]:
         async with client:  # closed when the service stops
             yield
 
@@ -117,9 +117,11 @@ def create_app(model: str = "gpt-5-mini", **client_options: Any) -> Starlette:  
             body = await request.json()
         except ValueError:
             body = None
-        question = body.get("question") if isinstance(body, dict) else None
-        if not isinstance(question, str):
-            return JSONResponse({"error": 'send {"question": "..."}'}, status_code=400)
+        match body:
+            case {"question": str(question)}:
+                pass
+            case _:
+                return JSONResponse({"error": 'send {"question": "..."}'}, status_code=400)
         try:
             stream = await client.responses.create(model=model, input=question, stream=True)
         except APIError as error:  # the model API refused or is unreachable (after retries)

@@ -209,7 +209,7 @@ class _Base(Generic[H]):
         Takes the constructor's keyword arguments (``timeout=``, ``max_retries=``,
         ``default_headers=``...). Closing it does not close the shared HTTP client.
         """
-        options = {
+        options: dict[str, Any] = {
             "api_key": self._api_key,
             "base_url": self.base_url,
             "organization": self.organization,
@@ -265,7 +265,7 @@ class _Base(Generic[H]):
         protocol: StreamProtocol[Any]
         timeouts = call.timeouts
         if reading is None:
-            protocol = JSONProtocol(plan.model)
+            protocol = JSONProtocol[Any](plan.model)
             # As ever for a JSON answer: httpx's timeouts alone (the others are a stream's).
             timeouts = attrs.evolve(timeouts, first_event=None, idle=None, total=None)
         elif plan.model is Response:
@@ -451,8 +451,10 @@ class _Responses(_Resource[S, J]):
         automatically if the connection drops.
         """
         after = position.sequence_number
-        stream = self.retrieve(position.response_id, stream=True, starting_after=after, **options)
-        return cast("S", stream)
+        stream: S = self.retrieve(
+            position.response_id, stream=True, starting_after=after, **options
+        )
+        return stream
 
     def cancel(self, response_id: str, **options: Unpack[CallOptions]) -> J:
         """Cancel a background response (``POST /responses/{id}/cancel``)."""

@@ -20,7 +20,7 @@ import fnmatch
 import inspect
 import logging
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import (
     TYPE_CHECKING,
@@ -436,7 +436,7 @@ class _Dispatch:
 @asynccontextmanager
 async def dispatching(
     router: Router, source: AsyncDispatchSource[_Result], events: AsyncIterator[V]
-) -> AsyncIterator[Delivering[V]]:
+) -> AsyncGenerator[Delivering[V], None]:
     """Run ``router``'s handlers on ``events``, read from ``source``, as the caller iterates them.
 
     ``source`` (a stream) gives the handlers' context its snapshot and statistics, and is
@@ -477,7 +477,7 @@ async def dispatching(
 @asynccontextmanager
 async def _handlers_running(
     run: _Dispatch, source: AsyncDispatchSource[_Result]
-) -> AsyncIterator[None]:
+) -> AsyncGenerator[None, None]:
     """The async handlers' tasks, fed while the block runs, done when it ends.
 
     A stream error raised in the block is raised after they have handled what they were
@@ -625,15 +625,17 @@ def _unwrap(error: BaseException) -> BaseException:
     while pending:
         current = pending.pop(0)
         if isinstance(current, BaseExceptionGroup):
-            pending[:0] = current.exceptions
+            # pyright narrows to BaseExceptionGroup[Unknown]: the members are BaseExceptions.
+            pending[:0] = current.exceptions  # pyright: ignore[reportUnknownMemberType]
         else:
             leaves.append(current)
     cancelled = anyio.get_cancelled_exc_class()
     for kind in (HandlerError, Exception, BaseException):
         for leaf in leaves:
-            if isinstance(leaf, kind) and not isinstance(leaf, cancelled):
-                return leaf
-    return leaves[0] if leaves else error
+            # The last kind, BaseException, takes any leaf that is not a cancellation.
+            if isinstance(leaf, kind) and not isinstance(leaf, cancelled):  # pyright: ignore[reportUnnecessaryIsInstance]
+                return leaf  # pyright: ignore[reportUnknownVariableType] - HandlerError[Unknown]
+    return leaves[0] if leaves else error  # pyright: ignore[reportUnknownVariableType]
 
 
 def _parameters(function: Callable[..., Any]) -> int:

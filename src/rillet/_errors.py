@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, Literal
+from typing import TYPE_CHECKING, Any, Final, Generic, Literal, cast
 
 import attrs
 from typing_extensions import TypeVar
@@ -432,6 +432,16 @@ _STATUS_ERRORS: Final[dict[int, type[APIStatusError]]] = {
 }
 
 
+def _error_object(parsed: object) -> Mapping[str, Any]:
+    """The ``error`` object of an error body's JSON, or an empty one."""
+    # A JSON object is a dict[str, Any]: isinstance() leaves its types unknown to pyright.
+    if isinstance(parsed, dict):
+        found = cast("dict[str, Any]", parsed).get("error")
+        if isinstance(found, dict):
+            return cast("dict[str, Any]", found)
+    return {}
+
+
 def status_error(status: int, headers: Mapping[str, str], body: bytes) -> APIStatusError:
     """The typed error for an error response, with what the API said about it."""
     parsed: Any = body.decode("utf-8", "replace")
@@ -441,8 +451,7 @@ def status_error(status: int, headers: Mapping[str, str], body: bytes) -> APISta
     except (ValueError, RecursionError):
         pass
     else:
-        if isinstance(parsed, dict) and isinstance(parsed.get("error"), dict):
-            error = parsed["error"]
+        error = _error_object(parsed)
     message = error.get("message") or (parsed if isinstance(parsed, str) and parsed else None)
     cls = _STATUS_ERRORS.get(status)
     if cls is None:

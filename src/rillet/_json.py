@@ -11,9 +11,11 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["JSON_BACKEND", "PayloadReader", "loads"]
+__all__ = ["JSON_BACKEND", "JSONValue", "PayloadReader", "loads"]
 
 Loads = Callable[[bytes], Any]
+JSONValue = dict[str, Any] | list[Any] | str | int | float | bool | None
+"""A value :data:`loads` gives: a name for a payload that ``type(payload) is dict`` narrows."""
 
 # Every digit becomes "0" and nothing else does, so a run of 19 zeros marks a run of 19 digits:
 # the shortest integer that may not fit in 64 bits, which orjson reads as a float.
@@ -37,7 +39,6 @@ try:
     import orjson
 except ImportError:  # pragma: no cover - exercised by the stdlib-json CI run
     loads = _loads_plain = _stdlib_loads
-    JSON_BACKEND = "json"
 else:
 
     def _orjson_plain(data: bytes) -> Any:  # noqa: ANN401 - a JSON value is any JSON value
@@ -54,7 +55,9 @@ else:
         return _orjson_plain(data)
 
     loads, _loads_plain = _orjson_loads, _orjson_plain
-    JSON_BACKEND = "orjson"
+
+JSON_BACKEND: Final = "json" if loads is _stdlib_loads else "orjson"
+"""The library that reads JSON payloads."""
 
 
 class PayloadReader:

@@ -95,7 +95,7 @@ class EntryStore:
         else:
             if self._kind is not _OBJECTS:
                 self._run(_OBJECTS, len(self._objects))
-            self._objects.append(entry)  # type: ignore[arg-type]
+            self._objects.append(entry)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
     def _run(self, kind: object, base: int) -> None:
         self._starts.append(len(self))
@@ -115,7 +115,7 @@ class EntryStore:
         block = bisect_right(self._block_starts, start) - 1
         offset = start - self._block_starts[block]
         payload = bytes(self._blocks[block][offset : offset + end - start])
-        return replay((kind, payload))  # type: ignore[arg-type]
+        return replay((kind, payload))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
 
 class ReplayLog:

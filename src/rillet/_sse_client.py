@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import time
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Generator
 from contextlib import asynccontextmanager, contextmanager
 from typing import Any, Final, Self, TypedDict, TypeVar, Unpack
 
@@ -239,7 +239,7 @@ async def connect(
     method: str = "GET",
     url: str | httpx.URL | None = None,
     **options: Unpack[ConnectOptions],
-) -> AsyncIterator[EventSource]:
+) -> AsyncGenerator[EventSource, None]:
     """Read a server-sent events endpoint, reconnecting when it drops.
 
     ``async with connect(url) as source: async for sse in source: ...``
@@ -278,7 +278,7 @@ def connect_sync(
     method: str = "GET",
     url: str | httpx.URL | None = None,
     **options: Unpack[ConnectOptions],
-) -> Iterator[SyncEventSource]:
+) -> Generator[SyncEventSource, None, None]:
     """Read an endpoint from blocking code, as :func:`connect` does.
 
     ``with connect_sync(url) as source: for sse in source: ...``

@@ -150,7 +150,7 @@ class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
         # A generator: ended now, not when collected (unless another thread is reading it: then
         # the closed response ends that read).
         with contextlib.suppress(ValueError):
-            chunks.close()  # type: ignore[attr-defined]
+            chunks.close()  # type: ignore[attr-defined]  # pyright: ignore[reportAttributeAccessIssue, reportUnknownMemberType]
 
 
 class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):

@@ -25,7 +25,8 @@ from rillet.events import (
     ResponseOutputTextDeltaEvent,
 )
 
-__all__ = ["text_of"]
+# The views are the bases of the streams of _stream.py and _sync_stream.py (private to rillet).
+__all__ = ["_ChatView", "_EventsView", "_ResponseView", "_StreamView", "text_of"]
 
 R = TypeVar("R", bound=Response | ChatCompletion | None)
 H = TypeVar("H", bound=Callable[..., Any])

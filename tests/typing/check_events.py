@@ -1,9 +1,9 @@
 """What type checkers see of events, handlers and errors: run by mypy --strict and pyright strict.
 
 Not collected by pytest (nothing here runs): the checkers read it. Every ``assert_type`` must hold,
-and every ``# type: ignore[...]`` must silence a real error (mypy's ``warn_unused_ignores``,
-pyright's ``reportUnnecessaryTypeIgnoreComment``), so that a spelling that stops narrowing, or a
-wrong handler that stops being rejected, fails the run.
+and every ``# type: ignore[...]`` (mypy's) and ``# pyright: ignore[...]`` must silence a real
+error (mypy's ``warn_unused_ignores``, pyright's ``reportUnnecessaryTypeIgnoreComment``), so that
+a spelling that stops narrowing, or a wrong handler that stops being rejected, fails the run.
 """
 
 from __future__ import annotations
@@ -132,11 +132,11 @@ async def by_type_string_with_context(
     assert_type(context.snapshot, Response | None)
 
 
-@router.on("response.completed")  # type: ignore[arg-type]
+@router.on("response.completed")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType, reportCallIssue, reportUntypedFunctionDecorator]
 def for_another_type(event: ResponseOutputTextDeltaEvent) -> None: ...
 
 
-@router.on("response.completed")  # type: ignore[arg-type]
+@router.on("response.completed")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType, reportCallIssue, reportUntypedFunctionDecorator]
 def not_a_handler(a: int, b: int, c: int) -> None: ...
 
 
@@ -144,7 +144,7 @@ def not_a_handler(a: int, b: int, c: int) -> None: ...
 def by_class(event: ResponseCompletedEvent) -> None: ...
 
 
-@router.on(ResponseCompletedEvent)  # type: ignore[arg-type]
+@router.on(ResponseCompletedEvent)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType, reportCallIssue, reportUntypedFunctionDecorator]
 def by_another_class(event: ResponseOutputTextDeltaEvent) -> None: ...
 
 
@@ -161,7 +161,7 @@ def by_base_class(event: DeltaEvent) -> None:
 def by_glob(event: Event) -> None: ...
 
 
-@router.on("response.*")  # type: ignore[arg-type]
+@router.on("response.*")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType, reportCallIssue, reportUntypedFunctionDecorator]
 def by_glob_too_narrow(event: ResponseOutputTextDeltaEvent) -> None: ...
 
 

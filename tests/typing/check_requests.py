@@ -105,11 +105,11 @@ async def check_async_responses(client: AsyncClient, flag: bool) -> None:
     assert_type(replayed, ResponseStream)
 
     # A misspelt parameter, a value of the wrong type, a value the API does not know of.
-    await client.responses.create(model="gpt-5", input="Hi.", temprature=0.2)  # type: ignore[call-overload]
-    await client.responses.create(model="gpt-5", input=42)  # type: ignore[call-overload]
-    await client.responses.create(model="gpt-5", reasoning={"effort": "most"})  # type: ignore[call-overload]
-    await client.responses.create(model="gpt-5", include=["everything"])  # type: ignore[list-item]
-    await client.responses.retrieve("resp_1", include_obfuscation=False)  # type: ignore[call-overload]
+    await client.responses.create(model="gpt-5", input="Hi.", temprature=0.2)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    await client.responses.create(model="gpt-5", input=42)  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    await client.responses.create(model="gpt-5", reasoning={"effort": "most"})  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType]
+    await client.responses.create(model="gpt-5", include=["everything"])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
+    await client.responses.retrieve("resp_1", include_obfuscation=False)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
 
 
 async def check_async_chat(client: AsyncClient, flag: bool) -> None:
@@ -160,9 +160,9 @@ async def check_async_chat(client: AsyncClient, flag: bool) -> None:
     params: ChatCompletionCreateParams = {"model": "gpt-5", "messages": messages}
     assert_type(await client.chat.completions.create(**params), ChatCompletion)
 
-    await client.chat.completions.create(model="gpt-5", messages=[], temprature=0.2)  # type: ignore[call-overload]
-    await client.chat.completions.create(model="gpt-5")  # type: ignore[call-overload]
-    await client.chat.completions.create(model="gpt-5", messages=[{"role": "robot"}])  # type: ignore[list-item]
+    await client.chat.completions.create(model="gpt-5", messages=[], temprature=0.2)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    await client.chat.completions.create(model="gpt-5")  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    await client.chat.completions.create(model="gpt-5", messages=[{"role": "robot"}])  # type: ignore[list-item]  # pyright: ignore[reportArgumentType]
 
 
 def check_blocking(client: Client, flag: bool) -> None:
@@ -194,5 +194,5 @@ def check_blocking(client: Client, flag: bool) -> None:
     messages.append(completion.choices[0].message)
     client.chat.completions.create(model="gpt-5", messages=messages, max_completion_tokens=100)
 
-    client.responses.create(model="gpt-5", input="Hi.", temprature=0.2)  # type: ignore[call-overload]
-    client.chat.completions.create(model="gpt-5", messages=messages, stream_option={})  # type: ignore[call-overload]
+    client.responses.create(model="gpt-5", input="Hi.", temprature=0.2)  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]
+    client.chat.completions.create(model="gpt-5", messages=messages, stream_option={})  # type: ignore[call-overload]  # pyright: ignore[reportCallIssue]

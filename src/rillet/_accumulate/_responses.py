@@ -318,7 +318,8 @@ class ResponseAccumulator:
                 if isinstance(event, ItemEvent) and event.type.rsplit(".", 1)[-1] in _STATUS_WORDS:
                     self._item_status(event)
             return
-        number: int | None = event.sequence_number  # type: ignore[attr-defined] # a stream event
+        stream_event: Any = event  # only stream events have handlers
+        number: int | None = stream_event.sequence_number
         if number is not None:
             self.last_sequence_number = number
         try:

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Coroutine, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rillet._cli._output import Output
 from rillet._errors import APIConnectionError, RilletError
@@ -78,7 +78,8 @@ def _run(args: argparse.Namespace, command: Callable[[], Coroutine[Any, Any, obj
 
 def _leaves(error: BaseException) -> Iterator[BaseException]:
     if isinstance(error, BaseExceptionGroup):
-        for inner in error.exceptions:
+        # isinstance() leaves the group's type argument unknown to pyright.
+        for inner in cast("BaseExceptionGroup[BaseException]", error).exceptions:
             yield from _leaves(inner)
     else:
         yield error

@@ -36,10 +36,10 @@ class Report:
 
     api: str
     size: int
-    events_by_type: Counter[str] = attrs.Factory(Counter)
+    events_by_type: Counter[str] = attrs.Factory(Counter[str])
     result: Response | ChatCompletion | None = None
     outcome: str = "truncated"
-    problems: list[str] = attrs.Factory(list)
+    problems: list[str] = attrs.Factory(list[str])
 
 
 def examine(body: bytes, *, chat: bool) -> Report:

@@ -51,8 +51,9 @@ def _union(name: str, classes: list[type[Event]], doc: str) -> str:
 
 def unions() -> str:
     """The source of :mod:`rillet.events._unions`."""
-    responses = [*dict.fromkeys(RESPONSE_EVENT_TYPES.values()), UnknownEvent, InvalidEvent]
-    chat = [*dict.fromkeys(CHAT_EVENT_TYPES.values()), InvalidEvent]
+    responses: list[type[Event]] = [*dict.fromkeys(RESPONSE_EVENT_TYPES.values())]
+    responses += [UnknownEvent, InvalidEvent]
+    chat: list[type[Event]] = [*dict.fromkeys(CHAT_EVENT_TYPES.values()), InvalidEvent]
     return (
         '"""The events each kind of stream yields, as unions that type checkers narrow.\n\n'
         'Every member\'s ``type`` is a ``Literal``, so ``event.type == "..."``, ``match`` and\n'

@@ -64,7 +64,7 @@ class TokenLogprob(Model):
     token: str
     logprob: float
     bytes: list[int] | None = None
-    top_logprobs: list[TopLogprob] = attrs.Factory(list)
+    top_logprobs: list[TopLogprob] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
 
 
 @attrs.frozen(kw_only=True)
@@ -166,7 +166,7 @@ class ChatCompletionChunk(Event):
     object: str = "chat.completion.chunk"
     created: int = 0
     model: str = ""
-    choices: list[ChunkChoice] = attrs.Factory(list)
+    choices: list[ChunkChoice] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None
@@ -223,7 +223,7 @@ class ChatCompletion(Model):
     object: str = "chat.completion"
     created: int = 0
     model: str = ""
-    choices: list[CompletionChoice] = attrs.Factory(list)
+    choices: list[CompletionChoice] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
     service_tier: str | None = None

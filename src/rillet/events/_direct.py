@@ -42,7 +42,7 @@ def direct_decoder(cls: type[Event]) -> Direct | None:
     if not DIRECT or reshaped or cls._synthetic_fields:
         return None
     hints = typing.get_type_hints(cls)
-    lists = []
+    lists: list[str] = []
     for field in attrs.fields(cls):
         if not field.init:
             continue

@@ -6,6 +6,13 @@ bytes (cheaper than a second dict, and invisible to the garbage collector); a ne
 the dict it came from. Models built by hand have no source: their ``to_dict()`` is their fields.
 """
 
+# This module walks JSON values (typed Any or object), narrowed with `type(x) is dict`: faster
+# than isinstance() in the per-event builders, but pyright then types them dict[Unknown, Unknown]
+# and seeing through that would take a cast (a call) per value. So pyright's reports of unknown
+# types are off here; mypy strict checks the module, and the public signatures stay typed.
+# pyright: reportUnknownMemberType=false, reportUnknownVariableType=false
+# pyright: reportUnknownArgumentType=false, reportUnknownLambdaType=false
+
 from __future__ import annotations
 
 import functools
@@ -162,7 +169,7 @@ def _to_dict(model: Model) -> dict[str, Any]:
         )
         return result
     if source is not None:
-        return copy_json(source)  # type: ignore[arg-type]
+        return copy_json(source)  # type: ignore[arg-type]  # pyright: ignore[reportReturnType]
     return _fields_to_dict(model)
 
 
@@ -171,7 +178,7 @@ def _fields_to_dict(model: Model) -> dict[str, Any]:
     if hook is None:
         cls = type(model)
         omitted = {name: override(omit=True) for name in ("_source", *cls._synthetic_fields)}
-        hook = _FIELD_UNSTRUCTURE[cls] = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]
+        hook = _FIELD_UNSTRUCTURE[cls] = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     result: dict[str, Any] = hook(model)
     return result
 
@@ -200,7 +207,7 @@ def copy_json(value: J) -> J:
             if type(target) is dict:
                 target[key] = copied
             else:
-                target.append(copied)
+                target.append(copied)  # pyright: ignore[reportAttributeAccessIssue] - a list
     result: J = root
     return result
 
@@ -279,7 +286,8 @@ def _list_factory(kind: Any) -> Callable[[object, object], list[Any]]:  # noqa: 
                 errors.append(error)
         if errors:
             msg = f"While structuring {kind}"
-            raise IterableValidationError(msg, errors, kind)
+            # pyright reads the signature of BaseExceptionGroup.__new__, not cattrs' __init__.
+            raise IterableValidationError(msg, errors, kind)  # pyright: ignore[reportCallIssue]
         return result
 
     return structure
@@ -315,7 +323,7 @@ def structure_hook(cls: type[M], *, routed: bool = False) -> Build[M]:
         # cattrs' function, made at the first data that needs it (bad data, mostly): making it
         # costs milliseconds, which the first event of each type would otherwise pay.
         if not made:
-            made.append(make_dict_structure_fn(cls, converter, **skip))  # type: ignore[arg-type]
+            made.append(make_dict_structure_fn(cls, converter, **skip))  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
         return made[0](data, kind)
 
     build = _fast(cls, skipped, detailed)
@@ -451,8 +459,8 @@ def _read_field(
 def _fallback(index: int, field: attrs.Attribute[Any], scope: dict[str, Any]) -> str:
     """The expression of generated code that gives the default of ``field`` (put in scope)."""
     default = field.default
-    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
-        scope[f"factory{index}"] = default.factory  # type: ignore[union-attr]
+    if isinstance(default, attrs.Factory):  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+        scope[f"factory{index}"] = default.factory  # type: ignore[union-attr]  # pyright: ignore[reportOptionalMemberAccess]
         return f"factory{index}()"
     scope[f"default{index}"] = default
     return f"default{index}"
@@ -539,7 +547,7 @@ def tagged_union(union: object, classes: Mapping[str, type[Model]], fallback: ty
         return None if data is None else structure(data, kind)
 
     converter.register_structure_hook_func(lambda t: t == union, structure)
-    optional = union | None  # type: ignore[operator]
+    optional = union | None  # type: ignore[operator]  # pyright: ignore[reportOperatorIssue]
     converter.register_structure_hook_func(lambda t: t == optional, structure_optional)
 
 

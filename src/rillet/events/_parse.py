@@ -17,7 +17,7 @@ import attrs
 from cattrs.errors import ClassValidationError, IterableValidationError
 
 from rillet._errors import EventDecodeError, excerpt
-from rillet._json import Loads, loads
+from rillet._json import JSONValue, Loads, loads
 from rillet._sse import ServerSentEvent
 from rillet.events._chat import ChatCompletionChunk, ChatErrorEvent
 from rillet.events._direct import Direct, direct_decoder
@@ -147,7 +147,7 @@ def read_event(  # noqa: PLR0911 - the usual cases return early, inline
     # The whole usual case is inline (a call per step costs more than the step): errors are
     # explained by the helpers below.
     try:
-        payload = read(data)
+        payload: JSONValue = read(data)
     except (ValueError, RecursionError) as error:
         return _not_json(event_type, data, error, on_invalid)
     if type(payload) is not dict:
@@ -185,7 +185,7 @@ def read_chunk(
     """:func:`parse_chat_chunk`, the JSON read by ``read`` (a stream knows a faster safe one)."""
     kind = "chat.completion.chunk"
     try:
-        payload = read(data)
+        payload: JSONValue = read(data)
     except (ValueError, RecursionError) as error:
         return _not_json(kind, data, error, on_invalid)
     if type(payload) is not dict:

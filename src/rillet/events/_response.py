@@ -137,7 +137,7 @@ class Logprob(Model):
     token: str
     logprob: float
     bytes: list[int] | None = None
-    top_logprobs: list[TopLogprob] = attrs.Factory(list)
+    top_logprobs: list[TopLogprob] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
 
 
 @attrs.frozen(kw_only=True)
@@ -146,7 +146,7 @@ class OutputTextContent(Model):
 
     type: Literal["output_text"] = "output_text"
     text: str
-    annotations: list[Annotation] = attrs.Factory(list)
+    annotations: list[Annotation] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     logprobs: list[Logprob] | None = None
 
 
@@ -202,7 +202,7 @@ class MessageItem(Model):
     id: str
     role: str = "assistant"
     status: str | None = None
-    content: list[MessageContent] = attrs.Factory(list)
+    content: list[MessageContent] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     phase: str | None = None
 
 
@@ -212,7 +212,7 @@ class ReasoningItem(Model):
 
     type: Literal["reasoning"] = "reasoning"
     id: str
-    summary: list[SummaryTextContent] = attrs.Factory(list)
+    summary: list[SummaryTextContent] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     content: list[ReasoningTextContent] | None = None
     encrypted_content: str | None = None
     status: str | None = None
@@ -261,7 +261,7 @@ class FileSearchCallItem(Model):
     type: Literal["file_search_call"] = "file_search_call"
     id: str
     status: str | None = None
-    queries: list[str] = attrs.Factory(list)
+    queries: list[str] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     results: Any = None
 
 
@@ -370,7 +370,7 @@ class McpListToolsItem(Model):
     type: Literal["mcp_list_tools"] = "mcp_list_tools"
     id: str
     server_label: str
-    tools: list[Any] = attrs.Factory(list)
+    tools: list[Any] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     error: Any = None
 
 
@@ -485,7 +485,7 @@ class Response(Model):
     completed_at: float | None = None
     status: str | None = None
     model: str = ""
-    output: list[OutputItem] = attrs.Factory(list)
+    output: list[OutputItem] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     usage: ResponseUsage | None = None
     error: ResponseError | None = None
     incomplete_details: IncompleteDetails | None = None
@@ -500,7 +500,7 @@ class Response(Model):
     temperature: float | None = None
     text: Any = None
     tool_choice: Any = None
-    tools: list[Any] = attrs.Factory(list)
+    tools: list[Any] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     top_p: float | None = None
     truncation: str | None = None
     user: str | None = None

@@ -145,7 +145,7 @@ class UnknownEvent(ResponseStreamEvent):
 
     type: Literal["unknown"] = "unknown"
     event_type: str = ""
-    data: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    data: dict[str, Any] = attrs.field(factory=dict, repr=False)  # pyright: ignore[reportUnknownVariableType]
 
     def __attrs_post_init__(self) -> None:
         object.__setattr__(self, "_source", self.data)  # to_dict() is what the server sent
@@ -177,7 +177,8 @@ class ResponseErrorEvent(ResponseStreamEvent):
         if type(nested) is not dict or "message" in data:
             return data
         flat = {key: value for key, value in data.items() if key != "error"}
-        flat.update((_FLAT.get(str(key), str(key)), value) for key, value in nested.items())
+        # A JSON object (pyright's `type(x) is dict` leaves its key and value types unknown).
+        flat.update((_FLAT.get(str(key), str(key)), value) for key, value in nested.items())  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
         return flat
 
     @classmethod
@@ -271,7 +272,7 @@ class ResponseOutputTextDeltaEvent(ContentEvent, DeltaEvent):
 
     type: Literal["response.output_text.delta"] = "response.output_text.delta"
     delta: str
-    logprobs: list[Logprob] = attrs.Factory(list)
+    logprobs: list[Logprob] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     obfuscation: str | None = None
 
 
@@ -281,7 +282,7 @@ class ResponseOutputTextDoneEvent(ContentEvent):
 
     type: Literal["response.output_text.done"] = "response.output_text.done"
     text: str
-    logprobs: list[Logprob] = attrs.Factory(list)
+    logprobs: list[Logprob] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
 
 
 @attrs.frozen(kw_only=True)

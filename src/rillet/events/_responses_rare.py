@@ -238,7 +238,7 @@ class ResponseShellCallOutputContentDoneEvent(ItemEvent):
         "response.shell_call_output_content.done"
     )
     command_index: int
-    output: list[Any] = attrs.Factory(list)
+    output: list[Any] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
 
 
 @attrs.frozen(kw_only=True)

@@ -25,7 +25,7 @@ import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 from urllib.parse import parse_qs
 
 import anyio
@@ -187,6 +187,7 @@ class Emulator:
                 return _error(400, "the request body is not valid JSON")
             if not isinstance(request, dict):
                 return _error(400, "the request body is not a JSON object")
+            request = cast("dict[str, Any]", request)  # a JSON object
             return self._create(request, chat=route != "responses", fault=fault, headers=headers)
         if route.startswith("responses/"):
             return self._stored(method, route, parse_qs(query), fault, headers)
@@ -391,7 +392,7 @@ async def _send_body(
         elif step is STALL:
             await anyio.sleep_forever()
         else:
-            await anyio.sleep(step)  # type: ignore[arg-type]
+            await anyio.sleep(step)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     return True
 
 

@@ -84,7 +84,7 @@ class Fault:
         retry_after = values.get("retry-after")
         count = values.get(kind, "")
         return cls(
-            kind=kind,  # type: ignore[arg-type]
+            kind=kind,  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType] - in _KINDS
             count=int(count) if count and kind != "status" else 0,
             status=int(values["status"]) if values.get("status") else 500,
             retry_after=float(retry_after) if retry_after else None,

@@ -14,7 +14,7 @@ import string
 import time
 import zlib
 from collections.abc import Mapping
-from typing import Any, Final, Literal, get_args
+from typing import Any, Final, Literal, cast, get_args
 
 __all__ = ["SCENARIOS", "Scenario", "chat_stream", "encode", "request_text", "response_stream"]
 
@@ -76,11 +76,12 @@ def request_text(request: Mapping[str, Any]) -> str:
         if isinstance(value, str):
             parts.append(value)
         elif isinstance(value, list):
-            for item in value:  # pyright: ignore[reportUnknownVariableType]
+            for item in cast("list[object]", value):
                 collect(item)
         elif isinstance(value, dict):
+            mapping = cast("dict[str, object]", value)
             for key in ("text", "content"):
-                collect(value.get(key))  # pyright: ignore[reportUnknownMemberType]
+                collect(mapping.get(key))
 
     collect(request.get("input", request.get("messages")))
     return " ".join(parts)
@@ -124,10 +125,11 @@ def _calls(request: Mapping[str, Any], prompt: str, count: int) -> list[tuple[st
     calls: list[tuple[str, str]] = []
     for index in range(count):
         tool = tools[index % len(tools)]
-        schema = tool.get("parameters") or {}
+        schema: Mapping[str, Any] = tool.get("parameters") or {}
+        properties: Mapping[str, Any] = schema.get("properties") or {}
         arguments = {
             name: _value(spec, words[(index + n) % len(words)])
-            for n, (name, spec) in enumerate((schema.get("properties") or {}).items())
+            for n, (name, spec) in enumerate(properties.items())
         }
         calls.append((tool["name"], json.dumps(arguments, separators=(",", ":"))))
     return calls
@@ -135,7 +137,7 @@ def _calls(request: Mapping[str, Any], prompt: str, count: int) -> list[tuple[st
 
 def _functions(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The request's function tools, in the Responses shape (Chat nests them in ``function``)."""
-    tools = [t for t in request.get("tools") or () if isinstance(t, dict)]
+    tools = [cast("dict[str, Any]", t) for t in request.get("tools") or () if isinstance(t, dict)]
     return [t.get("function", t) for t in tools if t.get("type") == "function"]
 
 
@@ -217,7 +219,9 @@ class _Responses:
         empty = {"type": "refusal", "refusal": ""} if refusal else _text_part("")
         self.emit("response.content_part.added", **where, part=empty)
         for token in tokens:
-            extra = {} if refusal else {"logprobs": [], "obfuscation": _padding(token)}
+            extra: dict[str, Any] = (
+                {} if refusal else {"logprobs": [], "obfuscation": _padding(token)}
+            )
             self.emit(f"response.{kind}.delta", **where, delta=token, **extra)
         streamed = "".join(tokens)
         if refusal:
@@ -367,7 +371,8 @@ def chat_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str
         "service_tier": "default",
         "system_fingerprint": "fp_" + secrets.token_hex(5),
     }
-    usage_wanted = bool((request.get("stream_options") or {}).get("include_usage"))
+    stream_options: Mapping[str, Any] = request.get("stream_options") or {}
+    usage_wanted = bool(stream_options.get("include_usage"))
 
     def chunk(delta: dict[str, Any], finish: str | None = None) -> dict[str, Any]:
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish}

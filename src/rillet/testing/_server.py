@@ -10,9 +10,9 @@ finishing its body gets its connection dropped, as a real server would.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
 from contextlib import asynccontextmanager, contextmanager, suppress
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import anyio
 import anyio.abc
@@ -41,7 +41,7 @@ class _Gone(Exception):  # noqa: N818 - a signal, not an error
 @asynccontextmanager
 async def serve(
     app: App, *, host: str = "127.0.0.1", port: int = 0, header_timeout: float = 10.0
-) -> AsyncIterator[str]:
+) -> AsyncGenerator[str, None]:
     """Serve ``app`` on ``host:port`` (0: a free port) while the block runs; yield its URL.
 
     A client gets ``header_timeout`` seconds to send a request's line and headers (counted from
@@ -51,8 +51,12 @@ async def serve(
     """
     listener = await anyio.create_tcp_listener(local_host=host, local_port=port)
     bound = listener.extra(anyio.abc.SocketAttribute.local_port)  # noqa: S610 - not Django
+
+    async def handle(stream: anyio.abc.SocketStream) -> None:
+        await _connection(app, stream, header_timeout)
+
     async with listener, anyio.create_task_group() as group:
-        group.start_soon(listener.serve, lambda stream: _connection(app, stream, header_timeout))
+        group.start_soon(listener.serve, handle)
         try:
             yield f"http://{host}:{bound}"
         finally:
@@ -62,7 +66,7 @@ async def serve(
 @contextmanager
 def serve_in_thread(
     app: App, *, host: str = "127.0.0.1", port: int = 0, header_timeout: float = 10.0
-) -> Iterator[str]:
+) -> Generator[str, None, None]:
     """:func:`serve`, from blocking code: the server runs in a thread with its own loop."""
     served = serve(app, host=host, port=port, header_timeout=header_timeout)
     with start_blocking_portal() as portal, portal.wrap_async_context_manager(served) as url:
@@ -179,7 +183,8 @@ async def _exchange(
 def _only_gone(error: Exception) -> bool:
     """Whether the error only says that the client went away."""
     if isinstance(error, ExceptionGroup):
-        return error.split(_Gone)[1] is None
+        # isinstance() leaves the group's type argument unknown to pyright.
+        return cast("ExceptionGroup[Exception]", error).split(_Gone)[1] is None
     return isinstance(error, _Gone)
 
 
