@@ -29,6 +29,7 @@ __all__ = [
     "copy_json",
     "evolve",
     "maker",
+    "open_set",
     "structure_hook",
     "tagged_union",
 ]
@@ -253,6 +254,36 @@ converter.register_structure_hook_func(
 )
 converter.register_structure_hook_func(lambda t: t == list[Any], _strict(list, "a JSON array"))
 
+# The closed sets the API documents (statuses, roles, reasons), typed as ``Literal`` aliases:
+# at run time any string is taken, so that a value the API adds tomorrow is kept, not refused.
+_OPEN_SETS: set[object] = set()
+
+
+def open_set(*kinds: object) -> None:
+    """Take any string for the ``Literal`` types ``kinds`` (statically, only their values)."""
+    _OPEN_SETS.update(kinds)
+
+
+def _is_open(kind: object) -> bool:
+    try:
+        return kind in _OPEN_SETS
+    except TypeError:  # unhashable: no Literal of strings
+        return False
+
+
+def _is_open_optional(kind: object) -> bool:
+    members = typing.get_args(kind)
+    return (
+        typing.get_origin(kind) in (typing.Union, types.UnionType)
+        and len(members) == 2
+        and type(None) in members
+        and any(_is_open(member) for member in members)
+    )
+
+
+converter.register_structure_hook_func(_is_open, _strict(str, "a string"))
+converter.register_structure_hook_func(_is_open_optional, _strict_optional(str, "a string"))
+
 
 def _list_factory(kind: Any) -> Callable[[object, object], list[Any]]:  # noqa: ANN401 - a type
     """Structure ``list[X]`` from a JSON array only (cattrs would take any iterable)."""
@@ -416,7 +447,8 @@ def _read_field(
         type(None) in members
     )
     plain = [member for member in members if member is not type(None)]
-    check = _CHECKS.get(plain[0] if optional and len(plain) == 1 else kind)
+    base = plain[0] if optional and len(plain) == 1 else kind
+    check = _CHECKS.get(str if _is_open(base) else base)
     if kind is Any:
         lines.append(f"{indent}{value} = v")
         return lines
