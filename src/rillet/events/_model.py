@@ -28,6 +28,7 @@ __all__ = [
     "converter",
     "copy_json",
     "evolve",
+    "json_to_read",
     "maker",
     "open_set",
     "structure_hook",
@@ -165,6 +166,14 @@ def _to_dict(model: Model) -> dict[str, Any]:
     if source is not None:
         return copy_json(source)  # type: ignore[arg-type]
     return _fields_to_dict(model)
+
+
+def json_to_read(model: Model) -> dict[str, Any]:
+    """:meth:`Model.to_dict`, for reading only: the source itself when it is a dict (no copy)."""
+    source = model._source  # noqa: SLF001 - the module of the base class reads its field
+    if type(source) is dict:
+        return source
+    return _to_dict(model)
 
 
 def _fields_to_dict(model: Model) -> dict[str, Any]:
