@@ -141,7 +141,7 @@ def _unusual(value: object, keys: list[str | int], key: str | int, *, text: bool
         return None
     if isinstance(value, int):  # bool, an IntEnum
         return None
-    _refuse(keys, key, f"a {type(value).__qualname__} is not JSON (nor a rillet model)")
+    _refuse(keys, key, f"{type(value).__qualname__} is not a JSON type (nor a rillet model)")
     return None
 
 
@@ -152,7 +152,7 @@ def _check_keys(value: dict[Any, Any], keys: list[str | int], key: str | int) ->
             continue
         if not isinstance(name, str | int | float) and name is not None:
             what = type(name).__qualname__
-            _refuse(keys, key, f"a key is a {what} (keys are strings, numbers, bool or None)")
+            _refuse(keys, key, f"a key is a {what}: JSON keys are strings (or numbers, bool, None)")
         if isinstance(name, float) and name - name != 0:
             _refuse(keys, key, f"the key {name!r} is not a JSON number")
 
