@@ -8,7 +8,7 @@ import enum
 import json
 import math
 import uuid
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -74,9 +74,9 @@ def as_json(value: object) -> object:
     if isinstance(value, Model):
         return value.to_dict()
     if isinstance(value, dict):
-        return {key: as_json(item) for key, item in value.items()}
+        return {key: as_json(item) for key, item in cast("dict[str, object]", value).items()}
     if isinstance(value, list | tuple):
-        return [as_json(item) for item in value]
+        return [as_json(item) for item in cast("list[object]", value)]
     return value
 
 

@@ -31,7 +31,7 @@ from rillet.events._parse import read_chunk, read_event
 # orjson where it is installed (else the standard library again): both must keep the values.
 READERS = {"stdlib": _stdlib_loads, "backend": loads}
 
-NEW_ITEM = {
+NEW_ITEM: dict[str, Any] = {
     "type": "message",
     "id": "msg_1",
     "role": "narrator",
@@ -39,7 +39,7 @@ NEW_ITEM = {
     "phase": "aside",
     "content": [],
 }
-NEW_RESPONSE = {
+NEW_RESPONSE: dict[str, Any] = {
     "id": "resp_1",
     "object": "response",
     "status": "hibernating",

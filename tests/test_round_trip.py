@@ -16,7 +16,7 @@ request body is compared with the recording's own JSON, read here with ``json`` 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator
 from contextlib import contextmanager
 from typing import Any
 
@@ -43,7 +43,7 @@ ANSWER = {"x-rillet-scenario": "text"}  # what the emulator answers a request se
 
 def payloads(name: str) -> list[Any]:
     """The JSON of each event of a recording, read with ``json`` alone (no rillet)."""
-    found = []
+    found: list[Any] = []
     for block in read(name).decode().split("\n\n"):
         data = [line[6:] for line in block.split("\n") if line.startswith("data: ")]
         if data and data != ["[DONE]"]:
@@ -123,13 +123,14 @@ def joined(name: str) -> dict[int, dict[str, Any]]:
     for chunk in payloads(name):
         for choice in chunk.get("choices", []):
             message = choices.setdefault(choice["index"], {"tool_calls": {}})
-            delta = choice.get("delta") or {}
+            delta: dict[str, Any] = choice.get("delta") or {}
             for key in ("content", "refusal"):
                 if delta.get(key) is not None:
                     message[key] = message.get(key, "") + delta[key]
-            for call in delta.get("tool_calls") or []:
+            calls: list[dict[str, Any]] = delta.get("tool_calls") or []
+            for call in calls:
                 joined_call = message["tool_calls"].setdefault(call["index"], {"arguments": ""})
-                function = call.get("function") or {}
+                function: dict[str, Any] = call.get("function") or {}
                 joined_call["arguments"] += function.get("arguments") or ""
                 if call.get("id") is not None:
                     joined_call["id"] = call["id"]
@@ -153,9 +154,10 @@ def check_chat(served: Served, name: str, completion: ChatCompletion) -> None:
             {"id": c["id"], "name": c["name"], "arguments": c["arguments"]}
             for _, c in sorted(want["tool_calls"].items())
         ]
+        sent_calls: list[dict[str, Any]] = message["tool_calls"] or []
         got = [
             {"id": c["id"], "name": c["function"]["name"], "arguments": c["function"]["arguments"]}
-            for c in message["tool_calls"] or []
+            for c in sent_calls
         ]
         assert got == calls
     assert body["chunks"] == payloads(name)
@@ -195,6 +197,6 @@ def test_chat_messages_go_back_from_the_blocking_client(served: Served, name: st
 
 
 @contextmanager
-def blocking(served: Served) -> Iterator[Client]:
+def blocking(served: Served) -> Generator[Client]:
     with httpx.Client() as http:
         yield Client(api_key=API_KEY, base_url=served.url, http_client=http, timeout=FAST)

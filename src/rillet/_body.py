@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from rillet._errors import RequestBodyError
 from rillet.events._model import Model, json_to_read
@@ -24,6 +24,7 @@ from rillet.events._model import Model, json_to_read
 __all__ = ["encode_body"]
 
 Path = tuple[str | int, ...]
+Container = dict[Any, Any] | list[Any] | tuple[Any, ...]
 
 
 def _model_json(value: object) -> Any:  # noqa: ANN401 - a JSON value
@@ -87,7 +88,7 @@ def _check(body: Mapping[str, Any], *, text: bool) -> None:  # noqa: C901, PLR09
     done: dict[int, object] = {}  # those looked at, kept alive so that their ids stay theirs
     while frames:
         for key, value in frames[-1]:
-            kind = type(value)
+            kind = type(value)  # pyright: ignore[reportUnknownVariableType] - of Any
             if kind is str:
                 if text and not _is_utf8(value):
                     _refuse(keys, key, _NOT_UNICODE)
@@ -98,7 +99,9 @@ def _check(body: Mapping[str, Any], *, text: bool) -> None:  # noqa: C901, PLR09
                 if value - value != 0:  # nan or an infinity (inf - inf is nan)
                     _refuse(keys, key, f"{value!r} is not a JSON number")
                 continue
-            inner = value if kind is dict or kind is list else _unusual(value, keys, key, text=text)
+            inner: Container | None = (
+                value if kind is dict or kind is list else _unusual(value, keys, key, text=text)
+            )
             if inner is None:
                 continue
             identity = id(inner)
@@ -125,12 +128,14 @@ def _check(body: Mapping[str, Any], *, text: bool) -> None:  # noqa: C901, PLR09
 _NOT_UNICODE: Final = "the text is not Unicode (it has a lone surrogate)"
 
 
-def _unusual(value: object, keys: list[str | int], key: str | int, *, text: bool) -> Any:  # noqa: ANN401
+def _unusual(
+    value: object, keys: list[str | int], key: str | int, *, text: bool
+) -> Container | None:
     """A value not of the usual JSON types: the list or dict to look into, or ``None``: fine."""
     if isinstance(value, Model):
         return json_to_read(value)
     if isinstance(value, dict | list | tuple):
-        return value
+        return cast("Container", value)
     if isinstance(value, str):
         if text and not _is_utf8(value):
             _refuse(keys, key, _NOT_UNICODE)

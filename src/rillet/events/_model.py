@@ -13,7 +13,7 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, NamedTuple, Self, TypeGuard, TypeVar
+from typing import Any, ClassVar, Final, NamedTuple, Self, TypeGuard, TypeVar, cast
 
 import attrs
 import cattrs
@@ -170,9 +170,9 @@ def _to_dict(model: Model) -> dict[str, Any]:
 
 def json_to_read(model: Model) -> dict[str, Any]:
     """:meth:`Model.to_dict`, for reading only: the source itself when it is a dict (no copy)."""
-    source = model._source  # noqa: SLF001 - the module of the base class reads its field
+    source = model._source  # noqa: SLF001  # pyright: ignore[reportPrivateUsage]
     if type(source) is dict:
-        return source
+        return cast("dict[str, Any]", source)
     return _to_dict(model)
 
 
