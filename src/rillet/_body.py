@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from rillet._errors import RequestBodyError
 from rillet.events._model import Model, json_to_read
@@ -135,7 +135,7 @@ def _unusual(
     if isinstance(value, Model):
         return json_to_read(value)
     if isinstance(value, dict | list | tuple):
-        return cast("Container", value)
+        return value  # pyright: ignore[reportUnknownVariableType] - JSON, of Any
     if isinstance(value, str):
         if text and not _is_utf8(value):
             _refuse(keys, key, _NOT_UNICODE)

@@ -95,6 +95,20 @@ class Model:
         result: Self = converter.structure(copy_json(dict(data)), cls)
         return result
 
+    # pydantic's hooks, so that FastAPI takes and returns models (pydantic is imported by them).
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:  # noqa: ANN401
+        from rillet.events._pydantic import schema  # noqa: PLC0415 - pydantic is optional
+
+        return schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: object, handler: object) -> dict[str, Any]:
+        from rillet.events._pydantic import json_schema  # noqa: PLC0415 - pydantic is optional
+
+        return json_schema(cls)
+
 
 class _FieldNames(NamedTuple):
     shown: tuple[str, ...]  # by __repr__
