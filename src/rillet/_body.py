@@ -91,13 +91,13 @@ def _check(body: Mapping[str, Any], *, text: bool) -> None:  # noqa: C901, PLR09
             kind = type(value)  # pyright: ignore[reportUnknownVariableType] - of Any
             if kind is str:
                 if text and not _is_utf8(value):
-                    _refuse(keys, key, _NOT_UNICODE)
+                    raise _refused(keys, key, _NOT_UNICODE)
                 continue
             if kind is int or kind is bool or value is None:
                 continue
             if kind is float:
                 if value - value != 0:  # nan or an infinity (inf - inf is nan)
-                    _refuse(keys, key, f"{value!r} is not a JSON number")
+                    raise _refused(keys, key, f"{value!r} is not a JSON number")
                 continue
             inner: Container | None = (
                 value if kind is dict or kind is list else _unusual(value, keys, key, text=text)
@@ -106,7 +106,7 @@ def _check(body: Mapping[str, Any], *, text: bool) -> None:  # noqa: C901, PLR09
                 continue
             identity = id(inner)
             if identity in open_ids:
-                _refuse(keys, key, "it contains itself")
+                raise _refused(keys, key, "it contains itself")
             if identity in done:
                 continue
             if isinstance(inner, dict):
@@ -138,16 +138,16 @@ def _unusual(
         return value  # pyright: ignore[reportUnknownVariableType] - JSON, of Any
     if isinstance(value, str):
         if text and not _is_utf8(value):
-            _refuse(keys, key, _NOT_UNICODE)
+            raise _refused(keys, key, _NOT_UNICODE)
         return None
     if isinstance(value, float):
         if value - value != 0:
-            _refuse(keys, key, f"{value!r} is not a JSON number")
+            raise _refused(keys, key, f"{value!r} is not a JSON number")
         return None
     if isinstance(value, int):  # bool, an IntEnum
         return None
-    _refuse(keys, key, f"{type(value).__qualname__} is not a JSON type (nor a rillet model)")
-    return None
+    what = type(value).__qualname__
+    raise _refused(keys, key, f"{what} is not a JSON type (nor a rillet model)")
 
 
 def _check_keys(value: dict[Any, Any], keys: list[str | int], key: str | int) -> None:
@@ -156,10 +156,10 @@ def _check_keys(value: dict[Any, Any], keys: list[str | int], key: str | int) ->
         if type(name) is str:
             continue
         if not isinstance(name, str | int | float) and name is not None:
-            what = type(name).__qualname__
-            _refuse(keys, key, f"a key is a {what}: JSON keys are strings (or numbers, bool, None)")
+            what = f"a key is a {type(name).__qualname__}"
+            raise _refused(keys, key, f"{what}: JSON keys are strings (or numbers, bool, None)")
         if isinstance(name, float) and name - name != 0:
-            _refuse(keys, key, f"the key {name!r} is not a JSON number")
+            raise _refused(keys, key, f"the key {name!r} is not a JSON number")
 
 
 def _is_utf8(text: str) -> bool:
@@ -170,6 +170,6 @@ def _is_utf8(text: str) -> bool:
     return True
 
 
-def _refuse(keys: list[str | int], key: str | int, reason: str) -> None:
+def _refused(keys: list[str | int], key: str | int, reason: str) -> RequestBodyError:
     path: Path = (*keys, key)
-    raise RequestBodyError(path=path, reason=reason)
+    return RequestBodyError(path=path, reason=reason)
