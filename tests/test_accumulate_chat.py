@@ -26,6 +26,7 @@ from rillet.events import (
     ChoiceDeltaFunctionCall,
     ChoiceDeltaToolCall,
     ChunkChoice,
+    FinishReason,
     parse_chat_chunk,
 )
 from rillet.sse import SSEDecoder
@@ -188,11 +189,12 @@ def test_a_stream_cut_before_finish_reason_is_truncated() -> None:
 
 def test_the_legacy_function_call_is_merged() -> None:
     accumulator = ChatCompletionAccumulator()
-    for name, arguments, finish in [
+    steps: list[tuple[str | None, str | None, FinishReason | None]] = [
         ("get_", None, None),
         ("weather", '{"ci', None),
         (None, 'ty":1}', "function_call"),
-    ]:
+    ]
+    for name, arguments, finish in steps:
         accumulator.add(
             ChatCompletionChunk(
                 id="c",
@@ -225,7 +227,7 @@ def test_generated_chunks_accumulate_to_their_joined_fragments(
     accumulator = ChatCompletionAccumulator()
     derived: list[ChatEvent] = []
 
-    def add(index: int, delta: ChoiceDelta, finish: str | None = None) -> None:
+    def add(index: int, delta: ChoiceDelta, finish: FinishReason | None = None) -> None:
         chunk = ChatCompletionChunk(
             id="c", choices=[ChunkChoice(index=index, delta=delta, finish_reason=finish)]
         )

@@ -54,6 +54,8 @@ HEAVY = [
     "rillet._sync_stream",
     "rillet.testing._emulator",
     "rillet.testing._server",
+    "pydantic_core",  # imported by the models' pydantic hooks, when pydantic calls them
+    "rillet.events._pydantic",
 ]
 RARE = "rillet.events._responses_rare"
 WEB_SEARCH_DONE = {

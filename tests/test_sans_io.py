@@ -19,6 +19,7 @@ SANS_IO = [
     "rillet._accumulate._responses",
     "rillet._accumulate._text",
     "rillet._attempts",
+    "rillet._body",
     "rillet._deadlines",
     "rillet._errors",
     "rillet._json",
@@ -31,15 +32,18 @@ SANS_IO = [
     "rillet.events",
     "rillet.events._chat",
     "rillet.events._direct",
+    "rillet.events._literals",
     "rillet.events._model",
     "rillet.events._parse",
+    "rillet.events._pydantic",
     "rillet.events._registry",
     "rillet.events._response",
     "rillet.events._responses",
     "rillet.events._responses_rare",
     "rillet.events._unions",
 ]
-ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec", "typing_extensions"}
+# pydantic_core: imported only by the models' pydantic hooks, when pydantic (FastAPI) calls them.
+ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec", "pydantic_core", "typing_extensions"}
 
 
 def module_path(module: str) -> Path:

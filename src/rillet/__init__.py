@@ -26,6 +26,7 @@ from rillet._errors import NotEventStreamError as NotEventStreamError
 from rillet._errors import NotFoundError as NotFoundError
 from rillet._errors import PermissionDeniedError as PermissionDeniedError
 from rillet._errors import RateLimitError as RateLimitError
+from rillet._errors import RequestBodyError as RequestBodyError
 from rillet._errors import ResponseFailedError as ResponseFailedError
 from rillet._errors import RilletError as RilletError
 from rillet._errors import ServerStreamError as ServerStreamError
@@ -99,6 +100,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestBodyError",
     "ResponseAccumulator",
     "ResponseFailedError",
     "ResponseOutcome",

@@ -32,6 +32,7 @@ import anyio
 import attrs
 import httpx
 
+from rillet._body import encode_body
 from rillet._closing import AsyncClosing, Closing
 from rillet._errors import RilletError
 from rillet._machine import StreamMachine
@@ -121,7 +122,6 @@ class _Call:
     retry: RetryPolicy
     headers: Headers
     query: Query
-    body: Body | None
 
     def timeout_within(self, seconds: float | None) -> httpx.Timeout:
         """The httpx timeouts of this call, none longer than ``seconds`` (``None``: no limit)."""
@@ -144,7 +144,7 @@ class _Plan:
     model: Model
     call: _Call
     stream: _StreamOptions | None
-    body: Body | None = None
+    content: bytes | None = None  # the JSON body, written once for every attempt
     params: Query | None = None
 
 
@@ -255,9 +255,11 @@ class _Base(Generic[H]):
             else attrs.evolve(self.retry, max_retries=max_retries),
             headers=options.get("extra_headers") or {},
             query=options.get("extra_query") or {},
-            body=options.get("extra_body"),
         )
-        return _Plan(method, path, model, call, reading, body, params)
+        extra = options.get("extra_body")
+        whole = None if body is None and extra is None else {**(body or {}), **(extra or {})}
+        content = None if whole is None else encode_body(whole)
+        return _Plan(method, path, model, call, reading, content, params)
 
     def _machine(self, plan: _Plan, started: float) -> StreamMachine[Any]:
         """The machine of a call: a Responses API stream (resumable), a chat one, or JSON."""
@@ -290,7 +292,7 @@ class _Base(Generic[H]):
             path = f"responses/{resume.response_id}"
             # A retrieve's own query (include...) stays; a create's body does not apply.
             after = {**(plan.params or {}), **_resume_params(resume.sequence_number)}
-            plan = attrs.evolve(plan, method="GET", path=path, body=None, params=after)
+            plan = attrs.evolve(plan, method="GET", path=path, content=None, params=after)
         call = plan.call
         headers = {
             "Accept": "application/json" if plan.stream is None else "text/event-stream",
@@ -302,17 +304,17 @@ class _Base(Generic[H]):
             **call.headers,
         }
         query = {**self.default_query, **(plan.params or {}), **call.query}
-        content = None if plan.body is None and call.body is None else {**(plan.body or {})}
-        if content is not None and call.body:
-            content.update(call.body)
-        return self._http.build_request(
+        request = self._http.build_request(
             plan.method,
             self.base_url.join(plan.path),
-            json=content,
+            content=plan.content,
             params=query or None,
             headers=headers,
             timeout=call.timeout_within(within),
         )
+        if plan.content is not None:  # as httpx's json= does: a Content-Type given stays
+            request.headers.setdefault("Content-Type", "application/json")
+        return request
 
 
 # -- the resources: written once, generic in what a call returns ------------------------------

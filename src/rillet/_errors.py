@@ -30,6 +30,7 @@ __all__ = [
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RequestBodyError",
     "ResponseFailedError",
     "RilletError",
     "SSEError",
@@ -124,6 +125,38 @@ class EventDecodeError(RilletError):
         super().__init__(
             f"cannot decode {event_type or 'untyped'!r} event{where}: {reason} (data: {excerpt!r})"
         )
+
+
+class RequestBodyError(RilletError, TypeError, ValueError):
+    """A call's parameters cannot be sent as JSON; nothing was sent.
+
+    A value of a type JSON has no place for (rillet's own models are welcome: they are sent as
+    the JSON they came from), a float that is not a number (``nan``, ``inf``), a dict key that
+    cannot be a JSON string, text that is not Unicode (a lone surrogate), or a list or dict that
+    contains itself. It is a ``TypeError`` and a ``ValueError``, as the standard library's
+    ``json`` raises one or the other for these.
+
+    Attributes:
+        path: Where the value is in the request body: keys and list indices, from a
+            parameter's name (``("input", 2, "content")``).
+        reason: What is wrong with it.
+    """
+
+    def __init__(self, *, path: tuple[str | int, ...], reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(f"cannot send {self.location} as JSON: {reason}")
+
+    @property
+    def location(self) -> str:
+        """The path written as Python reads it, e.g. ``input[2].content``."""
+        where = ""
+        for key in self.path:
+            if isinstance(key, str) and key.isidentifier():
+                where += f".{key}" if where else key
+            else:
+                where += f"[{key!r}]"
+        return where or "the request body"
 
 
 class InconsistentStreamError(RilletError):

@@ -8,6 +8,8 @@ read, reusing the choices that did not change.
 
 from __future__ import annotations
 
+from typing import Literal, cast
+
 from rillet._accumulate._text import TextBuffer
 from rillet._errors import ServerStreamError, StreamTruncatedError
 from rillet.events import (
@@ -20,6 +22,7 @@ from rillet.events import (
     ChatEvent,
     ChatRefusalDeltaEvent,
     ChatRefusalDoneEvent,
+    ChatRole,
     ChatToolCall,
     ChatToolCallArgumentsDeltaEvent,
     ChatToolCallArgumentsDoneEvent,
@@ -30,7 +33,9 @@ from rillet.events import (
     CompletionChoice,
     CompletionUsage,
     Event,
+    FinishReason,
     FunctionCall,
+    ServiceTier,
     TokenLogprob,
 )
 from rillet.events._model import maker
@@ -73,14 +78,14 @@ class _Choice:
 
     def __init__(self, index: int) -> None:
         self.index = index
-        self.role: str | None = None
+        self.role: ChatRole | None = None
         self.content: TextBuffer | None = None  # None until the server sends content
         self.refusal: TextBuffer | None = None
         self.tool_calls: dict[int, _ToolCall] = {}
         self.current_tool: _ToolCall | None = None
         self.function_name: str | None = None  # the legacy function_call
         self.function_arguments: TextBuffer | None = None
-        self.finish_reason: str | None = None
+        self.finish_reason: FinishReason | None = None
         # Log probabilities of the content and refusal tokens, or None if none came.
         self.logprobs: tuple[list[TokenLogprob] | None, list[TokenLogprob] | None] | None = None
         self.content_done = self.refusal_done = False
@@ -94,7 +99,8 @@ class _Choice:
                 arguments = self.function_arguments.value() if self.function_arguments else ""
                 function = FunctionCall(name=self.function_name or "", arguments=arguments)
             message = ChatCompletionMessage(
-                role=self.role or "assistant",
+                # The API sends "assistant"; any other role is kept as it came, as parsing does.
+                role=cast("Literal['assistant']", self.role or "assistant"),
                 content=self.content.value() if self.content is not None else None,
                 refusal=self.refusal.value() if self.refusal is not None else None,
                 tool_calls=tools or None,
@@ -135,7 +141,7 @@ class ChatCompletionAccumulator:
         self._model = ""
         self._usage: CompletionUsage | None = None
         self._system_fingerprint: str | None = None
-        self._service_tier: str | None = None
+        self._service_tier: ServiceTier | None = None
         self._choices: dict[int, _Choice] = {}
         self._chunks = 0
         self._closed = False

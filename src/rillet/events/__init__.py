@@ -31,6 +31,20 @@ from rillet.events._chat import CompletionUsage as CompletionUsage
 from rillet.events._chat import FunctionCall as FunctionCall
 from rillet.events._chat import PromptTokensDetails as PromptTokensDetails
 from rillet.events._chat import TokenLogprob as TokenLogprob
+from rillet.events._literals import ApplyPatchCallStatus as ApplyPatchCallStatus
+from rillet.events._literals import ChatRole as ChatRole
+from rillet.events._literals import CodeInterpreterCallStatus as CodeInterpreterCallStatus
+from rillet.events._literals import FileSearchCallStatus as FileSearchCallStatus
+from rillet.events._literals import FinishReason as FinishReason
+from rillet.events._literals import ImageGenerationCallStatus as ImageGenerationCallStatus
+from rillet.events._literals import IncompleteReason as IncompleteReason
+from rillet.events._literals import ItemStatus as ItemStatus
+from rillet.events._literals import McpCallStatus as McpCallStatus
+from rillet.events._literals import MessagePhase as MessagePhase
+from rillet.events._literals import ResponseStatus as ResponseStatus
+from rillet.events._literals import ServiceTier as ServiceTier
+from rillet.events._literals import Truncation as Truncation
+from rillet.events._literals import WebSearchCallStatus as WebSearchCallStatus
 from rillet.events._model import Model as Model
 from rillet.events._parse import InvalidEvent as InvalidEvent
 from rillet.events._parse import OnInvalid as OnInvalid
@@ -278,6 +292,7 @@ if not typing.TYPE_CHECKING:
 __all__ = [
     "Annotation",
     "ApplyPatchCallItem",
+    "ApplyPatchCallStatus",
     "CHAT_EVENT_TYPES",
     "ChatCompletion",
     "ChatCompletionChunk",
@@ -290,6 +305,7 @@ __all__ = [
     "ChatEvent",
     "ChatRefusalDeltaEvent",
     "ChatRefusalDoneEvent",
+    "ChatRole",
     "ChatToolCall",
     "ChatToolCallArgumentsDeltaEvent",
     "ChatToolCallArgumentsDoneEvent",
@@ -299,6 +315,7 @@ __all__ = [
     "ChoiceLogprobs",
     "ChunkChoice",
     "CodeInterpreterCallItem",
+    "CodeInterpreterCallStatus",
     "CompactionItem",
     "CompletionChoice",
     "CompletionTokensDetails",
@@ -314,21 +331,28 @@ __all__ = [
     "FileCitation",
     "FilePathAnnotation",
     "FileSearchCallItem",
+    "FileSearchCallStatus",
+    "FinishReason",
     "FunctionCall",
     "FunctionCallItem",
     "ImageGenerationCallItem",
+    "ImageGenerationCallStatus",
     "IncompleteDetails",
+    "IncompleteReason",
     "InputTokensDetails",
     "InvalidEvent",
     "ItemEvent",
+    "ItemStatus",
     "KeepaliveEvent",
     "LocalShellCallItem",
     "Logprob",
     "McpApprovalRequestItem",
     "McpCallItem",
+    "McpCallStatus",
     "McpListToolsItem",
     "MessageContent",
     "MessageItem",
+    "MessagePhase",
     "Model",
     "OnInvalid",
     "OutputItem",
@@ -399,22 +423,26 @@ __all__ = [
     "ResponseShellCallCommandDoneEvent",
     "ResponseShellCallOutputContentDeltaEvent",
     "ResponseShellCallOutputContentDoneEvent",
+    "ResponseStatus",
     "ResponseStreamEvent",
     "ResponseUsage",
     "ResponseWebSearchCallCompletedEvent",
     "ResponseWebSearchCallInProgressEvent",
     "ResponseWebSearchCallSearchingEvent",
+    "ServiceTier",
     "ShellCallItem",
     "ShellCallOutputItem",
     "SummaryTextContent",
     "TokenLogprob",
     "TopLogprob",
+    "Truncation",
     "URLCitation",
     "UnknownAnnotation",
     "UnknownContent",
     "UnknownEvent",
     "UnknownItem",
     "WebSearchCallItem",
+    "WebSearchCallStatus",
     "parse_chat_chunk",
     "parse_event",
     "parse_event_data",

@@ -24,6 +24,7 @@ from typing import Any, ClassVar, Literal
 
 import attrs
 
+from rillet.events._literals import ChatRole, FinishReason, ServiceTier
 from rillet.events._model import Model, by_type
 from rillet.events._response import TopLogprob
 from rillet.events._responses import DeltaEvent, Event
@@ -133,7 +134,8 @@ class ChoiceDeltaToolCall(Model):
 class ChoiceDelta(Model):
     """What one chunk adds to a choice's message."""
 
-    role: str | None = None
+    role: ChatRole | None = None
+    """One of :data:`ChatRole`; any other value is kept as the server sent it."""
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ChoiceDeltaToolCall] | None = None
@@ -146,7 +148,8 @@ class ChunkChoice(Model):
 
     index: int
     delta: ChoiceDelta = attrs.Factory(ChoiceDelta)
-    finish_reason: str | None = None
+    finish_reason: FinishReason | None = None
+    """One of :data:`FinishReason`; any other value is kept as the server sent it."""
     logprobs: ChoiceLogprobs | None = None
 
 
@@ -169,7 +172,8 @@ class ChatCompletionChunk(Event):
     choices: list[ChunkChoice] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
-    service_tier: str | None = None
+    service_tier: ServiceTier | None = None
+    """One of :data:`ServiceTier`; any other value is kept as the server sent it."""
 
 
 # -- the accumulated completion ---------------------------------------------------------------
@@ -196,7 +200,8 @@ class ChatToolCall(Model):
 class ChatCompletionMessage(Model):
     """The assistant message of a choice."""
 
-    role: str = "assistant"
+    role: Literal["assistant"] = "assistant"
+    """Always ``"assistant"`` so far; any other value is kept as the server sent it."""
     content: str | None = None
     refusal: str | None = None
     tool_calls: list[ChatToolCall] | None = None
@@ -211,7 +216,8 @@ class CompletionChoice(Model):
 
     index: int
     message: ChatCompletionMessage
-    finish_reason: str | None = None
+    finish_reason: FinishReason | None = None
+    """One of :data:`FinishReason`; any other value is kept as the server sent it."""
     logprobs: ChoiceLogprobs | None = None
 
 
@@ -226,7 +232,8 @@ class ChatCompletion(Model):
     choices: list[CompletionChoice] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     usage: CompletionUsage | None = None
     system_fingerprint: str | None = None
-    service_tier: str | None = None
+    service_tier: ServiceTier | None = None
+    """One of :data:`ServiceTier`; any other value is kept as the server sent it."""
 
 
 # -- derived events ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import operator
 import types
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, Final, NamedTuple, Self, TypeGuard, TypeVar
+from typing import Any, ClassVar, Final, NamedTuple, Self, TypeGuard, TypeVar, cast
 
 import attrs
 import cattrs
@@ -35,7 +35,9 @@ __all__ = [
     "converter",
     "copy_json",
     "evolve",
+    "json_to_read",
     "maker",
+    "open_set",
     "structure_hook",
     "tagged_union",
 ]
@@ -99,6 +101,20 @@ class Model:
         """Build the model from a JSON object (as :meth:`to_dict` returns it)."""
         result: Self = converter.structure(copy_json(dict(data)), cls)
         return result
+
+    # pydantic's hooks, so that FastAPI takes and returns models (pydantic is imported by them).
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: object, handler: object) -> Any:  # noqa: ANN401
+        from rillet.events._pydantic import schema  # noqa: PLC0415 - pydantic is optional
+
+        return schema(cls)
+
+    @classmethod
+    def __get_pydantic_json_schema__(cls, schema: object, handler: object) -> dict[str, Any]:
+        from rillet.events._pydantic import json_schema  # noqa: PLC0415 - pydantic is optional
+
+        return json_schema(cls)
 
 
 class _FieldNames(NamedTuple):
@@ -171,6 +187,14 @@ def _to_dict(model: Model) -> dict[str, Any]:
     if source is not None:
         return copy_json(source)  # type: ignore[arg-type]  # pyright: ignore[reportReturnType]
     return _fields_to_dict(model)
+
+
+def json_to_read(model: Model) -> dict[str, Any]:
+    """:meth:`Model.to_dict`, for reading only: the source itself when it is a dict (no copy)."""
+    source = model._source  # noqa: SLF001
+    if type(source) is dict:
+        return cast("dict[str, Any]", source)
+    return _to_dict(model)
 
 
 def _fields_to_dict(model: Model) -> dict[str, Any]:
@@ -259,6 +283,36 @@ converter.register_structure_hook_func(
     lambda t: t == dict[str, Any], _strict(dict, "a JSON object")
 )
 converter.register_structure_hook_func(lambda t: t == list[Any], _strict(list, "a JSON array"))
+
+# The closed sets the API documents (statuses, roles, reasons), typed as ``Literal`` aliases:
+# at run time any string is taken, so that a value the API adds tomorrow is kept, not refused.
+_OPEN_SETS: set[object] = set()
+
+
+def open_set(*kinds: object) -> None:
+    """Take any string for the ``Literal`` types ``kinds`` (statically, only their values)."""
+    _OPEN_SETS.update(kinds)
+
+
+def _is_open(kind: object) -> bool:
+    try:
+        return kind in _OPEN_SETS
+    except TypeError:  # unhashable: no Literal of strings
+        return False
+
+
+def _is_open_optional(kind: object) -> bool:
+    members = typing.get_args(kind)
+    return (
+        typing.get_origin(kind) in (typing.Union, types.UnionType)
+        and len(members) == 2
+        and type(None) in members
+        and any(_is_open(member) for member in members)
+    )
+
+
+converter.register_structure_hook_func(_is_open, _strict(str, "a string"))
+converter.register_structure_hook_func(_is_open_optional, _strict_optional(str, "a string"))
 
 
 def _list_factory(kind: Any) -> Callable[[object, object], list[Any]]:  # noqa: ANN401 - a type
@@ -424,7 +478,8 @@ def _read_field(
         type(None) in members
     )
     plain = [member for member in members if member is not type(None)]
-    check = _CHECKS.get(plain[0] if optional and len(plain) == 1 else kind)
+    base = plain[0] if optional and len(plain) == 1 else kind
+    check = _CHECKS.get(str if _is_open(base) else base)
     if kind is Any:
         lines.append(f"{indent}{value} = v")
         return lines

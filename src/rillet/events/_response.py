@@ -2,8 +2,9 @@
 
 Only what users read is modelled field by field; deeper structures (tool definitions, web search
 actions, code outputs) are kept as JSON values, and every model's ``to_dict()`` returns the whole
-object the server sent, modelled or not. Enumerations (``status``, ``reason``...) are plain
-strings, so a value the API adds tomorrow does not break parsing today.
+object the server sent, modelled or not. Enumerations (``status``, ``reason``...) are typed with
+the values the API documents (``Literal`` types such as ``ResponseStatus``), but take any string:
+a value the API adds tomorrow is kept as it comes, and does not break parsing today.
 """
 
 from __future__ import annotations
@@ -12,6 +13,20 @@ from typing import Any, Literal
 
 import attrs
 
+from rillet.events._literals import (
+    ApplyPatchCallStatus,
+    CodeInterpreterCallStatus,
+    FileSearchCallStatus,
+    ImageGenerationCallStatus,
+    IncompleteReason,
+    ItemStatus,
+    McpCallStatus,
+    MessagePhase,
+    ResponseStatus,
+    ServiceTier,
+    Truncation,
+    WebSearchCallStatus,
+)
 from rillet.events._model import Model, by_type, tagged_union
 
 __all__ = [
@@ -200,10 +215,13 @@ class MessageItem(Model):
 
     type: Literal["message"] = "message"
     id: str
-    role: str = "assistant"
-    status: str | None = None
+    role: Literal["assistant"] = "assistant"
+    """Always ``"assistant"`` so far; any other value is kept as the server sent it."""
+    status: ItemStatus | None = None
+    """One of :data:`ItemStatus`; any other value is kept as the server sent it."""
     content: list[MessageContent] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
-    phase: str | None = None
+    phase: MessagePhase | None = None
+    """One of :data:`MessagePhase`; any other value is kept as the server sent it."""
 
 
 @attrs.frozen(kw_only=True)
@@ -215,7 +233,8 @@ class ReasoningItem(Model):
     summary: list[SummaryTextContent] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     content: list[ReasoningTextContent] | None = None
     encrypted_content: str | None = None
-    status: str | None = None
+    status: ItemStatus | None = None
+    """One of :data:`ItemStatus`; any other value is kept as the server sent it."""
 
 
 @attrs.frozen(kw_only=True)
@@ -227,7 +246,8 @@ class FunctionCallItem(Model):
     call_id: str
     name: str
     arguments: str
-    status: str | None = None
+    status: ItemStatus | None = None
+    """One of :data:`ItemStatus`; any other value is kept as the server sent it."""
     namespace: str | None = None
 
 
@@ -250,7 +270,8 @@ class WebSearchCallItem(Model):
 
     type: Literal["web_search_call"] = "web_search_call"
     id: str
-    status: str | None = None
+    status: WebSearchCallStatus | None = None
+    """One of :data:`WebSearchCallStatus`; any other value is kept as the server sent it."""
     action: Any = None
 
 
@@ -260,7 +281,8 @@ class FileSearchCallItem(Model):
 
     type: Literal["file_search_call"] = "file_search_call"
     id: str
-    status: str | None = None
+    status: FileSearchCallStatus | None = None
+    """One of :data:`FileSearchCallStatus`; any other value is kept as the server sent it."""
     queries: list[str] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     results: Any = None
 
@@ -271,7 +293,8 @@ class CodeInterpreterCallItem(Model):
 
     type: Literal["code_interpreter_call"] = "code_interpreter_call"
     id: str
-    status: str | None = None
+    status: CodeInterpreterCallStatus | None = None
+    """One of :data:`CodeInterpreterCallStatus`; any other value is kept as the server sent it."""
     container_id: str | None = None
     code: str | None = None
     outputs: Any = None
@@ -283,7 +306,8 @@ class ImageGenerationCallItem(Model):
 
     type: Literal["image_generation_call"] = "image_generation_call"
     id: str
-    status: str | None = None
+    status: ImageGenerationCallStatus | None = None
+    """One of :data:`ImageGenerationCallStatus`; any other value is kept as the server sent it."""
     result: str | None = None
     revised_prompt: str | None = None
     size: str | None = None
@@ -299,7 +323,8 @@ class ComputerCallItem(Model):
     type: Literal["computer_call"] = "computer_call"
     id: str
     call_id: str
-    status: str | None = None
+    status: ItemStatus | None = None
+    """One of :data:`ItemStatus`; any other value is kept as the server sent it."""
     action: Any = None
     pending_safety_checks: Any = None
 
@@ -311,7 +336,8 @@ class ShellCallItem(Model):
     type: Literal["shell_call"] = "shell_call"
     id: str
     call_id: str
-    status: str | None = None
+    status: ItemStatus | None = None
+    """One of :data:`ItemStatus`; any other value is kept as the server sent it."""
     action: Any = None
 
 
@@ -322,7 +348,8 @@ class ShellCallOutputItem(Model):
     type: Literal["shell_call_output"] = "shell_call_output"
     id: str
     call_id: str
-    status: str | None = None
+    status: ItemStatus | None = None
+    """One of :data:`ItemStatus`; any other value is kept as the server sent it."""
     output: Any = None
 
 
@@ -333,7 +360,8 @@ class LocalShellCallItem(Model):
     type: Literal["local_shell_call"] = "local_shell_call"
     id: str
     call_id: str
-    status: str | None = None
+    status: ItemStatus | None = None
+    """One of :data:`ItemStatus`; any other value is kept as the server sent it."""
     action: Any = None
 
 
@@ -344,7 +372,8 @@ class ApplyPatchCallItem(Model):
     type: Literal["apply_patch_call"] = "apply_patch_call"
     id: str
     call_id: str
-    status: str | None = None
+    status: ApplyPatchCallStatus | None = None
+    """One of :data:`ApplyPatchCallStatus`; any other value is kept as the server sent it."""
     operation: Any = None
 
 
@@ -359,7 +388,8 @@ class McpCallItem(Model):
     arguments: str = ""
     output: str | None = None
     error: Any = None
-    status: str | None = None
+    status: McpCallStatus | None = None
+    """One of :data:`McpCallStatus`; any other value is kept as the server sent it."""
     approval_request_id: str | None = None
 
 
@@ -468,22 +498,20 @@ class ResponseError(Model):
 class IncompleteDetails(Model):
     """Why a response is incomplete, e.g. ``reason="max_output_tokens"``."""
 
-    reason: str | None = None
+    reason: IncompleteReason | None = None
+    """One of :data:`IncompleteReason`; any other value is kept as the server sent it."""
 
 
 @attrs.frozen(kw_only=True)
 class Response(Model):
-    """A model response: its status, output items and usage.
-
-    ``status`` is one of ``"queued"``, ``"in_progress"``, ``"completed"``, ``"incomplete"``,
-    ``"failed"`` or ``"cancelled"``.
-    """
+    """A model response: its status, output items and usage."""
 
     id: str
     object: str = "response"
     created_at: float | None = None
     completed_at: float | None = None
-    status: str | None = None
+    status: ResponseStatus | None = None
+    """One of :data:`ResponseStatus`; any other value is kept as the server sent it."""
     model: str = ""
     output: list[OutputItem] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     usage: ResponseUsage | None = None
@@ -496,13 +524,15 @@ class Response(Model):
     parallel_tool_calls: bool | None = None
     previous_response_id: str | None = None
     reasoning: Any = None
-    service_tier: str | None = None
+    service_tier: ServiceTier | None = None
+    """One of :data:`ServiceTier`; any other value is kept as the server sent it."""
     temperature: float | None = None
     text: Any = None
     tool_choice: Any = None
     tools: list[Any] = attrs.Factory(list)  # pyright: ignore[reportUnknownVariableType]
     top_p: float | None = None
-    truncation: str | None = None
+    truncation: Truncation | None = None
+    """One of :data:`Truncation`; any other value is kept as the server sent it."""
     user: str | None = None
 
     @property
