@@ -198,7 +198,14 @@ class ChatToolCall(Model):
 
 @attrs.frozen(kw_only=True)
 class ChatCompletionMessage(Model):
-    """The assistant message of a choice."""
+    """The assistant message of a choice.
+
+    Accumulated from a stream, its ``to_dict()`` has what the API's own message has: ``role``,
+    ``content`` and ``refusal``, and the other fields only when they are set (so that it can
+    be sent back as it is).
+    """
+
+    _omitted_unset = ("tool_calls", "function_call", "annotations", "audio")
 
     role: Literal["assistant"] = "assistant"
     """Always ``"assistant"`` so far; any other value is kept as the server sent it."""

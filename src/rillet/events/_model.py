@@ -54,6 +54,9 @@ class Model:
 
     # Fields that are not on the wire (derived from the stream's kind), left out of to_dict().
     _synthetic_fields: ClassVar[tuple[str, ...]] = ()
+    # Fields that a model built by rillet (not from JSON) leaves out of to_dict() while unset,
+    # as the server leaves them out.
+    _omitted_unset: ClassVar[tuple[str, ...]] = ()
 
     def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - passed on
         # attrs compiles a __repr__, __eq__ and __hash__ for each class it builds: two thirds
@@ -202,6 +205,7 @@ def _fields_to_dict(model: Model) -> dict[str, Any]:
     if hook is None:
         cls = type(model)
         omitted = {name: override(omit=True) for name in ("_source", *cls._synthetic_fields)}
+        omitted.update((name, override(omit_if_default=True)) for name in cls._omitted_unset)
         hook = _FIELD_UNSTRUCTURE[cls] = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     result: dict[str, Any] = hook(model)
     return result
