@@ -26,6 +26,7 @@ from rillet.events import (
     ChatContentDeltaEvent,
     DeltaEvent,
     Event,
+    FinishReason,
     InvalidEvent,
     Response,
     ResponseCompletedEvent,
@@ -33,6 +34,7 @@ from rillet.events import (
     ResponseFunctionCallArgumentsDoneEvent,
     ResponseOutputTextDeltaEvent,
     ResponseRefusalDeltaEvent,
+    ResponseStatus,
     ResponseWebSearchCallCompletedEvent,
     UnknownEvent,
 )
@@ -48,7 +50,9 @@ async def iteration(client: AsyncClient) -> None:
             assert_type(event, ResponseEvent)
         async for text in stream.text_deltas():
             assert_type(text, str)
-        assert_type(await stream.final_response(), Response)
+        final = await stream.final_response()
+        assert_type(final, Response)
+        assert_type(final.status, ResponseStatus | None)
         assert_type(stream.snapshot, Response | None)
 
 
@@ -103,7 +107,9 @@ async def chat(client: AsyncClient) -> None:
             if event.type == "chat.content.delta":
                 assert_type(event, ChatContentDeltaEvent)
                 assert_type(event.choice_index, int)
-        assert_type(await stream.final_response(), ChatCompletion)
+        completion = await stream.final_response()
+        assert_type(completion, ChatCompletion)
+        assert_type(completion.choices[0].finish_reason, FinishReason | None)
 
 
 def blocking(client: Client) -> None:
