@@ -70,7 +70,8 @@ def _defined_docs() -> dict[str, list[str]]:
 
     docs: dict[str, list[str]] = {}
     modules = pkgutil.walk_packages(rillet.__path__, "rillet.")
-    for module in sorted(info.name for info in modules if not info.name.endswith("__main__")):
+    skipped = ("__main__", "._pydantic")  # (._pydantic needs pydantic: an optional integration)
+    for module in sorted(info.name for info in modules if not info.name.endswith(skipped)):
         importlib.import_module(module)
         for (scope, name), lines in ModuleAnalyzer.for_module(module).find_attr_docs().items():
             if not scope:
