@@ -25,6 +25,7 @@ SANS_IO = [
     "rillet._json",
     "rillet._lazy",
     "rillet._machine",
+    "rillet._partial_json",
     "rillet._policy",
     "rillet._protocols",
     "rillet._replay_log",

@@ -24,6 +24,7 @@ from rillet._errors import InternalServerError as InternalServerError
 from rillet._errors import InvalidResponseError as InvalidResponseError
 from rillet._errors import NotEventStreamError as NotEventStreamError
 from rillet._errors import NotFoundError as NotFoundError
+from rillet._errors import PartialJSONError as PartialJSONError
 from rillet._errors import PermissionDeniedError as PermissionDeniedError
 from rillet._errors import RateLimitError as RateLimitError
 from rillet._errors import RequestBodyError as RequestBodyError
@@ -38,6 +39,7 @@ from rillet._errors import TruncationCode as TruncationCode
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
 from rillet._lazy import imported_on_first_use as _imported_on_first_use
 from rillet._machine import StreamStats as StreamStats
+from rillet._partial_json import PartialJSON as PartialJSON
 from rillet._policy import ResumePosition as ResumePosition
 from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts
@@ -98,6 +100,8 @@ __all__ = [
     "InvalidResponseError",
     "NotEventStreamError",
     "NotFoundError",
+    "PartialJSON",
+    "PartialJSONError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestBodyError",

@@ -28,6 +28,7 @@ __all__ = [
     "InvalidResponseError",
     "NotEventStreamError",
     "NotFoundError",
+    "PartialJSONError",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestBodyError",
@@ -157,6 +158,25 @@ class RequestBodyError(RilletError, TypeError, ValueError):
             else:
                 where += f"[{key!r}]"
         return where or "the request body"
+
+
+class PartialJSONError(RilletError, ValueError):
+    """Text fed to :class:`~rillet.PartialJSON` cannot be (the start of) a JSON document.
+
+    A ``ValueError``, as ``json.loads`` raises one for malformed JSON.
+
+    Attributes:
+        offset: The character offset, in the whole document, of the first character that
+            cannot continue a JSON document (the document's length when it ended too soon).
+        reason: What was expected there, and what came.
+        excerpt: The text around the offset.
+    """
+
+    def __init__(self, *, offset: int, reason: str, excerpt: str) -> None:
+        self.offset = offset
+        self.reason = reason
+        self.excerpt = excerpt
+        super().__init__(f"invalid JSON at offset {offset}: {reason} ({excerpt!r})")
 
 
 class InconsistentStreamError(RilletError):
