@@ -187,7 +187,12 @@ class PartialJSON:
                 self._error = error
                 raise
         if self._state != _DONE:
-            where = "in a string" if self._state >= _STRING else _EXPECTED[self._state]
+            if self._state >= _STRING:
+                where = "in a string"
+            elif self._state == _AFTER:
+                where = "expected ',' or " + ("']'" if type(self._stack[-1]) is list else "'}'")
+            else:
+                where = _EXPECTED[self._state]
             self._error = self._fail(self._tail, len(self._tail), f"unexpected end ({where})")
             raise self._error
         return self.value
