@@ -72,6 +72,13 @@ class FakeSource:
         )
 
     @property
+    def partial_output(self) -> None:
+        return None
+
+    def partial_arguments(self, event: object) -> None:
+        return None
+
+    @property
     def stats(self) -> StreamStats:
         return StreamStats(
             time_to_first_event=None,

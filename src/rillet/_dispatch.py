@@ -41,7 +41,25 @@ import anyio
 # Responses or ChatCompletions).
 from rillet._errors import R, RilletError
 from rillet._routing import Registering, Registrar
-from rillet.events import EVENT_TYPES, ChatCompletion, Event, Response, UnknownEvent
+from rillet.events import (
+    EVENT_TYPES,
+    ChatCompletion,
+    ChatToolCallArgumentsDeltaEvent,
+    ChatToolCallArgumentsDoneEvent,
+    Event,
+    Response,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    UnknownEvent,
+)
+
+ArgumentsEvent = (
+    ResponseFunctionCallArgumentsDeltaEvent
+    | ResponseFunctionCallArgumentsDoneEvent
+    | ChatToolCallArgumentsDeltaEvent
+    | ChatToolCallArgumentsDoneEvent
+)
+"""An event about a tool call's arguments, whose partial value ``partial_arguments()`` gives."""
 
 if TYPE_CHECKING:
     # Annotations only: anyio imports its memory streams when a dispatch first makes one, and
@@ -130,6 +148,15 @@ class DispatchSource(Protocol[R]):
         """The statistics so far."""
         ...
 
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The output parsed as JSON as far as it has come (structured output)."""
+        ...
+
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
+        """The arguments of the tool call ``event`` is about, parsed as far as they have come."""
+        ...
+
 
 class AsyncDispatchSource(DispatchSource[R], Protocol[R]):
     """A source :func:`dispatching` can close: a stream of the async client."""
@@ -173,6 +200,27 @@ class DispatchContext(Generic[R]):
     def stats(self) -> StreamStats:
         """The stream's statistics so far."""
         return self._stream.stats
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The output so far parsed as JSON, as far as it goes: structured output as it streams.
+
+        Live (see :class:`~rillet.PartialJSON`); ``None`` before the output starts.
+
+        Raises:
+            PartialJSONError: The output is not JSON.
+        """
+        return self._stream.partial_output
+
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
+        """The arguments so far of the call an arguments event is about, parsed as JSON.
+
+        ``event`` is a function call's (or chat tool call's) arguments delta or done event.
+
+        Raises:
+            PartialJSONError: The arguments are not JSON.
+        """
+        return self._stream.partial_arguments(event)
 
     def stop(self) -> None:
         """Stop the stream now: the rest is not read, and the dispatch returns.

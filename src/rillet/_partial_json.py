@@ -304,9 +304,7 @@ class PartialJSON:
                         if len(have) < size and word.startswith(have) and not final:
                             self._tail = have
                             break
-                        bad = next(
-                            (i for i, c in enumerate(have) if c != word[i]), len(have)
-                        )
+                        bad = next((i for i, c in enumerate(have) if c != word[i]), len(have))
                         raise self._fail(text, pos + bad, f"expected {word!r}")
                     pos += size
                 else:

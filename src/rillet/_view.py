@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Generic, TypeVar, cast
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
-from rillet._dispatch import Router
+from rillet._dispatch import ArgumentsEvent, Router
 from rillet._machine import StreamMachine, StreamStats
 from rillet._policy import ResumePosition
 from rillet._protocols import ChatProtocol, Item, ResponsesProtocol
@@ -20,6 +20,8 @@ from rillet.events import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatContentDeltaEvent,
+    ChatToolCallArgumentsDeltaEvent,
+    ChatToolCallArgumentsDoneEvent,
     Event,
     Response,
     ResponseOutputTextDeltaEvent,
@@ -81,6 +83,15 @@ class _EventsView(_StreamView[R], Registering):
             self._router = Router()
         return self._router._register(patterns, buffer)  # noqa: SLF001
 
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The output so far parsed as JSON, as far as it goes (each kind of stream says which)."""
+        raise NotImplementedError
+
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
+        """The arguments so far of the call ``event`` is about, parsed as JSON."""
+        raise NotImplementedError
+
 
 class _ResponseView(_EventsView[Response]):
     """What a Responses API stream adds: its position and its accumulator."""
@@ -108,6 +119,27 @@ class _ResponseView(_EventsView[Response]):
         """The accumulator behind ``snapshot`` (outcome, final response, problems)."""
         return self._protocol.accumulator
 
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The output text so far parsed as JSON, as far as it goes (structured output).
+
+        The first message's text; live (see :class:`~rillet.PartialJSON`).
+
+        Raises:
+            PartialJSONError: The output text is not JSON.
+        """
+        return self._protocol.accumulator.partial_output
+
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
+        """The arguments so far of the function call ``event`` is about, parsed as JSON.
+
+        Raises:
+            PartialJSONError: The arguments are not JSON.
+        """
+        if isinstance(event, ChatToolCallArgumentsDeltaEvent | ChatToolCallArgumentsDoneEvent):
+            return None
+        return self._protocol.accumulator.partial_arguments(event.item_id)
+
 
 class _ChatView(_EventsView[ChatCompletion]):
     """What a Chat Completions stream adds: its accumulator; it yields chunks."""
@@ -122,6 +154,26 @@ class _ChatView(_EventsView[ChatCompletion]):
     def accumulator(self) -> ChatCompletionAccumulator:
         """The accumulator behind ``snapshot``."""
         return self._protocol.accumulator
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The first choice's content so far parsed as JSON, as far as it goes (live).
+
+        Raises:
+            PartialJSONError: The content is not JSON.
+        """
+        return self._protocol.accumulator.partial_output
+
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
+        """The arguments so far of the tool call ``event`` is about, parsed as JSON.
+
+        Raises:
+            PartialJSONError: The arguments are not JSON.
+        """
+        if isinstance(event, ChatToolCallArgumentsDeltaEvent | ChatToolCallArgumentsDoneEvent):
+            accumulator = self._protocol.accumulator
+            return accumulator.partial_arguments(event.index, event.choice_index)
+        return None
 
 
 def text_of(event: object) -> str | None:

@@ -8,8 +8,9 @@ read, reusing the choices that did not change.
 
 from __future__ import annotations
 
-from typing import Literal, cast
+from typing import Any, Literal, cast
 
+from rillet._accumulate._partial import PartialValues
 from rillet._accumulate._text import TextBuffer
 from rillet._errors import ServerStreamError, StreamTruncatedError
 from rillet.events import (
@@ -146,6 +147,7 @@ class ChatCompletionAccumulator:
         self._chunks = 0
         self._closed = False
         self._snapshot: ChatCompletion | None = None
+        self._partials: PartialValues[tuple[int, int | None]] = PartialValues()
 
     @property
     def snapshot(self) -> ChatCompletion | None:
@@ -161,6 +163,31 @@ class ChatCompletionAccumulator:
                 service_tier=self._service_tier,
             )
         return self._snapshot
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The first choice's content parsed as JSON as far as it has come (structured output).
+
+        ``None`` until it starts; parsed when read, only what arrived since the last read;
+        live (see :class:`~rillet.PartialJSON`).
+
+        Raises:
+            PartialJSONError: The content is not JSON.
+        """
+        choice = self._choices.get(0)
+        if choice is None or choice.content is None:
+            return None
+        return self._partials.read((0, None), choice.content)
+
+    def partial_arguments(self, tool_call: int, choice: int = 0) -> Any:  # noqa: ANN401 - JSON
+        """A tool call's arguments (by its ``index``) parsed as JSON as far as they have come.
+
+        Raises:
+            PartialJSONError: The arguments are not JSON.
+        """
+        found = self._choices.get(choice)
+        call = None if found is None else found.tool_calls.get(tool_call)
+        return None if call is None else self._partials.read((choice, tool_call), call.arguments)
 
     def close(self) -> None:
         """Note that the stream ended."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any, Final, Literal
 
+from rillet._accumulate._partial import PartialValues
 from rillet._accumulate._text import TextBuffer
 from rillet._errors import (
     InconsistentStreamError,
@@ -239,6 +240,7 @@ class ResponseAccumulator:
         self._outcome: ResponseOutcome = "streaming"
         self._items: list[_Item] = []
         self._snapshot: Response | None = None
+        self._partials: PartialValues[str | None] = PartialValues()
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -265,6 +267,38 @@ class ResponseAccumulator:
             output = [item.build() for item in self._items]
             self._snapshot = evolve(base, output=output)
         return self._snapshot
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The output text parsed as JSON as far as it has come (structured output).
+
+        The text of the first message's first ``output_text`` part, as a partial value (see
+        :class:`~rillet.PartialJSON`): ``None`` until it starts. Parsed when read, only what
+        arrived since the last read; the value is live (it changes as the text grows).
+
+        Raises:
+            PartialJSONError: The output text is not JSON.
+        """
+        for item in self._items:
+            if isinstance(item.model, MessageItem):
+                for part in item.content:
+                    if isinstance(part.model, OutputTextContent):
+                        return self._partials.read(None, part.text)
+        return None
+
+    def partial_arguments(self, item_id: str) -> Any:  # noqa: ANN401 - JSON
+        """A function call's arguments parsed as JSON as far as they have come.
+
+        ``item_id`` is the call's item id (``event.item_id`` of its argument events); ``None``
+        until the call and its arguments start. Live, as :attr:`partial_output` is.
+
+        Raises:
+            PartialJSONError: The arguments are not JSON.
+        """
+        for item in self._items:
+            if item.id == item_id and item.streamed is not None:
+                return self._partials.read(item_id, item.streamed)
+        return None
 
     def result(self) -> Response:
         """The final response: the terminal event's, unchanged, for completed or incomplete.
