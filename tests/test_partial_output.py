@@ -46,7 +46,7 @@ def pieces(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-def fresh(text: str) -> Any:  # noqa: ANN401 - JSON
+def fresh(text: str) -> Any:
     parser = PartialJSON()
     parser.feed(text)
     return parser.value if text else None
@@ -124,8 +124,8 @@ def test_a_responses_accumulator_gives_the_partial_output_and_arguments(size: in
 @settings(max_examples=30)
 @given(size=st.integers(1, 12))
 def test_a_chat_accumulator_gives_the_partial_output_and_arguments(size: int) -> None:
+    assert ChatCompletionAccumulator().partial_output is None
     accumulator = ChatCompletionAccumulator()
-    assert accumulator.partial_output is None
     text = arguments = ""
     for chunk in chat_chunks(pieces(TEXT, size), pieces(ARGUMENTS, size)):
         parsed = parse_chat_chunk(json.dumps(chunk).encode())
@@ -183,7 +183,8 @@ async def test_handlers_read_partial_values_from_their_context() -> None:
 
 @pytest.mark.anyio
 async def test_a_chat_stream_gives_partial_arguments_by_event() -> None:
-    body = encode([*chat_chunks(pieces(TEXT, 9), pieces(ARGUMENTS, 4)), "[DONE]"])
+    frames: list[dict[str, Any] | str] = [*chat_chunks(pieces(TEXT, 9), pieces(ARGUMENTS, 4))]
+    body = encode([*frames, "[DONE]"])
     emulator = Emulator({"chat/structured.sse": body})
     seen: list[Any] = []
     headers = {"x-rillet-recording": "chat/structured.sse"}
