@@ -141,7 +141,7 @@ class PartialJSON:
 
     @property
     def value(self) -> Any:  # noqa: ANN401 - JSON: dict, list, str, int, float, bool or None
-        """The value so far (live: it grows with later deltas); ``None`` before it starts."""
+        """The value so far, live (later deltas grow it); ``None`` before it starts."""
         if self._dirty:
             self._flush()
         return self._root[0] if self._root else None
