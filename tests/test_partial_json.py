@@ -82,10 +82,20 @@ def test_every_partial_value_is_a_prefix_and_the_whole_is_what_json_loads_reads(
     (_, text), deltas = case
     expected = json.loads(text)
     parser = PartialJSON()
+    so_far = ""
     for delta in deltas:
         parser.feed(delta)
-        if parser.started and parser.value is not None:
+        so_far += delta
+        if parser.value is not None:
             assert is_prefix(parser.value, expected), (parser.value, expected)
+        # However the text was cut, the same text shows the same value.
+        at_once = PartialJSON()
+        at_once.feed(so_far)
+        assert (parser.value, parser.started, parser.complete) == (
+            at_once.value,
+            at_once.started,
+            at_once.complete,
+        )
     assert parser.close() == expected
     assert parser.complete
     assert parser.snapshot() == expected
