@@ -364,6 +364,7 @@ class PartialJSON:
             if char == '"':
                 if not key:
                     self._flush()
+                    self._open_text = ""  # the value holds it; no need to keep it alive here
                 return end + 1
             if char != "\\":
                 raise self._fail(text, end, "control character in a string")
