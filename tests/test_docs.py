@@ -39,7 +39,7 @@ def test_example_runs(
     exec(compile(code, where, "exec"), {"__name__": "__docs__"})  # noqa: S102
 
 
-@pytest.mark.parametrize("module", ["rillet._sse"])
+@pytest.mark.parametrize("module", ["rillet._partial_json", "rillet._sse"])
 def test_docstring_examples_run(module: str) -> None:
     import doctest  # noqa: PLC0415
     import importlib  # noqa: PLC0415

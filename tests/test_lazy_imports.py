@@ -56,6 +56,7 @@ HEAVY = [
     "rillet.testing._server",
     "pydantic_core",  # imported by the models' pydantic hooks, when pydantic calls them
     "rillet.events._pydantic",
+    "rillet._partial_json",  # light, but few use it: its patterns are compiled on first use
 ]
 RARE = "rillet.events._responses_rare"
 WEB_SEARCH_DONE = {
@@ -92,12 +93,14 @@ def test_import_rillet_leaves_the_clients_the_rare_events_and_their_imports_for_
 
 def test_what_is_imported_later_comes_when_used() -> None:
     out = run(
-        "from rillet import AsyncClient, ResponseStream\n"
+        "from rillet import AsyncClient, PartialJSON, ResponseStream\n"
         "client = AsyncClient(api_key='sk-test')\n"
         "out['loaded'] = sorted(sys.modules)\n"
         "out['names'] = [AsyncClient.__module__, ResponseStream.__module__]"
     )
-    assert {"httpx", "rillet._client", "rillet._stream"} <= set(out["loaded"])
+    assert {"httpx", "rillet._client", "rillet._stream", "rillet._partial_json"} <= set(
+        out["loaded"]
+    )
     assert out["names"] == ["rillet._client", "rillet._stream"]
 
 

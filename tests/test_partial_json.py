@@ -46,7 +46,7 @@ def split(draw: st.DrawFn, text: str) -> list[str]:
     return [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
 
 
-def is_prefix(partial: object, whole: object) -> bool:
+def is_prefix(partial: object, whole: object) -> bool:  # noqa: PLR0911 - one case a type
     """Whether ``partial`` is what a prefix of ``whole``'s text may show.
 
     Containers hold a prefix of ``whole``'s items (members, in order), all equal but the last,
@@ -82,10 +82,20 @@ def test_every_partial_value_is_a_prefix_and_the_whole_is_what_json_loads_reads(
     (_, text), deltas = case
     expected = json.loads(text)
     parser = PartialJSON()
+    so_far = ""
     for delta in deltas:
         parser.feed(delta)
-        if parser.started and parser.value is not None:
+        so_far += delta
+        if parser.value is not None:
             assert is_prefix(parser.value, expected), (parser.value, expected)
+        # However the text was cut, the same text shows the same value.
+        at_once = PartialJSON()
+        at_once.feed(so_far)
+        assert (parser.value, parser.started, parser.complete) == (
+            at_once.value,
+            at_once.started,
+            at_once.complete,
+        )
     assert parser.close() == expected
     assert parser.complete
     assert parser.snapshot() == expected
@@ -125,6 +135,17 @@ def mutated(draw: st.DrawFn) -> tuple[str, int]:
     return text, at
 
 
+def outcome(deltas: list[str]) -> object:
+    """The value ``deltas`` make, or the ``PartialJSONError`` they raise."""
+    parser = PartialJSON()
+    try:
+        for delta in deltas:
+            parser.feed(delta)
+        return parser.close()
+    except PartialJSONError as error:
+        return error
+
+
 def parse_strict(text: str) -> object:
     def refuse(constant: str) -> object:
         raise ValueError(constant)
@@ -141,33 +162,26 @@ def test_a_mutated_document_fails_as_json_loads_does_at_or_after_the_change(
         expected: object = parse_strict(text)
     except ValueError:
         expected = PartialJSONError
-    parser = PartialJSON()
-    try:
-        for delta in data.draw(split(text)):
-            parser.feed(delta)
-        value = parser.close()
-    except PartialJSONError as error:
+    got = outcome(data.draw(split(text)))
+    if isinstance(got, PartialJSONError):
         assert expected is PartialJSONError, text
         # What comes before the change is the start of a valid document: the error is after.
-        assert at <= error.offset <= len(text)
-        assert error.offset == offset_fed_whole(text)  # however the text is split
-        assert f"offset {error.offset}" in str(error)
+        assert at <= got.offset <= len(text)
+        assert got.offset == offset_fed_whole(text)  # however the text is split
+        assert f"offset {got.offset}" in str(got)
     else:
-        assert value == expected
+        assert got == expected
 
 
 @given(st.text(st.sampled_from('{}[]",:\\ -+.0123456789eEtrufalsn\u00e9\n')) | st.text())
 def test_arbitrary_text_raises_only_partial_json_errors(text: str) -> None:
-    parser = PartialJSON()
-    try:
-        parser.feed(text)
-        value = parser.close()
-    except PartialJSONError as error:
-        assert 0 <= error.offset <= len(text)
+    got = outcome([text])
+    if isinstance(got, PartialJSONError):
+        assert 0 <= got.offset <= len(text)
         with pytest.raises(ValueError):  # noqa: PT011 - json.loads says it otherwise
             parse_strict(text)
     else:
-        assert value == parse_strict(text)
+        assert got == parse_strict(text)
 
 
 def values_after(*deltas: str) -> list[object]:
@@ -310,7 +324,7 @@ def test_a_long_string_in_tiny_deltas_is_not_quadratic_to_parse() -> None:
     parser.feed('"')
     for _ in range(50_000):
         parser.feed("ab")
-    assert parser._parts.__len__() == 50_000  # noqa: SLF001 - the pieces are not re-joined
+    assert len(parser._parts) == 50_000  # pyright: ignore[reportPrivateUsage]
     parser.feed('"')
     assert parser.value == "ab" * 50_000
 

@@ -39,7 +39,6 @@ from rillet._errors import TruncationCode as TruncationCode
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
 from rillet._lazy import imported_on_first_use as _imported_on_first_use
 from rillet._machine import StreamStats as StreamStats
-from rillet._partial_json import PartialJSON as PartialJSON
 from rillet._policy import ResumePosition as ResumePosition
 from rillet._policy import RetryPolicy as RetryPolicy
 from rillet._policy import Timeouts as Timeouts
@@ -51,13 +50,15 @@ if typing.TYPE_CHECKING:
     from rillet._client import Client as Client
     from rillet._options import CallOptions as CallOptions
     from rillet._options import StreamCallOptions as StreamCallOptions
+    from rillet._partial_json import PartialJSON as PartialJSON
     from rillet._stream import ChatCompletionStream as ChatCompletionStream
     from rillet._stream import ResponseStream as ResponseStream
     from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
     from rillet._sync_stream import SyncResponseStream as SyncResponseStream
 
 # The clients and the streams are imported when first used: they need httpx, whose import (with
-# httpcore's, and trio's where it is installed) costs more than all the rest of rillet's.
+# httpcore's, and trio's where it is installed) costs more than all the rest of rillet's. The
+# partial JSON parser, used by few, compiles its patterns when first used.
 if not typing.TYPE_CHECKING:
     __getattr__, __dir__ = _imported_on_first_use(
         globals(),
@@ -68,6 +69,7 @@ if not typing.TYPE_CHECKING:
             "CallOptions": "rillet._options",
             "Client": "rillet._client",
             "StreamCallOptions": "rillet._options",
+            "PartialJSON": "rillet._partial_json",
             "ChatCompletionStream": "rillet._stream",
             "ResponseStream": "rillet._stream",
             "SyncChatCompletionStream": "rillet._sync_stream",

@@ -16,7 +16,8 @@ Sans-IO and stdlib only. Why it is shaped this way:
 from __future__ import annotations
 
 import re
-from typing import Any, Final
+from collections.abc import Callable
+from typing import Any, Final, cast
 
 from rillet._errors import PartialJSONError
 
@@ -33,15 +34,21 @@ _DONE: Final = 6  # only whitespace
 _STRING: Final = 7  # inside a string value
 _KEY_STRING: Final = 8  # inside a key
 
-_WS = re.compile(r"[ \t\n\r]*").match
-_STRING_RUN = re.compile(r'[^"\\\x00-\x1f]*').match
+# The patterns that can match nothing always match: typed so, to keep ``None`` checks out of
+# the loop.
+_Scan = Callable[[str, int], re.Match[str]]
+_WS = cast("_Scan", re.compile(r"[ \t\n\r]*").match)
+_STRING_RUN = cast("_Scan", re.compile(r'[^"\\\x00-\x1f]*').match)
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?").match
 # The longest start of ``text[pos:]`` that a number could still grow from.
-_NUMBER_PREFIX = re.compile(
-    r"-?(?:(?:0|[1-9][0-9]*)(?:\.(?:[0-9]+(?:[eE][-+]?[0-9]*)?)?|[eE][-+]?[0-9]*)?)?"
-).match
+_NUMBER_PREFIX = cast(
+    "_Scan",
+    re.compile(
+        r"-?(?:(?:0|[1-9][0-9]*)(?:\.(?:[0-9]+(?:[eE][-+]?[0-9]*)?)?|[eE][-+]?[0-9]*)?)?"
+    ).match,
+)
 _HEX4 = re.compile(r"[0-9a-fA-F]{4}").match
-_HEX_RUN = re.compile(r"[0-9a-fA-F]*").match
+_HEX_RUN = cast("Callable[[str, int, int], re.Match[str]]", re.compile(r"[0-9a-fA-F]*").match)
 _ESCAPES: Final = {
     '"': '"',
     "\\": "\\",
@@ -134,7 +141,7 @@ class PartialJSON:
 
     @property
     def value(self) -> Any:  # noqa: ANN401 - JSON: dict, list, str, int, float, bool or None
-        """The value so far (live: it grows with later deltas); ``None`` before it starts."""
+        """The value so far, live (later deltas grow it); ``None`` before it starts."""
         if self._dirty:
             self._flush()
         return self._root[0] if self._root else None
@@ -256,12 +263,12 @@ class PartialJSON:
                 raise self._fail(text, pos, "expected ',' or '}' after an object member")
             if state <= _ARRAY_FIRST:
                 if char == '"':
-                    key: Any = -1 if type(top) is list else keys[-1]
-                    if key == -1:
-                        top.append("")  # type: ignore[union-attr]  # pyright: ignore[reportAttributeAccessIssue]
+                    if type(top) is list:
+                        top.append("")
+                        self._slot = (top, -1)
                     else:
-                        top[key] = ""
-                    self._slot = (top, key)
+                        top[keys[-1]] = ""  # type: ignore[call-overload]  # pyright: ignore[reportArgumentType, reportCallIssue]
+                        self._slot = (top, keys[-1])
                     self._open_text = ""
                     state = _STRING
                     pos += 1
@@ -321,7 +328,7 @@ class PartialJSON:
                 state = _VALUE
                 pos += 1
                 continue
-            if char == '"' and (state == _OBJECT_FIRST or state == _KEY):  # noqa: PLR1714
+            if char == '"' and state in (_OBJECT_FIRST, _KEY):
                 state = _KEY_STRING
                 pos += 1
                 continue
@@ -357,6 +364,7 @@ class PartialJSON:
             if char == '"':
                 if not key:
                     self._flush()
+                    self._open_text = ""  # the value holds it; no need to keep it alive here
                 return end + 1
             if char != "\\":
                 raise self._fail(text, end, "control character in a string")
@@ -369,7 +377,7 @@ class PartialJSON:
         self._dirty = not key and bool(parts)
         return -1
 
-    def _escape(self, text: str, pos: int) -> tuple[str, int] | None:
+    def _escape(self, text: str, pos: int) -> tuple[str, int] | None:  # noqa: PLR0911 - cases
         """The escape at ``pos`` decoded and the position after it, or ``None`` if cut short."""
         n = len(text)
         if pos + 1 == n:
@@ -412,7 +420,7 @@ class PartialJSON:
 
 def _copy(value: object) -> Any:  # noqa: ANN401 - JSON
     if type(value) is dict:
-        return {key: _copy(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        return {key: _copy(item) for key, item in cast("dict[str, object]", value).items()}
     if type(value) is list:
-        return [_copy(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+        return [_copy(item) for item in cast("list[object]", value)]
     return value
