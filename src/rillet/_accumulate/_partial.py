@@ -7,10 +7,12 @@ since the last read. A stream whose partial values nobody reads pays nothing per
 from __future__ import annotations
 
 from collections.abc import Hashable
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from rillet._accumulate._text import TextBuffer
-from rillet._partial_json import PartialJSON
+
+if TYPE_CHECKING:
+    from rillet._partial_json import PartialJSON
 
 __all__ = ["PartialValues"]
 
@@ -34,8 +36,15 @@ class PartialValues(Generic[K]):
         """
         if not len(text):
             return None
-        parser, fed = self._parsers.get(key) or (PartialJSON(), 0)
+        parser, fed = self._parsers.get(key) or (_parser(), 0)
         if len(text) > fed:
             parser.feed(text.value()[fed:])
             self._parsers[key] = parser, len(text)
         return parser.value
+
+
+def _parser() -> PartialJSON:
+    # Imported when first needed: import rillet does not compile the parser's patterns.
+    from rillet._partial_json import PartialJSON  # noqa: PLC0415
+
+    return PartialJSON()
