@@ -51,8 +51,14 @@ if typing.TYPE_CHECKING:
     from rillet._options import CallOptions as CallOptions
     from rillet._options import StreamCallOptions as StreamCallOptions
     from rillet._stream import ChatCompletionStream as ChatCompletionStream
+    from rillet._stream import ParsedChatCompletionStream as ParsedChatCompletionStream
+    from rillet._stream import ParsedResponseStream as ParsedResponseStream
     from rillet._stream import ResponseStream as ResponseStream
     from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
+    from rillet._sync_stream import (
+        SyncParsedChatCompletionStream as SyncParsedChatCompletionStream,
+    )
+    from rillet._sync_stream import SyncParsedResponseStream as SyncParsedResponseStream
     from rillet._sync_stream import SyncResponseStream as SyncResponseStream
 
 # The clients and the streams are imported when first used: they need httpx, whose import (with
@@ -68,8 +74,12 @@ if not typing.TYPE_CHECKING:
             "Client": "rillet._client",
             "StreamCallOptions": "rillet._options",
             "ChatCompletionStream": "rillet._stream",
+            "ParsedChatCompletionStream": "rillet._stream",
+            "ParsedResponseStream": "rillet._stream",
             "ResponseStream": "rillet._stream",
             "SyncChatCompletionStream": "rillet._sync_stream",
+            "SyncParsedChatCompletionStream": "rillet._sync_stream",
+            "SyncParsedResponseStream": "rillet._sync_stream",
             "SyncResponseStream": "rillet._sync_stream",
         },
     )
@@ -99,6 +109,8 @@ __all__ = [
     "InvalidResponseError",
     "NotEventStreamError",
     "NotFoundError",
+    "ParsedChatCompletionStream",
+    "ParsedResponseStream",
     "PermissionDeniedError",
     "RateLimitError",
     "RequestBodyError",
@@ -119,6 +131,8 @@ __all__ = [
     "StreamTruncatedError",
     "StructuredOutputError",
     "SyncChatCompletionStream",
+    "SyncParsedChatCompletionStream",
+    "SyncParsedResponseStream",
     "SyncResponseStream",
     "Timeouts",
     "TruncationCode",
