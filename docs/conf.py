@@ -24,7 +24,8 @@ extensions = [
     "sphinx.ext.doctest",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "README.md"]
+# _structured_output_section.md: a fragment of a page still to be assembled (structured.md).
+exclude_patterns = ["_build", "README.md", "_structured_output_section.md"]
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 
