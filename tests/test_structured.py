@@ -245,6 +245,17 @@ async def test_an_unsupported_format_is_refused_before_sending() -> None:
     assert server.bodies == []
 
 
+async def test_a_format_that_is_not_an_object_is_refused() -> None:
+    async with scripted("[]") as (client, server):
+        with pytest.raises(TypeError, match="must be a class with fields"):
+            await client.responses.parse(model="m", input="hi", text_format=list[int])
+        with pytest.raises(TypeError, match="must be a class with fields"):
+            await client.chat.completions.parse(
+                model="m", messages=[{"role": "user", "content": "hi"}], response_format=int
+            )
+    assert server.bodies == []
+
+
 # -- parsed results ------------------------------------------------------------------------------
 
 
@@ -429,3 +440,17 @@ async def test_the_emulators_prose_is_invalid_output(served: Served) -> None:
     assert isinstance(response, Response)
     assert response.status == "completed"
     assert caught.value.text == response.output_text
+
+
+def test_the_last_message_is_the_one_parsed() -> None:
+    from rillet._structured import parse_response  # noqa: PLC0415
+
+    def message(text: str, phase: str) -> dict[str, Any]:
+        part: dict[str, object] = {"type": "output_text", "text": text, "annotations": []}
+        return {"type": "message", "id": phase, "role": "assistant", "content": [part]}
+
+    output = [message("Let me think.", "commentary"), message(json.dumps(RECIPE), "final_answer")]
+    response = Response.from_dict({"id": "resp_1", "status": "completed", "output": output})
+    parsed = parse_response(response, Recipe)
+    assert parsed.output_parsed == Recipe("Soup", [Step("Boil", 10)])
+    assert parsed.to_dict() == response.to_dict()

@@ -53,7 +53,7 @@ def response_text_param(text_format: object, text: Mapping[str, Any] | None) -> 
     text["format"] = {
         "type": "json_schema",
         "name": schema_name(text_format),
-        "schema": json_schema(text_format),
+        "schema": _object_schema(text_format),
         "strict": True,
     }
     return text
@@ -67,10 +67,26 @@ def chat_response_format(response_format: object) -> object:
         "type": "json_schema",
         "json_schema": {
             "name": schema_name(response_format),
-            "schema": json_schema(response_format),
+            "schema": _object_schema(response_format),
             "strict": True,
         },
     }
+
+
+def _object_schema(output_format: object) -> dict[str, Any]:
+    """The format's schema, which the API takes only with an object at the top.
+
+    Raises:
+        TypeError: The format is not a class of fields (or its schema cannot be written).
+    """
+    schema = json_schema(output_format)
+    if schema.get("type") != "object":
+        msg = (
+            f"a format must be a class with fields (attrs, dataclass, TypedDict, pydantic), "
+            f"not {output_format!r}: the API takes an object at the top"
+        )
+        raise TypeError(msg)
+    return schema
 
 
 def is_format(response_format: object) -> bool:
@@ -93,15 +109,16 @@ def parse_response(response: Response, text_format: type[T]) -> ParsedResponse[T
 
 
 def _output_text(response: Response) -> str | None:
-    """The text of the output's ``output_text`` parts, or ``None`` when it has none."""
-    parts = [
-        part.text
-        for item in response.output
-        if isinstance(item, MessageItem)
-        for part in item.content
-        if isinstance(part, OutputTextContent)
-    ]
-    return "".join(parts) if parts else None
+    """The text of the last message with ``output_text`` parts, or ``None`` when none has.
+
+    The last: a model that writes commentary before its answer writes the answer last.
+    """
+    for item in reversed(response.output):
+        if isinstance(item, MessageItem):
+            parts = [part.text for part in item.content if isinstance(part, OutputTextContent)]
+            if parts:
+                return "".join(parts)
+    return None
 
 
 def parse_chat_completion(
