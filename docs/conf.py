@@ -50,7 +50,7 @@ nitpick_ignore_regex = [
     # The streams' generic bases name these as strings (forward references).
     (r"py:class", r"Response|ResponseEvent|ChatCompletionEvent"),
     (r"py:class", r"_\w+"),  # private names in signatures (sources are made by connect())
-    (r"py:(class|obj)", r"(rillet\._\w+\.)?[A-Z]"),  # type variables
+    (r"py:(class|obj)", r"(rillet\.(events\.)?_\w+\.)?[A-Z]"),  # type variables
     # What the dispatcher needs from a stream (a protocol that the streams satisfy).
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (

@@ -332,14 +332,14 @@ class ParsedResponseStream(ResponseStream, Generic[F]):
         Raises:
             StructuredOutputError: The output text is not a value of the format (the error
                 carries the response).
-            StreamError: As :meth:`ResponseStream.final_response`.
+            StreamError: As ``ResponseStream.final_response()``.
         """
         return parse_response(await super().final_response(), self.text_format)
 
     get_final_response = final_response
 
     async def dispatch(self, router: Router | None = None) -> ParsedResponse[F]:
-        """:meth:`ResponseStream.dispatch`, then the result's output parsed."""
+        """``ResponseStream.dispatch()``, then the result's output parsed."""
         return parse_response(await super().dispatch(router), self.text_format)
 
 
@@ -363,12 +363,12 @@ class ParsedChatCompletionStream(ChatCompletionStream, Generic[F]):
         Raises:
             StructuredOutputError: A choice's content is not a value of the format (the error
                 carries the completion).
-            StreamError: As :meth:`ChatCompletionStream.final_response`.
+            StreamError: As ``ChatCompletionStream.final_response()``.
         """
         return parse_chat_completion(await super().final_response(), self.response_format)
 
     get_final_response = final_response
 
     async def dispatch(self, router: Router | None = None) -> ParsedChatCompletion[F]:
-        """:meth:`ChatCompletionStream.dispatch`, then the result's choices parsed."""
+        """``ChatCompletionStream.dispatch()``, then the result's choices parsed."""
         return parse_chat_completion(await super().dispatch(router), self.response_format)

@@ -261,7 +261,7 @@ class SyncParsedResponseStream(SyncResponseStream, Generic[F]):
     final_response = get_final_response
 
     def dispatch(self, router: Router | None = None) -> ParsedResponse[F]:
-        """:meth:`SyncResponseStream.dispatch`, then the result's output parsed."""
+        """``SyncResponseStream.dispatch()``, then the result's output parsed."""
         return parse_response(super().dispatch(router), self.text_format)
 
 
@@ -290,5 +290,5 @@ class SyncParsedChatCompletionStream(SyncChatCompletionStream, Generic[F]):
     final_response = get_final_response
 
     def dispatch(self, router: Router | None = None) -> ParsedChatCompletion[F]:
-        """:meth:`SyncChatCompletionStream.dispatch`, then the result's choices parsed."""
+        """``SyncChatCompletionStream.dispatch()``, then the result's choices parsed."""
         return parse_chat_completion(super().dispatch(router), self.response_format)
