@@ -24,8 +24,8 @@ extensions = [
     "sphinx.ext.doctest",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-# structured.md joins the toctree when whole (its other sections are being written).
-exclude_patterns = ["_build", "README.md", "structured.md"]
+# structured.md joins the toctree when whole; the fragments are merged into it.
+exclude_patterns = ["_build", "README.md", "structured.md", "_structured_output_section.md"]
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 
@@ -50,7 +50,7 @@ nitpick_ignore_regex = [
     # The streams' generic bases name these as strings (forward references).
     (r"py:class", r"Response|ResponseEvent|ChatCompletionEvent"),
     (r"py:class", r"_\w+"),  # private names in signatures (sources are made by connect())
-    (r"py:(class|obj)", r"(rillet\._\w+\.)?[A-Z]"),  # type variables
+    (r"py:(class|obj)", r"(rillet\.(events\.)?_\w+\.)?[A-Z]"),  # type variables
     # What the dispatcher needs from a stream (a protocol that the streams satisfy).
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (

@@ -35,6 +35,7 @@ from rillet._errors import SSEError as SSEError
 from rillet._errors import StreamError as StreamError
 from rillet._errors import StreamProgress as StreamProgress
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
+from rillet._errors import StructuredOutputError as StructuredOutputError
 from rillet._errors import TruncationCode as TruncationCode
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
 from rillet._lazy import imported_on_first_use as _imported_on_first_use
@@ -52,8 +53,14 @@ if typing.TYPE_CHECKING:
     from rillet._options import StreamCallOptions as StreamCallOptions
     from rillet._partial_json import PartialJSON as PartialJSON
     from rillet._stream import ChatCompletionStream as ChatCompletionStream
+    from rillet._stream import ParsedChatCompletionStream as ParsedChatCompletionStream
+    from rillet._stream import ParsedResponseStream as ParsedResponseStream
     from rillet._stream import ResponseStream as ResponseStream
     from rillet._sync_stream import SyncChatCompletionStream as SyncChatCompletionStream
+    from rillet._sync_stream import (
+        SyncParsedChatCompletionStream as SyncParsedChatCompletionStream,
+    )
+    from rillet._sync_stream import SyncParsedResponseStream as SyncParsedResponseStream
     from rillet._sync_stream import SyncResponseStream as SyncResponseStream
 
 # The clients and the streams are imported when first used: they need httpx, whose import (with
@@ -71,8 +78,12 @@ if not typing.TYPE_CHECKING:
             "StreamCallOptions": "rillet._options",
             "PartialJSON": "rillet._partial_json",
             "ChatCompletionStream": "rillet._stream",
+            "ParsedChatCompletionStream": "rillet._stream",
+            "ParsedResponseStream": "rillet._stream",
             "ResponseStream": "rillet._stream",
             "SyncChatCompletionStream": "rillet._sync_stream",
+            "SyncParsedChatCompletionStream": "rillet._sync_stream",
+            "SyncParsedResponseStream": "rillet._sync_stream",
             "SyncResponseStream": "rillet._sync_stream",
         },
     )
@@ -102,6 +113,8 @@ __all__ = [
     "InvalidResponseError",
     "NotEventStreamError",
     "NotFoundError",
+    "ParsedChatCompletionStream",
+    "ParsedResponseStream",
     "PartialJSON",
     "PartialJSONError",
     "PermissionDeniedError",
@@ -122,7 +135,10 @@ __all__ = [
     "StreamProgress",
     "StreamStats",
     "StreamTruncatedError",
+    "StructuredOutputError",
     "SyncChatCompletionStream",
+    "SyncParsedChatCompletionStream",
+    "SyncParsedResponseStream",
     "SyncResponseStream",
     "Timeouts",
     "TruncationCode",

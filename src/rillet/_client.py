@@ -40,11 +40,25 @@ from rillet._options import CallOptions, StreamCallOptions
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._pool import ShardedTransport
 from rillet._protocols import ChatProtocol, JSONProtocol, ResponsesProtocol, StreamProtocol
-from rillet._stream import ChatCompletionStream, ResponseStream, _Stream
-from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream, _SyncStream
+from rillet._stream import (
+    ChatCompletionStream,
+    ParsedChatCompletionStream,
+    ParsedResponseStream,
+    ResponseStream,
+    _Stream,
+)
+from rillet._structured import chat_response_format, is_format, parse_result, response_text_param
+from rillet._sync_stream import (
+    SyncChatCompletionStream,
+    SyncParsedChatCompletionStream,
+    SyncParsedResponseStream,
+    SyncResponseStream,
+    _SyncStream,
+)
 from rillet._transport import httpx_timeout
 from rillet._version import __version__
 from rillet.events import ChatCompletion, OnInvalid, Response
+from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:  # rillet.params is for type checkers: importing it costs ~10 ms
     from rillet.params import ChatCompletionCreateParams, IncludeEnumParam, ResponseCreateParams
@@ -69,6 +83,7 @@ DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 H = TypeVar("H", httpx.AsyncClient, httpx.Client)
 S = TypeVar("S")  # what a streaming call returns (a coroutine of it, with the async client)
 J = TypeVar("J")  # what a call answered by one JSON object returns (likewise)
+F = TypeVar("F")  # a structured-output format (text_format=, response_format=)
 Headers = Mapping[str, str]
 Query = Mapping[str, Any]
 Body = Mapping[str, Any]
@@ -146,6 +161,7 @@ class _Plan:
     stream: _StreamOptions | None
     content: bytes | None = None  # the JSON body, written once for every attempt
     params: Query | None = None
+    output_format: type[Any] | None = None  # the result is parsed into it (text_format=...)
 
 
 # -- configuration and requests ---------------------------------------------------------------
@@ -329,12 +345,18 @@ class _Resource(Generic[S, J]):
     def __init__(self, client: _Base[Any]) -> None:
         self._client = client
 
-    def _create(self, params: dict[str, Any], *, stream: bool) -> S | J:
-        """``create``'s work, the same for both APIs (``params``: the call's own keywords)."""
+    def _create(
+        self, params: dict[str, Any], *, stream: bool, output_format: type[Any] | None = None
+    ) -> S | J:
+        """``create``'s work, the same for both APIs (``params``: the call's own keywords).
+
+        With an ``output_format``, the result (a stream's final one) is parsed into it.
+        """
         options = _options(params)
         body = {**params, "stream": True} if stream else params
         reading = _reading(options, stream=stream)
-        return cast("S | J", self._call("POST", self._path, options, reading, body=body))
+        result = self._call("POST", self._path, options, reading, body=body, fmt=output_format)
+        return cast("S | J", result)
 
     def _call(
         self,
@@ -345,9 +367,12 @@ class _Resource(Generic[S, J]):
         *,
         body: Body | None = None,
         params: Query | None = None,
+        fmt: type[Any] | None = None,
     ) -> Any:  # noqa: ANN401 - what the client's _run returns
         client, model = self._client, self._model
         plan = client._plan(method, path, model, options, reading, body=body, params=params)  # noqa: SLF001
+        if fmt is not None:
+            plan = attrs.evolve(plan, output_format=fmt)
         return client._run(plan)  # noqa: SLF001
 
 
@@ -355,33 +380,13 @@ class _Responses(_Resource[S, J]):
     _path = "responses"
     _model = Response
 
-    @overload
-    def create(self, *, stream: Literal[True], **params: Unpack[ResponseCreateParams]) -> S: ...
-
-    @overload
-    def create(
-        self, *, stream: Literal[False] = False, **params: Unpack[ResponseCreateParams]
-    ) -> J: ...
-
-    @overload
-    def create(self, *, stream: bool, **params: Unpack[ResponseCreateParams]) -> S | J: ...
-
-    def create(self, *, stream: bool = False, **params: Unpack[ResponseCreateParams]) -> S | J:
-        """Create a model response (``POST /responses``).
-
-        ``params`` are the request body's (``model``, ``input``, ``tools``...: typed by
-        :class:`rillet.params.ResponseCreateParams`, items of ``response.output`` accepted back
-        in ``input``), and the per-call options of :class:`~rillet.StreamCallOptions`
-        (``timeout``, ``max_retries``, ``extra_headers``, ``extra_query``, ``extra_body``;
-        ``cache`` and ``on_invalid`` for a stream). A parameter newer than rillet's types goes
-        in ``extra_body`` (any other keyword is sent too, but is a type error).
-
-        With ``stream=True`` the result is a :class:`~rillet.ResponseStream` (blocking:
-        :class:`~rillet.SyncResponseStream`), returned once the response headers arrive;
-        otherwise the whole :class:`~rillet.events.Response`. The async client's calls are
-        awaited.
-        """
-        return self._create(cast("dict[str, Any]", params), stream=stream)
+    def _create_response(
+        self, params: dict[str, Any], *, stream: bool, text_format: type[Any] | None
+    ) -> Any:  # noqa: ANN401 - what create's overloads say
+        """``create``'s work; ``text_format`` is written into ``text``."""
+        if text_format is not None:
+            params["text"] = response_text_param(text_format, params.get("text"))
+        return self._create(params, stream=stream, output_format=text_format)
 
     @overload
     def retrieve(
@@ -468,22 +473,148 @@ class _ChatCompletions(_Resource[S, J]):
     _path = "chat/completions"
     _model = ChatCompletion
 
+    def _create_chat(self, params: dict[str, Any], *, stream: bool) -> Any:  # noqa: ANN401
+        """``create``'s work; a ``response_format`` class is written as its format."""
+        response_format = params.get("response_format")
+        if not is_format(response_format):
+            return self._create(params, stream=stream)
+        params["response_format"] = chat_response_format(response_format)
+        return self._create(params, stream=stream, output_format=response_format)
+
+
+# The resources' public methods are the concrete classes': a parsed stream's type depends on
+# the format's, which a resource's type parameters cannot say. The chat ones take
+# `response_format` both as their own keyword (a class) and in the parameters' TypedDict (the
+# API's object): type checkers report the overlap where the overload is written (hence the
+# ignores), and a call takes the first overload that fits, as meant.
+
+
+class AsyncResponses(
+    _Responses[Coroutine[Any, Any, ResponseStream], Coroutine[Any, Any, Response]]
+):
+    """The Responses API: ``client.responses`` (each call is awaited)."""
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        text_format: type[F],
+        **params: Unpack[ResponseCreateParams],
+    ) -> Coroutine[Any, Any, ParsedResponseStream[F]]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        text_format: type[F],
+        **params: Unpack[ResponseCreateParams],
+    ) -> Coroutine[Any, Any, ParsedResponse[F]]: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[True], **params: Unpack[ResponseCreateParams]
+    ) -> Coroutine[Any, Any, ResponseStream]: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **params: Unpack[ResponseCreateParams]
+    ) -> Coroutine[Any, Any, Response]: ...
+
+    @overload
+    def create(
+        self, *, stream: bool, **params: Unpack[ResponseCreateParams]
+    ) -> Coroutine[Any, Any, ResponseStream | Response]: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        text_format: type[Any] | None = None,
+        **params: Unpack[ResponseCreateParams],
+    ) -> Any:
+        """Create a model response (``POST /responses``).
+
+        ``params`` are the request body's (``model``, ``input``, ``tools``...: typed by
+        :class:`rillet.params.ResponseCreateParams`, items of ``response.output`` accepted back
+        in ``input``), and the per-call options of :class:`~rillet.StreamCallOptions`
+        (``timeout``, ``max_retries``, ``extra_headers``, ``extra_query``, ``extra_body``;
+        ``cache`` and ``on_invalid`` for a stream). A parameter newer than rillet's types goes
+        in ``extra_body`` (any other keyword is sent too, but is a type error).
+
+        With ``stream=True`` the result is a :class:`~rillet.ResponseStream` (blocking:
+        :class:`~rillet.SyncResponseStream`), returned once the response headers arrive;
+        otherwise the whole :class:`~rillet.events.Response`. The async client's calls are
+        awaited.
+
+        With ``text_format=`` (an attrs class, a dataclass, a ``TypedDict``, a pydantic
+        model...), the model is asked for JSON of that type (``text.format``, a strict JSON
+        schema; other keys of ``text`` are kept) and the response is a
+        :class:`~rillet.events.ParsedResponse` whose ``output_parsed`` is a value of it; the
+        stream's final response likewise (it is a :class:`~rillet.ParsedResponseStream`).
+
+        Raises:
+            StructuredOutputError: With ``text_format``, the output is not a value of it.
+        """
+        body = cast("dict[str, Any]", params)
+        return self._create_response(body, stream=stream, text_format=text_format)
+
+    def parse(
+        self, *, text_format: type[F], **params: Unpack[ResponseCreateParams]
+    ) -> Coroutine[Any, Any, ParsedResponse[F]]:
+        """Create a response whose output is a ``text_format``, and parse it.
+
+        The same as ``create(text_format=..., ...)`` without a stream: a
+        :class:`~rillet.events.ParsedResponse`, whose ``output_parsed`` is the value (or
+        ``None`` when the model refused or the response is incomplete).
+
+        Raises:
+            StructuredOutputError: The output is not a ``text_format``; the error carries the
+                response.
+        """
+        return self.create(text_format=text_format, **params)
+
+
+class AsyncChatCompletions(
+    _ChatCompletions[Coroutine[Any, Any, ChatCompletionStream], Coroutine[Any, Any, ChatCompletion]]
+):
+    """Chat Completions: ``client.chat.completions`` (each call is awaited)."""
+
+    @overload
+    def create(  # type: ignore[misc]
+        self,
+        *,
+        stream: Literal[True],
+        response_format: type[F],
+        **params: Unpack[ChatCompletionCreateParams],  # pyright: ignore[reportGeneralTypeIssues]
+    ) -> Coroutine[Any, Any, ParsedChatCompletionStream[F]]: ...
+
+    @overload
+    def create(  # type: ignore[misc]
+        self,
+        *,
+        stream: Literal[False] = False,
+        response_format: type[F],
+        **params: Unpack[ChatCompletionCreateParams],  # pyright: ignore[reportGeneralTypeIssues]
+    ) -> Coroutine[Any, Any, ParsedChatCompletion[F]]: ...
+
     @overload
     def create(
         self, *, stream: Literal[True], **params: Unpack[ChatCompletionCreateParams]
-    ) -> S: ...
+    ) -> Coroutine[Any, Any, ChatCompletionStream]: ...
 
     @overload
     def create(
         self, *, stream: Literal[False] = False, **params: Unpack[ChatCompletionCreateParams]
-    ) -> J: ...
+    ) -> Coroutine[Any, Any, ChatCompletion]: ...
 
     @overload
-    def create(self, *, stream: bool, **params: Unpack[ChatCompletionCreateParams]) -> S | J: ...
-
     def create(
-        self, *, stream: bool = False, **params: Unpack[ChatCompletionCreateParams]
-    ) -> S | J:
+        self, *, stream: bool, **params: Unpack[ChatCompletionCreateParams]
+    ) -> Coroutine[Any, Any, ChatCompletionStream | ChatCompletion]: ...
+
+    def create(self, *, stream: bool = False, **params: Any) -> Any:
         """Create a chat completion (``POST /chat/completions``).
 
         ``params`` are the request body's (``model``, ``messages``, ``tools``...: typed by
@@ -496,20 +627,40 @@ class _ChatCompletions(_Resource[S, J]):
         :class:`~rillet.SyncChatCompletionStream`), returned once the response headers arrive;
         otherwise the whole :class:`~rillet.events.ChatCompletion`. The async client's calls
         are awaited.
+
+        ``response_format`` may be a class (an attrs class, a dataclass, a ``TypedDict``, a
+        pydantic model...) as well as the API's object: the model is then asked for JSON of
+        that type (a strict JSON schema), and the result is a
+        :class:`~rillet.events.ParsedChatCompletion` whose choices' ``message.parsed`` are
+        values of it; the stream's final completion likewise (it is a
+        :class:`~rillet.ParsedChatCompletionStream`).
+
+        Raises:
+            StructuredOutputError: With a ``response_format`` class, a choice's content is not
+                a value of it.
         """
-        return self._create(cast("dict[str, Any]", params), stream=stream)
+        return self._create_chat(params, stream=stream)
 
+    def parse(  # type: ignore[misc]
+        self,
+        *,
+        response_format: type[F],
+        **params: Unpack[ChatCompletionCreateParams],  # pyright: ignore[reportGeneralTypeIssues]
+    ) -> Coroutine[Any, Any, ParsedChatCompletion[F]]:
+        """Create a chat completion whose content is a ``response_format``, and parse it.
 
-class AsyncResponses(
-    _Responses[Coroutine[Any, Any, ResponseStream], Coroutine[Any, Any, Response]]
-):
-    """The Responses API: ``client.responses`` (each call is awaited)."""
+        The same as ``create(response_format=..., ...)`` without a stream: a
+        :class:`~rillet.events.ParsedChatCompletion`, whose choices' ``message.parsed`` are the
+        values (``None`` for a refusal or a choice cut short).
 
-
-class AsyncChatCompletions(
-    _ChatCompletions[Coroutine[Any, Any, ChatCompletionStream], Coroutine[Any, Any, ChatCompletion]]
-):
-    """Chat Completions: ``client.chat.completions`` (each call is awaited)."""
+        Raises:
+            StructuredOutputError: A choice's content is not a ``response_format``; the error
+                carries the completion.
+        """
+        body: dict[str, Any] = {**params, "response_format": response_format}
+        completion: Coroutine[Any, Any, ParsedChatCompletion[F]]
+        completion = self._create_chat(body, stream=False)
+        return completion
 
 
 class AsyncChat:
@@ -523,9 +674,120 @@ class AsyncChat:
 class Responses(_Responses[SyncResponseStream, Response]):
     """The Responses API for blocking code: ``client.responses``."""
 
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[True],
+        text_format: type[F],
+        **params: Unpack[ResponseCreateParams],
+    ) -> SyncParsedResponseStream[F]: ...
+
+    @overload
+    def create(
+        self,
+        *,
+        stream: Literal[False] = False,
+        text_format: type[F],
+        **params: Unpack[ResponseCreateParams],
+    ) -> ParsedResponse[F]: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[True], **params: Unpack[ResponseCreateParams]
+    ) -> SyncResponseStream: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **params: Unpack[ResponseCreateParams]
+    ) -> Response: ...
+
+    @overload
+    def create(
+        self, *, stream: bool, **params: Unpack[ResponseCreateParams]
+    ) -> SyncResponseStream | Response: ...
+
+    def create(
+        self,
+        *,
+        stream: bool = False,
+        text_format: type[Any] | None = None,
+        **params: Unpack[ResponseCreateParams],
+    ) -> Any:
+        """Create a model response (``POST /responses``).
+
+        As the async client's :meth:`AsyncResponses.create` (not awaited; streams are
+        :class:`~rillet.SyncResponseStream` and :class:`~rillet.SyncParsedResponseStream`).
+        """
+        body = cast("dict[str, Any]", params)
+        return self._create_response(body, stream=stream, text_format=text_format)
+
+    def parse(
+        self, *, text_format: type[F], **params: Unpack[ResponseCreateParams]
+    ) -> ParsedResponse[F]:
+        """Create a response whose output is a ``text_format``, and parse it.
+
+        As :meth:`AsyncResponses.parse` (not awaited).
+        """
+        return self.create(text_format=text_format, **params)
+
 
 class ChatCompletions(_ChatCompletions[SyncChatCompletionStream, ChatCompletion]):
     """Chat Completions for blocking code: ``client.chat.completions``."""
+
+    @overload
+    def create(  # type: ignore[misc]
+        self,
+        *,
+        stream: Literal[True],
+        response_format: type[F],
+        **params: Unpack[ChatCompletionCreateParams],  # pyright: ignore[reportGeneralTypeIssues]
+    ) -> SyncParsedChatCompletionStream[F]: ...
+
+    @overload
+    def create(  # type: ignore[misc]
+        self,
+        *,
+        stream: Literal[False] = False,
+        response_format: type[F],
+        **params: Unpack[ChatCompletionCreateParams],  # pyright: ignore[reportGeneralTypeIssues]
+    ) -> ParsedChatCompletion[F]: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[True], **params: Unpack[ChatCompletionCreateParams]
+    ) -> SyncChatCompletionStream: ...
+
+    @overload
+    def create(
+        self, *, stream: Literal[False] = False, **params: Unpack[ChatCompletionCreateParams]
+    ) -> ChatCompletion: ...
+
+    @overload
+    def create(
+        self, *, stream: bool, **params: Unpack[ChatCompletionCreateParams]
+    ) -> SyncChatCompletionStream | ChatCompletion: ...
+
+    def create(self, *, stream: bool = False, **params: Any) -> Any:
+        """Create a chat completion (``POST /chat/completions``).
+
+        As the async client's :meth:`AsyncChatCompletions.create` (not awaited).
+        """
+        return self._create_chat(params, stream=stream)
+
+    def parse(  # type: ignore[misc]
+        self,
+        *,
+        response_format: type[F],
+        **params: Unpack[ChatCompletionCreateParams],  # pyright: ignore[reportGeneralTypeIssues]
+    ) -> ParsedChatCompletion[F]:
+        """Create a chat completion whose content is a ``response_format``, and parse it.
+
+        As :meth:`AsyncChatCompletions.parse` (not awaited).
+        """
+        body: dict[str, Any] = {**params, "response_format": response_format}
+        completion: ParsedChatCompletion[F] = self._create_chat(body, stream=False)
+        return completion
 
 
 class Chat:
@@ -547,6 +809,15 @@ _SYNC_LOOPS: Final[dict[Model | None, type[_SyncStream[Any, Any]]]] = {
     Response: SyncResponseStream,
     ChatCompletion: SyncChatCompletionStream,
     None: _SyncStream,
+}
+
+_ASYNC_PARSED: Final[dict[Model, Any]] = {
+    Response: ParsedResponseStream,
+    ChatCompletion: ParsedChatCompletionStream,
+}
+_SYNC_PARSED: Final[dict[Model, Any]] = {
+    Response: SyncParsedResponseStream,
+    ChatCompletion: SyncParsedChatCompletionStream,
 }
 
 
@@ -594,9 +865,17 @@ class AsyncClient(_Base[httpx.AsyncClient], AsyncClosing):
             return await self._http.send(request, stream=True, follow_redirects=False)
 
         machine = self._machine(plan, anyio.current_time())
-        loop = _ASYNC_LOOPS[plan.model if plan.stream else None](machine, send)
+        fmt = plan.output_format
+        loop: _Stream[Any, Any]
+        if plan.stream and fmt is not None:
+            loop = _ASYNC_PARSED[plan.model](machine, send, fmt)
+        else:
+            loop = _ASYNC_LOOPS[plan.model if plan.stream else None](machine, send)
         await loop._start()  # noqa: SLF001
-        return loop if plan.stream else await loop.final_response()
+        if plan.stream:
+            return loop
+        result = await loop.final_response()
+        return result if fmt is None else parse_result(result, fmt)
 
 
 class Client(_Base[httpx.Client], Closing):
@@ -630,9 +909,17 @@ class Client(_Base[httpx.Client], Closing):
             return self._http.send(request, stream=True, follow_redirects=False)
 
         machine = self._machine(plan, time.monotonic())
-        loop = _SYNC_LOOPS[plan.model if plan.stream else None](machine, send)
+        fmt = plan.output_format
+        loop: _SyncStream[Any, Any]
+        if plan.stream and fmt is not None:
+            loop = _SYNC_PARSED[plan.model](machine, send, fmt)
+        else:
+            loop = _SYNC_LOOPS[plan.model if plan.stream else None](machine, send)
         loop._start()  # noqa: SLF001
-        return loop if plan.stream else loop.get_final_response()
+        if plan.stream:
+            return loop
+        result = loop.get_final_response()
+        return result if fmt is None else parse_result(result, fmt)
 
 
 # -- Azure OpenAI -----------------------------------------------------------------------------

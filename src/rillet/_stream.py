@@ -28,15 +28,23 @@ from rillet._dispatch import Delivering, Router, dispatching
 from rillet._errors import RilletError
 from rillet._machine import Cursor, Open, Read, StreamMachine
 from rillet._protocols import Item
+from rillet._structured import parse_chat_completion, parse_response
 from rillet._transport import remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
 from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
+from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
     # Named in the streams' bases as strings: at run time, the unions would build every class.
     from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
 
-__all__ = ["ChatCompletionStream", "ResponseStream", "Send"]
+__all__ = [
+    "ChatCompletionStream",
+    "ParsedChatCompletionStream",
+    "ParsedResponseStream",
+    "ResponseStream",
+    "Send",
+]
 
 Send = Callable[[object, float | None], Awaitable[httpx.Response]]
 """Sends the request (or resumes from a position), within some seconds; the open response."""
@@ -45,6 +53,7 @@ R = TypeVar("R", bound=Response | ChatCompletion | None)
 Y = TypeVar("Y", bound=Item)  # what iteration yields
 V = TypeVar("V", bound=Event)  # what events() yields
 T = TypeVar("T", bound=Item)
+F = TypeVar("F")  # a structured-output format
 
 
 class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
@@ -302,3 +311,64 @@ class ChatCompletionStream(
     chunk they came from. ``await final_response()`` returns the whole
     :class:`~rillet.events.ChatCompletion`.
     """
+
+
+class ParsedResponseStream(ResponseStream, Generic[F]):
+    """A :class:`ResponseStream` of ``create(..., stream=True, text_format=F)``.
+
+    The same stream, whose final response is a :class:`~rillet.events.ParsedResponse`:
+    ``(await stream.final_response()).output_parsed`` is an ``F`` (or ``None`` on a refusal or
+    an incomplete response).
+    """
+
+    def __init__(self, machine: StreamMachine[Response], send: Send, text_format: type[F]) -> None:
+        super().__init__(machine, send)
+        self.text_format: type[F] = text_format
+        """The format the output text is parsed into."""
+
+    async def final_response(self) -> ParsedResponse[F]:
+        """Read the rest of the stream; the final response, its output parsed.
+
+        Raises:
+            StructuredOutputError: The output text is not a value of the format (the error
+                carries the response).
+            StreamError: As ``ResponseStream.final_response()``.
+        """
+        return parse_response(await super().final_response(), self.text_format)
+
+    get_final_response = final_response
+
+    async def dispatch(self, router: Router | None = None) -> ParsedResponse[F]:
+        """``ResponseStream.dispatch()``, then the result's output parsed."""
+        return parse_response(await super().dispatch(router), self.text_format)
+
+
+class ParsedChatCompletionStream(ChatCompletionStream, Generic[F]):
+    """A :class:`ChatCompletionStream` of ``create(..., stream=True, response_format=F)``.
+
+    Its final completion is a :class:`~rillet.events.ParsedChatCompletion`: each choice's
+    ``message.parsed`` is an ``F`` (or ``None`` on a refusal or a choice cut short).
+    """
+
+    def __init__(
+        self, machine: StreamMachine[ChatCompletion], send: Send, response_format: type[F]
+    ) -> None:
+        super().__init__(machine, send)
+        self.response_format: type[F] = response_format
+        """The format each choice's content is parsed into."""
+
+    async def final_response(self) -> ParsedChatCompletion[F]:
+        """Read the rest of the stream; the whole completion, its choices parsed.
+
+        Raises:
+            StructuredOutputError: A choice's content is not a value of the format (the error
+                carries the completion).
+            StreamError: As ``ChatCompletionStream.final_response()``.
+        """
+        return parse_chat_completion(await super().final_response(), self.response_format)
+
+    get_final_response = final_response
+
+    async def dispatch(self, router: Router | None = None) -> ParsedChatCompletion[F]:
+        """``ChatCompletionStream.dispatch()``, then the result's choices parsed."""
+        return parse_chat_completion(await super().dispatch(router), self.response_format)

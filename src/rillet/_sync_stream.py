@@ -20,15 +20,23 @@ from rillet._closing import Closing
 from rillet._dispatch import Router, dispatch_sync
 from rillet._machine import Cursor, Open, Read, StreamMachine
 from rillet._protocols import Item
+from rillet._structured import parse_chat_completion, parse_response
 from rillet._transport import bound_reads, remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
 from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
+from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
     # Named in the streams' bases as strings: at run time, the unions would build every class.
     from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
 
-__all__ = ["SyncChatCompletionStream", "SyncResponseStream", "SyncSend"]
+__all__ = [
+    "SyncChatCompletionStream",
+    "SyncParsedChatCompletionStream",
+    "SyncParsedResponseStream",
+    "SyncResponseStream",
+    "SyncSend",
+]
 
 SyncSend = Callable[[object, float | None], httpx.Response]
 """Sends the request (or resumes from a position), within some seconds; the open response."""
@@ -37,6 +45,7 @@ R = TypeVar("R", bound=Response | ChatCompletion | None)
 Y = TypeVar("Y", bound=Item)  # what iteration yields
 V = TypeVar("V", bound=Event)  # what events() yields
 T = TypeVar("T", bound=Item)
+F = TypeVar("F")  # a structured-output format
 
 
 class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
@@ -224,3 +233,62 @@ class SyncChatCompletionStream(
     _SyncEventStream[ChatCompletion, ChatCompletionChunk, "ChatCompletionEvent"], _ChatView
 ):
     """A Chat Completions stream for blocking code: ``for chunk in stream``."""
+
+
+class SyncParsedResponseStream(SyncResponseStream, Generic[F]):
+    """A :class:`SyncResponseStream` of ``create(..., stream=True, text_format=F)``.
+
+    Its ``get_final_response()`` is a :class:`~rillet.events.ParsedResponse` (``output_parsed``
+    an ``F``, or ``None`` on a refusal or an incomplete response).
+    """
+
+    def __init__(
+        self, machine: StreamMachine[Response], send: SyncSend, text_format: type[F]
+    ) -> None:
+        super().__init__(machine, send)
+        self.text_format: type[F] = text_format
+        """The format the output text is parsed into."""
+
+    def get_final_response(self) -> ParsedResponse[F]:
+        """Read the rest of the stream; the final response, its output parsed.
+
+        Raises:
+            StructuredOutputError: The output text is not a value of the format (the error
+                carries the response).
+        """
+        return parse_response(super().get_final_response(), self.text_format)
+
+    final_response = get_final_response
+
+    def dispatch(self, router: Router | None = None) -> ParsedResponse[F]:
+        """``SyncResponseStream.dispatch()``, then the result's output parsed."""
+        return parse_response(super().dispatch(router), self.text_format)
+
+
+class SyncParsedChatCompletionStream(SyncChatCompletionStream, Generic[F]):
+    """A :class:`SyncChatCompletionStream` of ``create(..., stream=True, response_format=F)``.
+
+    Its ``get_final_response()`` is a :class:`~rillet.events.ParsedChatCompletion`.
+    """
+
+    def __init__(
+        self, machine: StreamMachine[ChatCompletion], send: SyncSend, response_format: type[F]
+    ) -> None:
+        super().__init__(machine, send)
+        self.response_format: type[F] = response_format
+        """The format each choice's content is parsed into."""
+
+    def get_final_response(self) -> ParsedChatCompletion[F]:
+        """Read the rest of the stream; the whole completion, its choices parsed.
+
+        Raises:
+            StructuredOutputError: A choice's content is not a value of the format (the error
+                carries the completion).
+        """
+        return parse_chat_completion(super().get_final_response(), self.response_format)
+
+    final_response = get_final_response
+
+    def dispatch(self, router: Router | None = None) -> ParsedChatCompletion[F]:
+        """``SyncChatCompletionStream.dispatch()``, then the result's choices parsed."""
+        return parse_chat_completion(super().dispatch(router), self.response_format)

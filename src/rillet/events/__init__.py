@@ -165,6 +165,10 @@ from rillet.events._responses import ResponseStreamEvent as ResponseStreamEvent
 from rillet.events._responses import UnknownEvent as UnknownEvent
 
 if typing.TYPE_CHECKING:
+    from rillet.events._parsed import ParsedChatCompletion as ParsedChatCompletion
+    from rillet.events._parsed import ParsedChatCompletionMessage as ParsedChatCompletionMessage
+    from rillet.events._parsed import ParsedChoice as ParsedChoice
+    from rillet.events._parsed import ParsedResponse as ParsedResponse
     from rillet.events._registry import RESPONSE_EVENT_TYPES as RESPONSE_EVENT_TYPES
     from rillet.events._responses_rare import ResponseAudioDeltaEvent as ResponseAudioDeltaEvent
     from rillet.events._responses_rare import ResponseAudioDoneEvent as ResponseAudioDoneEvent
@@ -255,6 +259,10 @@ if not typing.TYPE_CHECKING:
     __getattr__, __dir__ = _imported_on_first_use(
         globals(),
         {
+            "ParsedChatCompletion": "rillet.events._parsed",
+            "ParsedChatCompletionMessage": "rillet.events._parsed",
+            "ParsedChoice": "rillet.events._parsed",
+            "ParsedResponse": "rillet.events._parsed",
             "RESPONSE_EVENT_TYPES": "rillet.events._registry",
             "ChatCompletionEvent": "rillet.events._unions",
             "ResponseEvent": "rillet.events._unions",
@@ -358,6 +366,10 @@ __all__ = [
     "OutputItem",
     "OutputTextContent",
     "OutputTokensDetails",
+    "ParsedChatCompletion",
+    "ParsedChatCompletionMessage",
+    "ParsedChoice",
+    "ParsedResponse",
     "PromptTokensDetails",
     "RESPONSE_EVENT_TYPES",
     "ReasoningItem",
