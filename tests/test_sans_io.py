@@ -17,6 +17,7 @@ SANS_IO = [
     "rillet._accumulate",
     "rillet._accumulate._chat",
     "rillet._accumulate._responses",
+    "rillet._accumulate._partial",
     "rillet._accumulate._text",
     "rillet._attempts",
     "rillet._body",
