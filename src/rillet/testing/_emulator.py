@@ -111,8 +111,8 @@ class Emulator:
     Streamed or not (the final object as JSON). Responses are kept server-side, as the API
     keeps them (not those created with ``store=false``): ``previous_response_id`` continues
     one (an unknown one is a 404), ``GET /v1/responses/{id}`` returns one
-    (``stream=true&starting_after=N``: its events after event N) and ``POST /v1/responses/{id}/cancel`` cancels a ``background=true``
-    one still running. A background response runs at the pace of the stream that created it,
+    (``stream=true&starting_after=N``: its events after event N) and
+    ``POST /v1/responses/{id}/cancel`` cancels a ``background=true`` one still running. A background response runs at the pace of the stream that created it,
     whether or not anyone still reads that stream.
 
     Args:
