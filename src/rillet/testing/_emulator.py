@@ -112,8 +112,9 @@ class Emulator:
     keeps them (not those created with ``store=false``): ``previous_response_id`` continues
     one (an unknown one is a 404), ``GET /v1/responses/{id}`` returns one
     (``stream=true&starting_after=N``: its events after event N) and
-    ``POST /v1/responses/{id}/cancel`` cancels a ``background=true`` one still running. A background response runs at the pace of the stream that created it,
-    whether or not anyone still reads that stream.
+    ``POST /v1/responses/{id}/cancel`` cancels a ``background=true`` one still running. A
+    background response runs at the pace of the stream that created it, whether or not anyone
+    still reads that stream.
 
     Args:
         recordings: Raw SSE streams by name; names starting with ``chat/`` are Chat
