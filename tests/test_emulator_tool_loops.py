@@ -155,6 +155,9 @@ def test_kept_responses_are_bounded_and_continue_a_conversation() -> None:
     status, second = create(input=[output], previous_response_id=first["id"])
     assert status == 200
     assert "get_weather returned 21C" in second["output"][0]["content"][0]["text"]
+    # Answered outputs are not answered again: the loop goes on with calls.
+    _, third = create(input=[], previous_response_id=second["id"])
+    assert third["output"][0]["type"] == "function_call"
     create(input="one")
     create(input="two")
     status, _ = create(input="three", previous_response_id=first["id"])  # forgotten

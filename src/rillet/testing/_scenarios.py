@@ -139,7 +139,7 @@ def _tool_outputs(request: Mapping[str, Any], history: list[Any]) -> list[tuple[
     """(tool name, output) of the tool results the request hands back.
 
     They are the ``function_call_output`` items (Responses) or ``tool`` messages (Chat) after
-    its last user message. Names come from the calls, in the request or its history.
+    the conversation's last message. Names come from the calls, in the request or its history.
     """
     items = request.get("input", request.get("messages"))
     if not isinstance(items, list):
@@ -155,8 +155,8 @@ def _tool_outputs(request: Mapping[str, Any], history: list[Any]) -> list[tuple[
         for call in calls:
             function: dict[str, Any] = call.get("function") or {}
             names[str(call.get("id"))] = str(function.get("name"))
-        if item.get("role") == "user":
-            pending = []
+        if item.get("role") in ("user", "assistant"):
+            pending = []  # a new question, or the outputs already answered
         elif item.get("type") == "function_call_output":
             pending.append((str(item.get("call_id")), _output_text(item.get("output"))))
         elif item.get("role") == "tool":
