@@ -92,6 +92,8 @@ class _Stored:
     delay: float
     cancelled_after: int | None = None  # events produced before a cancel
     clock: Callable[[], float] = time.monotonic
+    inputs: list[Any] = attrs.Factory(list[Any])  # the request's input items
+    previous: str | None = None  # the request's previous_response_id
 
     def produced(self) -> int:
         """How many of its events exist by now."""
@@ -107,10 +109,12 @@ class Emulator:
     """Answers ``POST /v1/responses`` and ``/v1/chat/completions``: generated or recorded.
 
     Streamed or not (the final object as JSON). Responses are kept server-side, as the API
-    keeps them: ``GET /v1/responses/{id}`` returns one (``stream=true&starting_after=N``: its
-    events after event N) and ``POST /v1/responses/{id}/cancel`` cancels a ``background=true``
-    one still running. A background response runs at the pace of the stream that created it,
-    whether or not anyone still reads that stream.
+    keeps them (not those created with ``store=false``): ``previous_response_id`` continues
+    one (an unknown one is a 404), ``GET /v1/responses/{id}`` returns one
+    (``stream=true&starting_after=N``: its events after event N) and
+    ``POST /v1/responses/{id}/cancel`` cancels a ``background=true`` one still running. A
+    background response runs at the pace of the stream that created it, whether or not anyone
+    still reads that stream.
 
     Args:
         recordings: Raw SSE streams by name; names starting with ``chat/`` are Chat
@@ -215,15 +219,27 @@ class Emulator:
             if chosen not in SCENARIOS:
                 known = ", ".join(SCENARIOS)
                 return _error(400, f"unknown scenario {chosen!r}; the scenarios are: {known}")
-            recording = _generate(chosen, request, chat=chat)
+            history = self._history(request.get("previous_response_id")) if not chat else []
+            if history is None:
+                previous = request.get("previous_response_id")
+                message = f"Previous response with id '{previous}' not found."
+                code = "previous_response_not_found"
+                return _error(404, message, code=code, param="previous_response_id")
+            recording = _generate(chosen, request, history, chat=chat)
         streaming = bool(request.get("stream"))
         if not streaming and _ends_in_error(recording):
             return _error(500, "The server had an error while processing your request.")
-        if recording.response_id is not None:
+        kept = request.get("store") is not False or recording.background
+        if recording.response_id is not None and kept:
             # Kept for GET; a background response runs on at the stream's pace, read or not.
             paced = streaming or recording.background
             delay = self._delay(headers) if paced else 0.0
-            stored = _Stored(recording, self.clock(), delay, clock=self.clock)
+            inputs = request.get("input", [])
+            inputs = [{"role": "user", "content": inputs}] if isinstance(inputs, str) else inputs
+            previous = request.get("previous_response_id")
+            stored = _Stored(
+                recording, self.clock(), delay, clock=self.clock, inputs=inputs, previous=previous
+            )
             self._keep(stored)
             if recording.background and not streaming:
                 return _json(_snapshot(stored))  # as it stands now: queued, until it runs
@@ -232,6 +248,28 @@ class Emulator:
     def _delay(self, headers: Mapping[str, str]) -> float:
         """Seconds between chunks: the request's ``x-rillet-delay``, else the emulator's."""
         return float(headers.get("x-rillet-delay", self.delay))
+
+    def _history(self, response_id: object) -> list[Any] | None:
+        """The conversation up to and with a kept response: inputs and outputs, oldest first.
+
+        None when it is not kept (unknown, forgotten, or created with ``store=false``).
+        """
+        if response_id is None:
+            return []
+        stored = self._find(str(response_id))
+        if stored is None:
+            return None
+        chain: list[_Stored] = [stored]
+        while chain[-1].previous is not None and len(chain) <= self.keep:
+            earlier = self._find(chain[-1].previous)
+            if earlier is None:
+                break  # forgotten: the conversation starts here
+            chain.append(earlier)
+        items: list[Any] = []
+        for each in reversed(chain):
+            output: list[Any] = _snapshot(each).get("output") or []
+            items.extend([*each.inputs, *output])
+        return items
 
     def _keep(self, stored: _Stored) -> None:
         self._responses[stored.recording.response_id or ""] = stored
@@ -447,10 +485,12 @@ def _index(name: str, body: bytes) -> _Recording:
     return _Recording(name, body, events, None)
 
 
-def _generate(scenario: Scenario, request: Mapping[str, Any], *, chat: bool) -> _Recording:
+def _generate(
+    scenario: Scenario, request: Mapping[str, Any], history: list[Any], *, chat: bool
+) -> _Recording:
     if chat:
         return _index(f"chat/{scenario}", encode(chat_stream(scenario, request)))
-    return _index(scenario, encode(response_stream(scenario, request)))
+    return _index(scenario, encode(response_stream(scenario, request, history)))
 
 
 def _ends_in_error(recording: _Recording) -> bool:
@@ -537,11 +577,18 @@ def _json(value: object, headers: list[tuple[bytes, bytes]] | None = None) -> Re
     return Reply(200, _JSON + (headers or []), iter([json.dumps(value).encode()]))
 
 
-def _error(status: int, message: str, retry_after: float | None = None) -> Reply:
+def _error(
+    status: int,
+    message: str,
+    retry_after: float | None = None,
+    *,
+    code: str | None = None,
+    param: str | None = None,
+) -> Reply:
     headers = list(_JSON)
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
     kinds = {429: "rate_limit_exceeded", 404: "not_found"}
     kind = "server_error" if status >= 500 else "invalid_request_error"
-    error = {"message": message, "type": kind, "code": kinds.get(status), "param": None}
+    error = {"message": message, "type": kind, "code": code or kinds.get(status), "param": param}
     return Reply(status, headers, iter([json.dumps({"error": error}).encode()]))
