@@ -31,7 +31,7 @@ from rillet import (
     StructuredOutputError,
     SyncParsedResponseStream,
 )
-from rillet._schema import json_schema
+from rillet._schema import json_schema, parse_as
 from rillet.events import ChatCompletion, ParsedChatCompletion, ParsedResponse, Response
 from rillet.testing._scenarios import _Responses, encode  # pyright: ignore[reportPrivateUsage]
 
@@ -108,10 +108,10 @@ class Scripted:
         writer = _Responses(body)
         writer.start()
         if self.answer == "incomplete":
-            writer.message(self.text, limit=2)
+            writer.message(pieces(self.text), limit=2)
             writer.finish("incomplete", incomplete_details={"reason": "max_output_tokens"})
         else:
-            writer.message(self.text, refusal=self.answer == "refusal")
+            writer.message(pieces(self.text), refusal=self.answer == "refusal")
             writer.finish("completed")
         return writer.events
 
@@ -186,10 +186,11 @@ async def test_text_format_is_sent_as_the_strict_schema_beside_other_text_keys(
 ) -> None:
     async with httpx.AsyncClient() as http:
         client = AsyncClient(api_key=API_KEY, base_url=served.url, http_client=http, timeout=FAST)
-        with pytest.raises(StructuredOutputError):  # the emulator writes prose
-            await client.responses.parse(
-                model="rillet-text", input="hi", text_format=Recipe, text={"verbosity": "low"}
-            )
+        parsed = await client.responses.parse(
+            model="rillet-text", input="hi", text_format=Recipe, text={"verbosity": "low"}
+        )
+    assert isinstance(parsed.output_parsed, Recipe)  # the emulator follows the schema
+    assert parsed.output_parsed == parse_as(Recipe, json.loads(parsed.output_text))
     method, path, _, raw = served.emulator.requests[-1]
     body = json.loads(raw)
     assert (method, path) == ("POST", "/v1/responses")
@@ -200,12 +201,14 @@ async def test_text_format_is_sent_as_the_strict_schema_beside_other_text_keys(
 async def test_response_format_class_is_sent_as_the_json_schema_format(served: Served) -> None:
     async with httpx.AsyncClient() as http:
         client = AsyncClient(api_key=API_KEY, base_url=served.url, http_client=http, timeout=FAST)
-        with pytest.raises(StructuredOutputError):
-            await client.chat.completions.parse(
-                model="rillet-text",
-                messages=[{"role": "user", "content": "hi"}],
-                response_format=Movie,
-            )
+        completion = await client.chat.completions.parse(
+            model="rillet-text",
+            messages=[{"role": "user", "content": "hi"}],
+            response_format=Movie,
+        )
+    movie = completion.choices[0].message.parsed
+    assert movie is not None
+    assert (type(movie["title"]), type(movie["year"])) == (str, int)
     body = json.loads(served.emulator.requests[-1][3])
     assert body["response_format"] == {
         "type": "json_schema",
@@ -428,11 +431,12 @@ async def test_invalid_output_raises_with_the_response(text: str, problem: str) 
         assert chat.value.text == text
 
 
-async def test_the_emulators_prose_is_invalid_output(served: Served) -> None:
+async def test_prose_is_invalid_output(served: Served) -> None:
+    prose = {"x-rillet-recording": "responses/plain_text_sorted_keys_2026.sse"}
     async with httpx.AsyncClient() as http:
         client = AsyncClient(api_key=API_KEY, base_url=served.url, http_client=http, timeout=FAST)
         async with await client.responses.create(
-            model="rillet-text", input="hi", stream=True, text_format=Point
+            model="rillet-text", input="hi", stream=True, text_format=Point, extra_headers=prose
         ) as stream:
             with pytest.raises(StructuredOutputError, match="not JSON") as caught:
                 await stream.final_response()
@@ -454,3 +458,8 @@ def test_the_last_message_is_the_one_parsed() -> None:
     parsed = parse_response(response, Recipe)
     assert parsed.output_parsed == Recipe("Soup", [Step("Boil", 10)])
     assert parsed.to_dict() == response.to_dict()
+
+
+def pieces(text: str, size: int = 6) -> list[str]:
+    """The deltas of ``text``."""
+    return [text[i : i + size] for i in range(0, len(text), size)]
