@@ -24,8 +24,7 @@ extensions = [
     "sphinx.ext.doctest",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-# structured.md joins the toctree when whole; the fragments are merged into it.
-exclude_patterns = ["_build", "README.md", "structured.md", "_structured_output_section.md"]
+exclude_patterns = ["_build", "README.md"]
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 

@@ -36,7 +36,8 @@ def test_example_runs(
     # Examples that talk to "the API" talk to the emulator, over loopback.
     monkeypatch.setenv("OPENAI_BASE_URL", served.url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-docs")
-    exec(compile(code, where, "exec"), {"__name__": "__docs__"})  # noqa: S102
+    # dont_inherit: the example runs as the user would, without this file's `from __future__`.
+    exec(compile(code, where, "exec", dont_inherit=True), {"__name__": "__docs__"})  # noqa: S102
 
 
 @pytest.mark.parametrize("module", ["rillet._partial_json", "rillet._sse"])

@@ -10,7 +10,9 @@ Per request, the model name or headers choose what is answered and how:
 * ``x-rillet-scenario``, or a model named ``rillet-<scenario>``: a generated stream (see
   :data:`~rillet.testing.SCENARIOS`);
 * ``x-rillet-recording``: the name of a recording to replay;
-* neither: the first recording of the endpoint's kind, else the ``text`` scenario;
+* neither: the first recording of the endpoint's kind, else the ``text`` scenario (a request
+  that no recording can answer, for JSON of a format, after a previous response or with tool
+  outputs, is always generated);
 * ``x-rillet-chunk-size``: cut the body into chunks of this many bytes (else one per event);
 * ``x-rillet-delay``: seconds to wait between chunks;
 * ``x-rillet-fault``: a :class:`~rillet.testing.Fault` to inject;
@@ -35,7 +37,14 @@ from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._sse import SSEDecoder
 from rillet.events import parse_chat_chunk, parse_event_data
 from rillet.testing._faults import Fault
-from rillet.testing._scenarios import SCENARIOS, Scenario, chat_stream, encode, response_stream
+from rillet.testing._scenarios import (
+    SCENARIOS,
+    Scenario,
+    chat_stream,
+    encode,
+    needs_generating,
+    response_stream,
+)
 
 __all__ = ["DROP", "STALL", "Emulator", "Reply", "Step"]
 
@@ -210,7 +219,8 @@ class Emulator:
         model = str(request.get("model", ""))
         if scenario is None and model.startswith("rillet-"):
             scenario = model.removeprefix("rillet-")
-        if name is not None or (scenario is None and self._pick(None, chat=chat)):
+        default = scenario is None and not needs_generating(request)
+        if name is not None or (default and self._pick(None, chat=chat)):
             recording = self._pick(name, chat=chat)
             if recording is None:
                 return _error(404, f"no recording {name!r} for {'chat' if chat else 'responses'}")

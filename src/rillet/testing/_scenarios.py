@@ -126,6 +126,18 @@ def _format_schema(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
     return cast("Mapping[str, Any]", schema) if isinstance(schema, dict) else {}
 
 
+def needs_generating(request: Mapping[str, Any]) -> bool:
+    """Whether no recording can answer ``request``.
+
+    It asks for JSON of a format, goes on from a previous response, or hands tool outputs back.
+    """
+    return (
+        _format_schema(request) is not None
+        or request.get("previous_response_id") is not None
+        or bool(_tool_outputs(request, []))
+    )
+
+
 def _knob(request: Mapping[str, Any], name: str) -> int | None:
     """A number asked for in the request's ``metadata`` (a string, as metadata values are)."""
     metadata: Mapping[str, Any] = request.get("metadata") or {}
