@@ -1,0 +1,283 @@
+"""The tool registry: functions the model may call, their schemas, their arguments parsed.
+
+A tool is a plain function, sync or async, whose parameters are annotated: the JSON schema the
+API gets is derived from the signature, and the model's JSON arguments are parsed back into
+those types before the call, so the function sees what its annotations say (or the model gets
+an error that names the argument that is wrong, and why).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import inspect
+import json
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar, get_type_hints, overload
+
+import anyio.to_thread
+import attrs
+
+from rillet._errors import RilletError
+from rillet._tool_schema import ArgumentError, object_schema, parse_fields
+from rillet.params import ChatCompletionToolParam, FunctionToolParam
+
+__all__ = ["Tool", "ToolArgumentsError", "Tools"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class ToolArgumentsError(RilletError):
+    """The model's call cannot be made: no such tool, arguments that are not JSON, or
+    arguments that do not fit the tool's parameters.
+
+    Attributes:
+        tool: The name the model called.
+        arguments: The arguments as the model sent them (a JSON string).
+        argument: Where the problem is (``"city"``, ``"stops[2].name"``; ``None``: the whole).
+        reason: What is wrong there.
+    """
+
+    def __init__(self, tool: str, arguments: str, argument: str | None, reason: str) -> None:
+        self.tool = tool
+        self.arguments = arguments
+        self.argument = argument
+        self.reason = reason
+        where = f" argument {argument!r}" if argument else ""
+        super().__init__(f"tool {tool!r}{where}: {reason}")
+
+
+@attrs.frozen
+class Tool:
+    """One registered function.
+
+    Attributes:
+        name: The name the model calls it by.
+        description: What it does, for the model.
+        function: The function (sync or async).
+        parameters: The strict JSON schema of its parameters (an object).
+        is_async: Whether ``function`` is a coroutine function.
+    """
+
+    name: str
+    description: str
+    function: Callable[..., Any]
+    parameters: dict[str, Any]
+    is_async: bool
+    _fields: dict[str, tuple[object, bool]] = attrs.field(repr=False, alias="fields")
+
+    def parse(self, arguments: str) -> dict[str, Any]:
+        """The model's JSON ``arguments`` as the function's keyword arguments, typed.
+
+        Raises:
+            ToolArgumentsError: They are not JSON, or do not fit the parameters.
+        """
+        try:
+            decoded = json.loads(arguments or "{}")
+        except ValueError as error:
+            reason = f"the arguments are not valid JSON ({error})"
+            raise ToolArgumentsError(self.name, arguments, None, reason) from None
+        try:
+            return parse_fields(self._fields, decoded, [])
+        except ArgumentError as error:
+            where = str(ArgumentError(error.path, "")).removesuffix(": ") or None
+            raise ToolArgumentsError(self.name, arguments, where, error.reason) from None
+
+    async def call(self, arguments: str) -> str:
+        """Parse ``arguments``, call the function (a sync one in a worker thread), and give
+        its result as the text the model gets back (see :meth:`Tools.call`)."""
+        kwargs = self.parse(arguments)
+        if self.is_async:
+            result = await self.function(**kwargs)
+        else:
+            result = await anyio.to_thread.run_sync(lambda: self.function(**kwargs))
+        return output_text(result)
+
+
+def output_text(result: object) -> str:
+    """A tool's result as the model gets it: a string as it is, anything else as JSON."""
+    if isinstance(result, str):
+        return result
+    return json.dumps(_jsonable(result), ensure_ascii=False, separators=(",", ":"))
+
+
+def _jsonable(value: object) -> object:
+    if attrs.has(type(value)):
+        return _jsonable(attrs.asdict(value, recurse=False))  # pyright: ignore[reportArgumentType]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return _jsonable(value.value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [_jsonable(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+    to_dict = getattr(value, "to_dict", None)  # rillet's models, and other libraries' own
+    if callable(to_dict):
+        return to_dict()
+    return value
+
+
+class Tools:
+    """A registry of functions the model may call.
+
+    Example:
+        >>> tools = Tools()
+        >>> @tools.register
+        ... def get_weather(city: str, unit: Literal["C", "F"] = "C") -> str:
+        ...     '''The weather in a city now.'''
+        ...     return f"20 {unit} in {city}"
+
+    Each function's name is the tool's name; the first paragraph of its docstring, the
+    description; its parameters (each annotated), the JSON schema, in the API's strict form:
+    every parameter is required, and one with a default may be ``null`` (then the default
+    applies). Parameters may be ``str``, ``int``, ``float``, ``bool``, ``list[...]``,
+    ``Literal[...]``, enums, ``X | None``, and attrs classes, dataclasses or TypedDicts of them.
+    """
+
+    def __init__(self, *functions: Callable[..., Any]) -> None:
+        self._tools: dict[str, Tool] = {}
+        for function in functions:
+            self.register(function)
+
+    @overload
+    def register(self, function: F, /) -> F: ...
+
+    @overload
+    def register(
+        self, *, name: str | None = None, description: str | None = None
+    ) -> Callable[[F], F]: ...
+
+    def register(
+        self,
+        function: F | None = None,
+        /,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+    ) -> F | Callable[[F], F]:
+        """Register a function (a decorator, with or without ``name=``/``description=``).
+
+        The function is returned unchanged.
+
+        Raises:
+            TypeError: A parameter has no annotation, or a type that has no JSON schema, or
+                takes ``*args``/``**kwargs``, or is positional-only.
+            ValueError: A tool of that name is already registered.
+        """
+
+        def add(function: F) -> F:
+            tool = _describe(function, name, description)
+            if tool.name in self._tools:
+                msg = f"a tool named {tool.name!r} is already registered"
+                raise ValueError(msg)
+            self._tools[tool.name] = tool
+            return function
+
+        return add if function is None else add(function)
+
+    def __getitem__(self, name: str) -> Tool:
+        return self._tools[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._tools
+
+    def __iter__(self) -> Iterator[Tool]:
+        return iter(self._tools.values())
+
+    def __len__(self) -> int:
+        return len(self._tools)
+
+    def to_params(self) -> list[FunctionToolParam]:
+        """The ``tools`` of a Responses request: one strict function tool per function."""
+        return [
+            {
+                "type": "function",
+                "name": tool.name,
+                "description": tool.description,
+                "parameters": tool.parameters,
+                "strict": True,
+            }
+            for tool in self
+        ]
+
+    def to_chat_params(self) -> list[ChatCompletionToolParam]:
+        """The ``tools`` of a Chat Completions request."""
+        return [
+            {
+                "type": "function",
+                "function": {
+                    "name": tool.name,
+                    "description": tool.description,
+                    "parameters": tool.parameters,
+                    "strict": True,
+                },
+            }
+            for tool in self
+        ]
+
+    def parse(self, name: str, arguments: str) -> dict[str, Any]:
+        """The keyword arguments of a call of tool ``name`` with JSON ``arguments``, typed.
+
+        Raises:
+            ToolArgumentsError: There is no tool ``name``, or the arguments are not JSON or do
+                not fit its parameters (the error names the argument, and why).
+        """
+        return self._find(name, arguments).parse(arguments)
+
+    async def call(self, name: str, arguments: str) -> str:
+        """Call tool ``name`` with the model's JSON ``arguments``; its result as text.
+
+        A sync function runs in a worker thread. A string result is returned as it is; any
+        other is encoded as JSON (attrs classes, dataclasses, enums and rillet's models too).
+
+        Raises:
+            ToolArgumentsError: As :meth:`parse`.
+            Exception: Whatever the function raises.
+        """
+        return await self._find(name, arguments).call(arguments)
+
+    def _find(self, name: str, arguments: str) -> Tool:
+        tool = self._tools.get(name)
+        if tool is None:
+            known = ", ".join(map(repr, self._tools)) or "none"
+            reason = f"there is no such tool (the tools are: {known})"
+            raise ToolArgumentsError(name, arguments, None, reason)
+        return tool
+
+
+def _describe(function: Callable[..., Any], name: str | None, description: str | None) -> Tool:
+    label = name or getattr(function, "__name__", None)
+    if not label:
+        msg = f"{function!r} has no __name__: give the tool a name="
+        raise TypeError(msg)
+    try:
+        hints = get_type_hints(function, include_extras=True)
+    except NameError as error:
+        msg = f"tool {label!r}: cannot resolve its annotations ({error})"
+        raise TypeError(msg) from error
+    fields: dict[str, tuple[object, bool]] = {}
+    for parameter in inspect.signature(function).parameters.values():
+        if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
+            msg = f"tool {label!r}: parameter {parameter.name!r} must be one that can be named"
+            raise TypeError(msg)
+        if parameter.name not in hints:
+            msg = f"tool {label!r}: parameter {parameter.name!r} has no annotation"
+            raise TypeError(msg)
+        fields[parameter.name] = (hints[parameter.name], parameter.default is not parameter.empty)
+    try:
+        schema = object_schema(fields)
+    except TypeError as error:
+        msg = f"tool {label!r}: {error}"
+        raise TypeError(msg) from error
+    if description is None:
+        doc = inspect.getdoc(function) or ""
+        description = " ".join(doc.split("\n\n", 1)[0].split())
+    return Tool(
+        name=label,
+        description=description,
+        function=function,
+        parameters=schema,
+        is_async=inspect.iscoroutinefunction(function),
+        fields=fields,
+    )
