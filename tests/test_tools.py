@@ -17,7 +17,7 @@ import pytest
 from rillet import AsyncClient, HandlerError, Router
 from rillet.events import ResponseCompletedEvent, ResponseOutputTextDeltaEvent
 from rillet.testing import serve
-from rillet.tools import Tools, ToolArgumentsError, TurnLimitError, run, run_chat
+from rillet.tools import ToolArgumentsError, Tools, TurnLimitError, run, run_chat
 from tool_model import ToolModel
 
 # -- the registry -------------------------------------------------------------------------------
@@ -81,7 +81,9 @@ def test_register_derives_name_description_and_strict_schema() -> None:
     }
     stop = properties["stops"]["items"]
     assert stop["properties"]["minutes"] == {"anyOf": [{"type": "integer"}, {"type": "null"}]}
-    assert properties["unit"] == {"anyOf": [{"type": "string", "enum": ["C", "F"]}, {"type": "null"}]}
+    assert properties["unit"] == {
+        "anyOf": [{"type": "string", "enum": ["C", "F"]}, {"type": "null"}]
+    }
     assert properties["budget"] == {"anyOf": [{"type": "number"}, {"type": "null"}]}
     assert properties["window"]["anyOf"][1] == {"type": "null"}
     (chat,) = tools.to_chat_params()
@@ -137,7 +139,12 @@ def test_parse_gives_typed_arguments_and_defaults_for_null() -> None:
             None,
             "unexpected member 'x'",
         ),
-        ("plan", '{"place": {"city": "P", "country": "F"}, "stops": "3"}', "stops", "expected array"),
+        (
+            "plan",
+            '{"place": {"city": "P", "country": "F"}, "stops": "3"}',
+            "stops",
+            "expected array",
+        ),
     ],
 )
 def test_parse_errors_say_which_argument_and_why(
@@ -156,7 +163,7 @@ def test_no_coercion_of_json_values() -> None:
     tools = Tools()
 
     @tools.register
-    def count(n: int, flag: bool) -> int:  # noqa: FBT001
+    def count(n: int, flag: bool) -> int:
         """Count."""
         return n
 
@@ -399,7 +406,7 @@ async def test_the_turn_limit_raises_with_the_last_response() -> None:
         with pytest.raises(TurnLimitError) as caught:
             await run(client, weather_tools(log), model="m", input=PROMPT, max_turns=1)
     assert caught.value.turns == 1
-    assert caught.value.response.id  # type: ignore[union-attr]
+    assert caught.value.response.id
     assert len(log.started) == 1
     assert len(model.requests) == 1
 
@@ -450,7 +457,7 @@ async def test_chat_runs_the_calls_and_sends_tool_messages() -> None:
     assert [m["content"] for m in messages[2:]] == ["sunny in Paris", "sunny in Rome"]
 
 
-async def wait_for(condition: Any, seconds: float = 5.0) -> None:  # noqa: ANN401
+async def wait_for(condition: Any, seconds: float = 5.0) -> None:
     with anyio.fail_after(seconds):
-        while not condition():
+        while not condition():  # noqa: ASYNC110 - the server's counters, no event to wait on
             await anyio.sleep(0.01)

@@ -1,5 +1,7 @@
-"""The tool loop: stream a turn, start each call as soon as its arguments are complete, send
-the outputs back, and go on until the model answers without calling anything.
+"""The tool loop: each call starts as soon as its arguments are complete.
+
+Stream a turn, start its calls, send the outputs back, and go on until the model answers
+without calling anything.
 
 A call starts while the model is still writing the rest of the response: the stream is read
 by the dispatch (the user's handlers see every turn), and the runner starts each call in a task
@@ -31,6 +33,7 @@ from rillet.events import (
 
 if TYPE_CHECKING:
     from rillet._client import AsyncClient
+    from rillet._stream import ChatCompletionStream, ResponseStream
     from rillet.events import Event
     from rillet.params import ChatCompletionCreateParams, ResponseCreateParams
 
@@ -111,9 +114,10 @@ class _Turn:
             scope.cancel()
 
 
-async def run(  # noqa: PLR0913 - the request's parameters are the rest
+async def run(
     client: AsyncClient,
     tools: Tools,
+    /,
     *,
     router: Router | None = None,
     max_turns: int = _DEFAULT_TURNS,
@@ -156,7 +160,9 @@ async def run(  # noqa: PLR0913 - the request's parameters are the rest
     history: list[Any] = _items(body.get("input", ()))
     limiter = anyio.CapacityLimiter(concurrency)
     for turn in range(1, max_turns + 1):
-        stream = await client.responses.create(stream=True, **cast("ResponseCreateParams", body))
+        stream: ResponseStream = await client.responses.create(
+            stream=True, **cast("ResponseCreateParams", body)
+        )
         async with stream:
 
             def on_event(event: Event, turn_calls: _Turn) -> None:
@@ -186,9 +192,10 @@ async def run(  # noqa: PLR0913 - the request's parameters are the rest
     raise AssertionError(msg)  # pragma: no cover
 
 
-async def run_chat(  # noqa: PLR0913 - the request's parameters are the rest
+async def run_chat(
     client: AsyncClient,
     tools: Tools,
+    /,
     *,
     router: Router | None = None,
     max_turns: int = _DEFAULT_TURNS,
@@ -196,9 +203,11 @@ async def run_chat(  # noqa: PLR0913 - the request's parameters are the rest
     on_tool_error: ToolErrorPolicy = "report",
     **params: Unpack[ChatCompletionCreateParams],
 ) -> ChatCompletion:
-    """:func:`run` over Chat Completions: each call starts at ``chat.tool_call.arguments.done``
-    (of the first choice); the assistant message and a ``tool`` message per call are appended
-    to ``messages`` for the next turn.
+    """:func:`run` over Chat Completions.
+
+    Each call starts at its ``chat.tool_call.arguments.done`` (of the first choice); the
+    assistant message and a ``tool`` message per call are appended to ``messages`` for the
+    next turn.
 
     Returns:
         The final completion: the first whose message has no tool calls.
@@ -215,7 +224,7 @@ async def run_chat(  # noqa: PLR0913 - the request's parameters are the rest
     limiter = anyio.CapacityLimiter(concurrency)
     for turn in range(1, max_turns + 1):
         body["messages"] = messages
-        stream = await client.chat.completions.create(
+        stream: ChatCompletionStream = await client.chat.completions.create(
             stream=True, **cast("ChatCompletionCreateParams", body)
         )
         async with stream:
@@ -246,7 +255,7 @@ async def run_chat(  # noqa: PLR0913 - the request's parameters are the rest
     raise AssertionError(msg)  # pragma: no cover
 
 
-async def _stream_turn(
+async def _stream_turn(  # noqa: PLR0917 - private, called twice
     stream: Any,  # noqa: ANN401 - a ResponseStream or a ChatCompletionStream
     router: Router | None,
     tools: Tools,
@@ -255,6 +264,7 @@ async def _stream_turn(
     on_event: Callable[[Event, _Turn], None],
 ) -> _Turn:
     """Dispatch one turn's stream, starting its calls; return when all of them are done."""
+    turn: _Turn | None = None
     try:
         async with anyio.create_task_group() as group:
             turn = _Turn(tools, group, limiter, policy, lambda: stream.snapshot)
@@ -269,6 +279,7 @@ async def _stream_turn(
     except BaseExceptionGroup as group_error:
         problem = _unwrap(group_error)
         raise problem from problem.__cause__
+    assert turn is not None  # noqa: S101 - the group's block made it
     if turn.failure is not None:  # a call failed after the stream had ended
         raise turn.failure
     return turn

@@ -15,7 +15,7 @@ import enum
 import types
 import typing
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
+from typing import Any, Literal, Union, cast, get_args, get_origin, get_type_hints, is_typeddict
 
 import attrs
 
@@ -57,22 +57,24 @@ def _fields(tp: type) -> dict[str, tuple[object, bool]]:
             )
             for f in dataclasses.fields(tp)
         }
-    required: frozenset[str] = getattr(tp, "__required_keys__", frozenset())
+    required: frozenset[str] = getattr(cast("object", tp), "__required_keys__", frozenset())
     return {name: (hint, name not in required) for name, hint in hints.items()}
 
 
 def _is_record(tp: object) -> bool:
-    return isinstance(tp, type) and (attrs.has(tp) or dataclasses.is_dataclass(tp)) or (
-        is_typeddict(tp)
-    )
+    if is_typeddict(tp):
+        return True
+    return isinstance(tp, type) and (attrs.has(tp) or dataclasses.is_dataclass(tp))
 
 
-def object_schema(fields: Mapping[str, tuple[object, bool]], title: str | None = None) -> dict[str, Any]:
+def object_schema(
+    fields: Mapping[str, tuple[object, bool]], title: str | None = None
+) -> dict[str, Any]:
     """A strict object schema: every field required; one with a default may be ``null``."""
     properties: dict[str, Any] = {}
     for name, (hint, optional) in fields.items():
-        schema = schema_of(hint)
-        properties[name] = _nullable(schema) if optional else schema
+        member = schema_of(hint)
+        properties[name] = _nullable(member) if optional else member
     schema: dict[str, Any] = {
         "type": "object",
         "properties": properties,
@@ -92,7 +94,7 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
-def schema_of(tp: object) -> dict[str, Any]:
+def schema_of(tp: object) -> dict[str, Any]:  # noqa: PLR0911 - one return per kind of type
     """The strict JSON schema of values of ``tp``.
 
     Raises:
@@ -113,11 +115,18 @@ def schema_of(tp: object) -> dict[str, Any]:
     if origin in (Union, types.UnionType):
         members = [schema_of(a) for a in arguments]
         return members[0] if len(members) == 1 else {"anyOf": members}
-    if origin in (list, Sequence, tuple) and arguments and (origin is not tuple or ... in arguments):
+    if (
+        origin in (list, Sequence, tuple)
+        and arguments
+        and (origin is not tuple or ... in arguments)
+    ):
         return {"type": "array", "items": schema_of(arguments[0])}
-    if _is_record(tp):
+    if _is_record(tp):  # pyright: ignore[reportUnknownArgumentType] - narrowed by the checks above
         return object_schema(_fields(typing.cast("type", tp)))
-    msg = f"no JSON schema for {tp!r}: use str, int, float, bool, list, Literal, an enum, or an attrs class, dataclass or TypedDict of them"
+    msg = (
+        f"no JSON schema for {tp!r}: use str, int, float, bool, list, Literal, an enum, "
+        "or an attrs class, dataclass or TypedDict of them"
+    )
     raise TypeError(msg)
 
 
@@ -185,7 +194,7 @@ def parse_value(tp: object, value: object, path: list[str | int]) -> Any:  # noq
             raise ArgumentError(path, f"expected array, got {_kind(value)}")
         items = [parse_value(arguments[0], v, [*path, i]) for i, v in enumerate(value)]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         return tuple(items) if origin is tuple else items
-    if _is_record(tp):
+    if _is_record(tp):  # pyright: ignore[reportUnknownArgumentType] - narrowed by the checks above
         record = typing.cast("type", tp)
         values = parse_fields(_fields(record), value, path)
         return values if is_typeddict(record) else record(**values)
@@ -196,8 +205,10 @@ def parse_value(tp: object, value: object, path: list[str | int]) -> Any:  # noq
 def parse_fields(
     fields: Mapping[str, tuple[object, bool]], value: object, path: list[str | int]
 ) -> dict[str, Any]:
-    """A JSON object's members, each parsed into its field's type (``null`` for a field with a
-    default leaves it out, so that the default applies)."""
+    """A JSON object's members, each parsed into its field's type.
+
+    ``null`` for a field with a default leaves it out, so that the default applies.
+    """
     if not isinstance(value, dict):
         raise ArgumentError(path, f"expected object, got {_kind(value)}")
     given = typing.cast("dict[str, object]", value)
@@ -226,6 +237,11 @@ def _accepts_none(tp: object) -> bool:
 def _kind(value: object) -> str:
     if value is None:
         return "null"
-    return {bool: "boolean", int: "integer", float: "number", str: "string", list: "array"}.get(
-        type(value), "object"
-    )
+    kinds: dict[type, str] = {
+        bool: "boolean",
+        int: "integer",
+        float: "number",
+        str: "string",
+        list: "array",
+    }
+    return kinds.get(type(value), "object")

@@ -12,8 +12,8 @@ import dataclasses
 import enum
 import inspect
 import json
-from collections.abc import Callable, Iterator, Mapping
-from typing import Any, TypeVar, get_type_hints, overload
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from typing import Any, TypeVar, cast, get_type_hints, overload
 
 import anyio.to_thread
 import attrs
@@ -28,8 +28,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 class ToolArgumentsError(RilletError):
-    """The model's call cannot be made: no such tool, arguments that are not JSON, or
-    arguments that do not fit the tool's parameters.
+    """The model's call cannot be made.
+
+    There is no such tool, or the arguments are not JSON, or do not fit its parameters.
 
     Attributes:
         tool: The name the model called.
@@ -84,8 +85,10 @@ class Tool:
             raise ToolArgumentsError(self.name, arguments, where, error.reason) from None
 
     async def call(self, arguments: str) -> str:
-        """Parse ``arguments``, call the function (a sync one in a worker thread), and give
-        its result as the text the model gets back (see :meth:`Tools.call`)."""
+        """Parse ``arguments`` and call the function; its result as text.
+
+        A sync function runs in a worker thread; see :meth:`Tools.call` for the text.
+        """
         kwargs = self.parse(arguments)
         if self.is_async:
             result = await self.function(**kwargs)
@@ -101,17 +104,18 @@ def output_text(result: object) -> str:
     return json.dumps(_jsonable(result), ensure_ascii=False, separators=(",", ":"))
 
 
-def _jsonable(value: object) -> object:
+def _jsonable(value: object) -> object:  # noqa: PLR0911 - one return per kind of value
     if attrs.has(type(value)):
-        return _jsonable(attrs.asdict(value, recurse=False))  # pyright: ignore[reportArgumentType]
+        return _jsonable(attrs.asdict(cast("attrs.AttrsInstance", value), recurse=False))
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, enum.Enum):
         return _jsonable(value.value)
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        items = cast("Mapping[object, object]", value).items()
+        return {str(k): _jsonable(v) for k, v in items}
     if isinstance(value, (list, tuple, set, frozenset)):
-        return [_jsonable(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        return [_jsonable(v) for v in cast("Iterable[object]", value)]
     to_dict = getattr(value, "to_dict", None)  # rillet's models, and other libraries' own
     if callable(to_dict):
         return to_dict()
@@ -145,7 +149,7 @@ class Tools:
 
     @overload
     def register(
-        self, *, name: str | None = None, description: str | None = None
+        self, function: None = None, /, *, name: str | None = None, description: str | None = None
     ) -> Callable[[F], F]: ...
 
     def register(
