@@ -34,6 +34,7 @@ from rillet._errors import SSEError as SSEError
 from rillet._errors import StreamError as StreamError
 from rillet._errors import StreamProgress as StreamProgress
 from rillet._errors import StreamTruncatedError as StreamTruncatedError
+from rillet._errors import StructuredOutputError as StructuredOutputError
 from rillet._errors import TruncationCode as TruncationCode
 from rillet._errors import UnprocessableEntityError as UnprocessableEntityError
 from rillet._lazy import imported_on_first_use as _imported_on_first_use
@@ -116,6 +117,7 @@ __all__ = [
     "StreamProgress",
     "StreamStats",
     "StreamTruncatedError",
+    "StructuredOutputError",
     "SyncChatCompletionStream",
     "SyncResponseStream",
     "Timeouts",

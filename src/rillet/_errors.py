@@ -38,6 +38,7 @@ __all__ = [
     "StreamError",
     "StreamProgress",
     "StreamTruncatedError",
+    "StructuredOutputError",
     "TruncationCode",
     "UnprocessableEntityError",
 ]
@@ -125,6 +126,31 @@ class EventDecodeError(RilletError):
         super().__init__(
             f"cannot decode {event_type or 'untyped'!r} event{where}: {reason} (data: {excerpt!r})"
         )
+
+
+class StructuredOutputError(RilletError, ValueError):
+    """The model's output is not a value of the requested format (``text_format``...).
+
+    Attributes:
+        problems: What is wrong, each with where (``"expected an integer, got a string ('3')
+            @ $.steps[0].minutes"``).
+        text: The output text that was parsed, when there was one.
+        response: The whole ``Response`` or ``ChatCompletion`` the text came from, when known:
+            the result stays reachable.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[str] | None = None,
+        text: str | None = None,
+        response: Response | ChatCompletion | None = None,
+    ) -> None:
+        self.problems: list[str] = problems if problems is not None else [message]
+        self.text = text
+        self.response = response
+        super().__init__(message)
 
 
 class RequestBodyError(RilletError, TypeError, ValueError):
