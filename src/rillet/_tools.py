@@ -18,8 +18,8 @@ from typing import Any, TypeVar, cast, get_type_hints, overload
 import anyio.to_thread
 import attrs
 
-from rillet._errors import RilletError
-from rillet._tool_schema import ArgumentError, object_schema, parse_fields
+from rillet._errors import RilletError, StructuredOutputError
+from rillet._schema import json_schema, parse_as
 from rillet.params import ChatCompletionToolParam, FunctionToolParam
 
 __all__ = ["Tool", "ToolArgumentsError", "Tools"]
@@ -65,7 +65,8 @@ class Tool:
     function: Callable[..., Any]
     parameters: dict[str, Any]
     is_async: bool
-    _fields: dict[str, tuple[object, bool]] = attrs.field(repr=False, alias="fields")
+    _arguments: type[Any] = attrs.field(repr=False, alias="arguments")
+    _defaults: frozenset[str] = attrs.field(repr=False, alias="defaults")
 
     def parse(self, arguments: str) -> dict[str, Any]:
         """The model's JSON ``arguments`` as the function's keyword arguments, typed.
@@ -74,15 +75,27 @@ class Tool:
             ToolArgumentsError: They are not JSON, or do not fit the parameters.
         """
         try:
-            decoded = json.loads(arguments or "{}")
+            decoded: object = json.loads(arguments or "{}")
         except ValueError as error:
             reason = f"the arguments are not valid JSON ({error})"
             raise ToolArgumentsError(self.name, arguments, None, reason) from None
+        if not isinstance(decoded, dict):
+            reason = f"the arguments are not a JSON object but {type(decoded).__name__}"
+            raise ToolArgumentsError(self.name, arguments, None, reason)
         try:
-            return parse_fields(self._fields, decoded, [])
-        except ArgumentError as error:
-            where = str(ArgumentError(error.path, "")).removesuffix(": ") or None
-            raise ToolArgumentsError(self.name, arguments, where, error.reason) from None
+            parsed = parse_as(self._arguments, decoded)
+        except StructuredOutputError as error:
+            reason, _, where = error.problems[0].rpartition(" @ ")
+            argument = where.removeprefix("$").removeprefix(".") or None
+            if not reason:  # (no path)
+                reason, argument = error.problems[0], None
+            raise ToolArgumentsError(self.name, arguments, argument, reason) from None
+        return {
+            field.name: value
+            for field in dataclasses.fields(parsed)
+            if (value := getattr(parsed, field.name)) is not None
+            or field.name not in self._defaults
+        }
 
     async def call(self, arguments: str) -> str:
         """Parse ``arguments`` and call the function; its result as text.
@@ -260,7 +273,8 @@ def _describe(function: Callable[..., Any], name: str | None, description: str |
     except NameError as error:
         msg = f"tool {label!r}: cannot resolve its annotations ({error})"
         raise TypeError(msg) from error
-    fields: dict[str, tuple[object, bool]] = {}
+    fields: list[tuple[str, object, Any]] = []
+    defaults: set[str] = set()
     for parameter in inspect.signature(function).parameters.values():
         if parameter.kind not in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY):
             msg = f"tool {label!r}: parameter {parameter.name!r} must be one that can be named"
@@ -268,12 +282,21 @@ def _describe(function: Callable[..., Any], name: str | None, description: str |
         if parameter.name not in hints:
             msg = f"tool {label!r}: parameter {parameter.name!r} has no annotation"
             raise TypeError(msg)
-        fields[parameter.name] = (hints[parameter.name], parameter.default is not parameter.empty)
+        hint = hints[parameter.name]
+        if parameter.default is parameter.empty:
+            fields.append((parameter.name, hint, dataclasses.field()))
+        else:  # may be null: then the function's default applies
+            fields.append((parameter.name, hint | None, dataclasses.field(default=None)))
+            defaults.add(parameter.name)
+    arguments = dataclasses.make_dataclass(f"{label}_arguments", fields)
     try:
-        schema = object_schema(fields)
+        schema = json_schema(arguments)
     except TypeError as error:
-        msg = f"tool {label!r}: {error}"
+        where = str(error).replace(f"{arguments.__name__}.", "parameter ", 1)
+        msg = f"tool {label!r}: {where}"
         raise TypeError(msg) from error
+    schema.pop("description", None)
+    schema.pop("title", None)
     if description is None:
         doc = inspect.getdoc(function) or ""
         description = " ".join(doc.split("\n\n", 1)[0].split())
@@ -283,5 +306,6 @@ def _describe(function: Callable[..., Any], name: str | None, description: str |
         function=function,
         parameters=schema,
         is_async=inspect.iscoroutinefunction(function),
-        fields=fields,
+        arguments=arguments,
+        defaults=frozenset(defaults),
     )
