@@ -83,7 +83,7 @@ class Tool:
             reason = f"the arguments are not a JSON object but {type(decoded).__name__}"
             raise ToolArgumentsError(self.name, arguments, None, reason)
         try:
-            parsed = parse_as(self._arguments, decoded)
+            parsed = parse_as(self._arguments, cast("dict[str, object]", decoded))
         except StructuredOutputError as error:
             reason, _, where = error.problems[0].rpartition(" @ ")
             argument = where.removeprefix("$").removeprefix(".") or None
