@@ -34,7 +34,7 @@ from rillet import AsyncClient
 from rillet.events import FunctionCallItem
 from rillet.testing import serve
 from rillet.tools import Tools, run
-from tool_model import ToolModel
+from tool_model import ToolModel  # pyright: ignore[reportMissingImports] - in tests/
 
 DELAY = 0.01  # seconds between events
 TOOL = 0.25  # seconds each tool takes
