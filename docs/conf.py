@@ -24,7 +24,7 @@ extensions = [
     "sphinx.ext.doctest",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
-exclude_patterns = ["_build", "README.md"]
+exclude_patterns = ["_build", "README.md", "_*.md"]  # _*.md: fragments of pages to come
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 

@@ -17,7 +17,8 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+# docs/_*.md: fragments of pages to come, not pages yet.
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("[!_]*.md"))]
 BLOCK = re.compile(r"^```python\n(.*?)^```", re.MULTILINE | re.DOTALL)  # as in test_docs.py
 
 

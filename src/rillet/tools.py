@@ -4,7 +4,7 @@
 signature and parses the model's arguments into the parameters' types; :func:`run` (Responses)
 and :func:`run_chat` (Chat Completions) stream each turn through a :class:`~rillet.Router`,
 start every call as soon as its arguments are complete, send the outputs back, and go on until
-the model answers without calls. See :doc:`/tools`.
+the model answers without calls (the docs: "Tools while streaming").
 """
 
 from __future__ import annotations
