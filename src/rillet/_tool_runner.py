@@ -146,7 +146,7 @@ async def run(
         **params: The request (``model``, ``input``, ...), as ``client.responses.create``.
 
     Returns:
-        The final response: the first with no function calls.
+        The final response (the first with no function calls).
 
     Raises:
         TurnLimitError: The ``max_turns``-th response still had calls.
@@ -210,7 +210,7 @@ async def run_chat(
     next turn.
 
     Returns:
-        The final completion: the first whose message has no tool calls.
+        The final completion (the first whose message has no tool calls).
 
     Raises:
         TurnLimitError: The ``max_turns``-th completion still had calls.
