@@ -465,3 +465,47 @@ async def wait_for(condition: Any, seconds: float = 5.0) -> None:
     with anyio.fail_after(seconds):
         while not condition():  # noqa: ASYNC110 - the server's counters, no event to wait on
             await anyio.sleep(0.01)
+
+
+async def test_chat_raise_policy_and_sync_tools() -> None:
+    model = ToolModel()
+    tools = Tools()
+
+    @tools.register
+    def get_weather(city: str) -> str:  # sync: in a worker thread
+        """Weather."""
+        msg = f"no weather for {city}"
+        raise LookupError(msg)
+
+    async with model_client(model) as client:
+        with pytest.raises(HandlerError) as caught:
+            await run_chat(
+                client,
+                tools,
+                model="m",
+                messages=[{"role": "user", "content": "Weather in Paris?"}],
+                on_tool_error="raise",
+            )
+    assert isinstance(caught.value.__cause__, LookupError)
+    assert len(model.requests) == 1
+
+
+async def test_a_handler_error_cancels_the_running_tools() -> None:
+    model = ToolModel(calls=4, delay=0.05)
+    log = Log()
+    router = Router()
+
+    @router.on("response.function_call_arguments.done")
+    def refuse(event: object) -> None:
+        if len(log.started) == 2:
+            msg = "enough"
+            raise RuntimeError(msg)
+
+    async with model_client(model) as client:
+        with pytest.raises(HandlerError) as caught:
+            await run(client, weather_tools(log, 10.0), router=router, model="m", input=PROMPT)
+        await wait_for(lambda: model.closed_early == 1)
+    assert str(caught.value.__cause__) == "enough"
+    assert len(log.started) == 2
+    assert log.running == 0
+    assert log.ended == []
