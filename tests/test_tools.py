@@ -421,11 +421,18 @@ async def test_cancellation_stops_the_tools_and_closes_the_stream() -> None:
     cancelled: list[bool] = []
     router = Router()
     router.on_cancel(lambda: cancelled.append(True))
+    tools = weather_tools(log, 10.0)
     async with model_client(model) as client:
-        with anyio.move_on_after(0.5):  # the first call starts at ~0.4 s; the stream ends later
-            await run(client, weather_tools(log, 10.0), router=router, model="m", input=PROMPT)
+
+        async def loop() -> None:
+            await run(client, tools, router=router, model="m", input=PROMPT)
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(loop)
+            await wait_for(lambda: len(log.started) == 1)  # the stream is far from its end
+            group.cancel_scope.cancel()
         await wait_for(lambda: model.closed_early == 1)
-    assert len(log.started) >= 1
+    assert len(log.started) == 1
     assert log.ended == []
     assert log.running == 0  # every started call was cancelled
     assert cancelled == [True]
