@@ -16,6 +16,8 @@ import zlib
 from collections.abc import Mapping
 from typing import Any, Final, Literal, cast, get_args
 
+from rillet.testing._schema import JSON_OBJECT_SCHEMA, json_document, json_pieces, seed_of
+
 __all__ = ["SCENARIOS", "Scenario", "chat_stream", "encode", "request_text", "response_stream"]
 
 Scenario = Literal[
@@ -93,6 +95,85 @@ def _answer(prompt: str) -> str:
     return " ".join(chooser.sample(_SENTENCES, 5))
 
 
+def _reply(request: Mapping[str, Any], prompt: str, history: list[Any]) -> list[str]:
+    """The deltas of the text answer: JSON when asked for a format, else words.
+
+    Either quotes the tool outputs that the request hands back, if any.
+    """
+    outputs = _tool_outputs(request, history)
+    quote = None
+    if outputs:
+        quote = "; ".join(f"{name} returned {output}" for name, output in outputs)
+    schema = _format_schema(request)
+    if schema is None:
+        return _tokens(f"From the tools: {quote}. {_answer(prompt)}" if quote else _answer(prompt))
+    seed = seed_of(prompt, schema)
+    size = _knob(request, "rillet_json_bytes") or 0
+    document = json_document(schema, seed, size=size, words=_names(prompt), quote=quote)
+    return json_pieces(json.dumps(document, ensure_ascii=False), seed)
+
+
+def _format_schema(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The schema the answer must follow (``text.format`` or chat's ``response_format``)."""
+    text: Mapping[str, Any] = request.get("text") or {}
+    found: Mapping[str, Any] = text.get("format") or request.get("response_format") or {}
+    if found.get("type") == "json_object":
+        return JSON_OBJECT_SCHEMA
+    if found.get("type") != "json_schema":
+        return None
+    nested: Mapping[str, Any] = found.get("json_schema") or found  # chat nests it
+    schema = nested.get("schema")
+    return cast("Mapping[str, Any]", schema) if isinstance(schema, dict) else {}
+
+
+def _knob(request: Mapping[str, Any], name: str) -> int | None:
+    """A number asked for in the request's ``metadata`` (a string, as metadata values are)."""
+    metadata: Mapping[str, Any] = request.get("metadata") or {}
+    try:
+        return int(metadata[name])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def _tool_outputs(request: Mapping[str, Any], history: list[Any]) -> list[tuple[str, str]]:
+    """(tool name, output) of the tool results the request hands back.
+
+    They are the ``function_call_output`` items (Responses) or ``tool`` messages (Chat) after
+    its last user message. Names come from the calls, in the request or its history.
+    """
+    items = request.get("input", request.get("messages"))
+    if not isinstance(items, list):
+        return []
+    everything: list[object] = [*history, *cast("list[object]", items)]
+    conversation = [cast("dict[str, Any]", i) for i in everything if isinstance(i, dict)]
+    names: dict[str, str] = {}
+    pending: list[tuple[str, str]] = []
+    for item in conversation:
+        if item.get("type") == "function_call":
+            names[str(item.get("call_id"))] = str(item.get("name"))
+        calls: list[dict[str, Any]] = item.get("tool_calls") or []
+        for call in calls:
+            function: dict[str, Any] = call.get("function") or {}
+            names[str(call.get("id"))] = str(function.get("name"))
+        if item.get("role") == "user":
+            pending = []
+        elif item.get("type") == "function_call_output":
+            pending.append((str(item.get("call_id")), _output_text(item.get("output"))))
+        elif item.get("role") == "tool":
+            pending.append((str(item.get("tool_call_id")), _output_text(item.get("content"))))
+    return [(names.get(call_id, call_id), output) for call_id, output in pending]
+
+
+def _output_text(output: object) -> str:
+    """A tool output as text (a string, or a list of content parts)."""
+    if isinstance(output, list):
+        parts: list[Mapping[str, Any]] = [
+            cast("dict[str, Any]", p) for p in cast("list[object]", output) if isinstance(p, dict)
+        ]
+        return " ".join(str(p.get("text", "")) for p in parts)
+    return str(output)
+
+
 def _tokens(text: str) -> list[str]:
     """Word by word, each after its space, as the API's deltas come."""
     words = text.split(" ")
@@ -116,22 +197,49 @@ def _call_id() -> str:
     return "call_" + "".join(secrets.choice(alphabet) for _ in range(24))
 
 
-def _calls(request: Mapping[str, Any], prompt: str, count: int) -> list[tuple[str, str]]:
-    """(name, arguments) of ``count`` calls to the request's function tools (or a default)."""
-    tools = _functions(request) or [_DEFAULT_TOOL]
-    # Names in the prompt (capitalized words, past the first) make plausible arguments.
+def _names(prompt: str) -> tuple[str, ...]:
+    """Names in the prompt (capitalized words, past the first): plausible argument values."""
     names = [w.strip(".,;:!?\"'") for w in prompt.split()[1:] if w[:1].isupper()]
-    words = [w for w in names if len(w) > 1] or list(_PLACES)
+    return tuple(w for w in names if len(w) > 1) or _PLACES
+
+
+def _call_count(request: Mapping[str, Any], scenario: Scenario) -> int:
+    """How many calls: 1, or 2 for ``parallel_function_calls``.
+
+    ``metadata.rillet_tool_calls`` asks for another number; ``parallel_tool_calls: false``
+    and ``max_tool_calls`` cap it.
+    """
+    if scenario not in ("function_call", "parallel_function_calls"):
+        return 0
+    count = _knob(request, "rillet_tool_calls") or (2 if scenario != "function_call" else 1)
+    if request.get("parallel_tool_calls") is False:
+        count = 1
+    cap = request.get("max_tool_calls")
+    return max(1, min(count, cap)) if isinstance(cap, int) else max(1, count)
+
+
+def _calls(request: Mapping[str, Any], prompt: str, count: int) -> list[tuple[str, str]]:
+    """(name, arguments) of ``count`` calls to the request's function tools (or a default).
+
+    The arguments validate against each tool's ``parameters``; a ``tool_choice`` naming a
+    function calls that one.
+    """
+    tools = _functions(request) or [_DEFAULT_TOOL]
+    choice: object = request.get("tool_choice")
+    if isinstance(choice, dict):
+        chosen = cast("dict[str, Any]", choice)
+        name = (chosen.get("function") or chosen).get("name")
+        tools = [t for t in tools if t.get("name") == name] or tools
+    words = _names(prompt)
     calls: list[tuple[str, str]] = []
     for index in range(count):
         tool = tools[index % len(tools)]
-        schema: Mapping[str, Any] = tool.get("parameters") or {}
-        properties: Mapping[str, Any] = schema.get("properties") or {}
-        arguments = {
-            name: _value(spec, words[(index + n) % len(words)])
-            for n, (name, spec) in enumerate(properties.items())
-        }
-        calls.append((tool["name"], json.dumps(arguments, separators=(",", ":"))))
+        schema: Mapping[str, Any] = tool.get("parameters") or {"type": "object"}
+        rotated = words[index % len(words) :] + words[: index % len(words)]
+        seed = seed_of(prompt, tool["name"], index)
+        arguments = json_document(schema, seed, size=1, words=rotated)
+        arguments_text = json.dumps(arguments, separators=(",", ":"), ensure_ascii=False)
+        calls.append((tool["name"], arguments_text))
     return calls
 
 
@@ -139,13 +247,6 @@ def _functions(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The request's function tools, in the Responses shape (Chat nests them in ``function``)."""
     tools = [cast("dict[str, Any]", t) for t in request.get("tools") or () if isinstance(t, dict)]
     return [t.get("function", t) for t in tools if t.get("type") == "function"]
-
-
-def _value(spec: Mapping[str, Any], word: str) -> object:
-    if spec.get("enum"):
-        return spec["enum"][0]
-    kind = str(spec.get("type"))
-    return {"integer": 3, "number": 2.5, "boolean": True, "array": [word]}.get(kind, word)
 
 
 # -- the Responses API --------------------------------------------------------------------------
@@ -201,9 +302,10 @@ class _Responses:
             self.response["status"] = "in_progress"
         self.emit("response.in_progress", response=dict(self.response))
 
-    def message(self, text: str, *, refusal: bool = False, limit: int | None = None) -> bool:
-        """Stream a message; False when ``limit`` tokens cut it short (it is incomplete)."""
-        tokens = _tokens(text)
+    def message(
+        self, tokens: list[str], *, refusal: bool = False, limit: int | None = None
+    ) -> bool:
+        """Stream a message, delta by delta; False when ``limit`` cuts it short (incomplete)."""
         complete = limit is None or len(tokens) <= limit
         tokens = tokens if complete else tokens[:limit]
         item: dict[str, Any] = {
@@ -318,10 +420,20 @@ def _reasoning_tokens(summaries: list[str]) -> int:
     return 4 * sum(_count(summary) for summary in summaries)
 
 
-def response_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str, Any]]:
-    """The events of a Responses stream for ``request`` in ``scenario``."""
+def response_stream(  # noqa: C901 - one branch per scenario
+    scenario: Scenario, request: Mapping[str, Any], history: list[Any] | None = None
+) -> list[dict[str, Any]]:
+    """The events of a Responses stream for ``request`` in ``scenario``.
+
+    ``history`` is the conversation before it (the items of the ``previous_response_id``
+    chain): a request that hands tool outputs back is answered with text that quotes them,
+    whatever the scenario, so that a tool loop ends.
+    """
+    history = history or []
     prompt = request_text(request)
-    calls = {"function_call": 1, "parallel_function_calls": 2}.get(scenario, 0)
+    calls = 0 if _tool_outputs(request, history) else _call_count(request, scenario)
+    if scenario in ("function_call", "parallel_function_calls") and not calls:
+        scenario = "text"
     if calls and not _functions(request):
         request = {**request, "tools": [_DEFAULT_TOOL]}
     writer = _Responses(request)
@@ -338,14 +450,14 @@ def response_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict
         for name, arguments in _calls(request, prompt, calls):
             writer.function_call(name, arguments)
     elif scenario == "refusal":
-        writer.message(_REFUSAL, refusal=True)
+        writer.message(_tokens(_REFUSAL), refusal=True)
     else:
         if scenario == "reasoning":
             writer.reasoning(_summaries(prompt))
         limit = request.get("max_output_tokens")
         if scenario == "incomplete":
             limit = limit or _INCOMPLETE_TOKENS
-        if not writer.message(_answer(prompt), limit=limit):
+        if not writer.message(_reply(request, prompt, history), limit=limit):
             writer.finish("incomplete", incomplete_details={"reason": "max_output_tokens"})
             return writer.events
     writer.finish("completed")
@@ -355,7 +467,9 @@ def response_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict
 # -- Chat Completions ---------------------------------------------------------------------------
 
 
-def chat_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str, Any] | str]:
+def chat_stream(  # noqa: C901, PLR0915 - one branch per scenario
+    scenario: Scenario, request: Mapping[str, Any]
+) -> list[dict[str, Any] | str]:
     """The chunks of a Chat Completions stream for ``request`` in ``scenario``, then ``[DONE]``.
 
     Chat has no reasoning items: ``reasoning`` answers with text and counts reasoning tokens;
@@ -384,9 +498,12 @@ def chat_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str
     limit = request.get("max_completion_tokens") or request.get("max_tokens")
     if scenario == "incomplete":
         limit = limit or _INCOMPLETE_TOKENS
-    if scenario in ("function_call", "parallel_function_calls"):
+    count = 0 if _tool_outputs(request, []) else _call_count(request, scenario)
+    if scenario in ("function_call", "parallel_function_calls") and not count:
+        scenario = "text"
+    if count:
         chunks.append(chunk({"role": "assistant", "content": None}))
-        calls = _calls(request, prompt, 1 if scenario == "function_call" else 2)
+        calls = _calls(request, prompt, count)
         for index, (name, arguments) in enumerate(calls):
             opening = {"name": name, "arguments": ""}
             call = {"index": index, "id": _call_id(), "type": "function", "function": opening}
@@ -398,8 +515,8 @@ def chat_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str
         finish = "tool_calls"
     else:
         field = "refusal" if scenario == "refusal" else "content"
-        text = _REFUSAL if scenario == "refusal" else _answer(prompt)
-        tokens = _tokens(text)
+        whole = _tokens(_REFUSAL) if scenario == "refusal" else _reply(request, prompt, [])
+        tokens = whole
         if scenario in ("failed", "error"):
             tokens = tokens[:3]
         elif limit is not None:
@@ -412,7 +529,7 @@ def chat_stream(scenario: Scenario, request: Mapping[str, Any]) -> list[dict[str
             message = "The server had an error while processing your request."
             error = {"message": message, "type": "server_error", "param": None, "code": None}
             return [*chunks, {"error": error}]
-        full = limit is None or len(_tokens(text)) <= limit
+        full = limit is None or len(whole) <= limit
         finish = "stop" if full else "length"
     chunks.append(chunk({}, finish))
     if usage_wanted:
@@ -437,7 +554,7 @@ def encode(events: list[dict[str, Any]] | list[dict[str, Any] | str]) -> bytes:
         if isinstance(event, str):
             out.append(f"data: {event}\n\n")
             continue
-        data = json.dumps(event, separators=(",", ":"))
+        data = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
         kind = event.get("type")
         is_response_event = isinstance(kind, str) and "sequence_number" in event
         out.append(f"event: {kind}\ndata: {data}\n\n" if is_response_event else f"data: {data}\n\n")
