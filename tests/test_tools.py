@@ -14,6 +14,7 @@ import anyio
 import attrs
 import pytest
 
+from conftest import Served
 from rillet import AsyncClient, HandlerError, Router
 from rillet.events import ResponseCompletedEvent, ResponseOutputTextDeltaEvent
 from rillet.testing import serve
@@ -516,3 +517,50 @@ async def test_a_handler_error_cancels_the_running_tools() -> None:
     assert len(log.started) == 2
     assert log.running == 0
     assert log.ended == []
+
+
+# -- against the emulator, over loopback --------------------------------------------------------
+
+
+@pytest.mark.parametrize("store", [True, False])
+async def test_the_emulator_loop_starts_calls_while_streaming(served: Served, store: bool) -> None:
+    log = Log()
+    completed: list[float] = []
+    router = Router()
+
+    @router.on("response.completed")
+    def done(event: ResponseCompletedEvent) -> None:
+        completed.append(time.perf_counter())
+
+    async with AsyncClient(api_key="t", base_url=served.url) as client:
+        response = await run(
+            client,
+            weather_tools(log, 0.01),
+            router=router,
+            model="rillet-parallel_function_calls",
+            input=PROMPT,
+            metadata={"rillet_tool_calls": "4"},
+            extra_headers={"x-rillet-delay": "0.005"},
+            store=store,
+        )
+    assert response.status == "completed"
+    assert "returned sunny in Paris" in response.output_text  # the outputs went back
+    assert len(log.started) == 4
+    assert len(completed) == 2
+    assert all(start < completed[0] for start in log.started)
+    await served.no_open_bodies()
+
+
+async def test_the_emulator_chat_loop(served: Served) -> None:
+    log = Log()
+    async with AsyncClient(api_key="t", base_url=served.url) as client:
+        completion = await run_chat(
+            client,
+            weather_tools(log),
+            model="rillet-parallel_function_calls",
+            messages=[{"role": "user", "content": "Weather in Paris and Rome?"}],
+            metadata={"rillet_tool_calls": "3"},
+        )
+    assert completion.choices[0].finish_reason == "stop"
+    assert "returned sunny in Paris" in (completion.choices[0].message.content or "")
+    assert len(log.started) == 3
