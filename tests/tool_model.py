@@ -18,6 +18,7 @@ import anyio
 from rillet.testing._scenarios import (  # the emulator's writers: same events, same order
     _calls,  # pyright: ignore[reportPrivateUsage]
     _Responses,  # pyright: ignore[reportPrivateUsage]
+    _tokens,  # pyright: ignore[reportPrivateUsage]
     chat_stream,
     encode,
     request_text,
@@ -87,7 +88,7 @@ class ToolModel:
         writer = _Responses(request)
         writer.start()
         if answered:
-            writer.message(f"Done: {len(self.requests)} requests.")
+            writer.message(_tokens(f"Done: {len(self.requests)} requests."))
         else:
             for name, arguments in _calls(request, request_text(request), self.calls):
                 writer.function_call(name, arguments)
