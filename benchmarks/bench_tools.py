@@ -1,8 +1,9 @@
 """What starting tool calls while the response is still streaming saves.
 
-A paced model (the emulator's writers, ``tests/tool_model.py``, served on 127.0.0.1) answers a
-first turn with N function calls, one event every ``DELAY`` seconds, and a second turn (after
-the outputs) with text. Each tool sleeps ``TOOL`` seconds. Time to the final answer:
+The emulator (``rillet.testing``, served on 127.0.0.1) answers a first turn with N function
+calls (``metadata.rillet_tool_calls``), one event every ``DELAY`` seconds (``x-rillet-delay``),
+and the second turn (with the outputs) with text, at the same pace. Each tool sleeps ``TOOL``
+seconds. Time to the final answer:
 
 * ``early``: ``rillet.tools.run``: each call starts at its ``response.output_item.done``;
 * ``after``: the usual loop: ``final_response()``, then the calls (as concurrently as the
@@ -22,19 +23,15 @@ from __future__ import annotations
 import statistics
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
 import anyio
 
-sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
-
 from _results import Results
 from rillet import AsyncClient
 from rillet.events import FunctionCallItem
-from rillet.testing import serve
+from rillet.testing import Emulator, serve
 from rillet.tools import Tools, run
-from tool_model import ToolModel  # pyright: ignore[reportMissingImports] - in tests/
 
 DELAY = 0.01  # seconds between events
 TOOL = 0.25  # seconds each tool takes
@@ -56,19 +53,40 @@ def weather_tools(*, slow_first: bool = False) -> Tools:
     return tools
 
 
-async def early(client: AsyncClient, tools: Tools, limit: int) -> str:
-    response = await run(client, tools, model="m", input=PROMPT, concurrency=limit)
+MODEL = "rillet-parallel_function_calls"
+HEADERS = {"x-rillet-delay": str(DELAY)}
+
+
+async def early(client: AsyncClient, tools: Tools, limit: int, calls: int) -> str:
+    response = await run(
+        client,
+        tools,
+        model=MODEL,
+        input=PROMPT,
+        concurrency=limit,
+        metadata=_metadata(calls),
+        extra_headers=HEADERS,
+    )
     return response.output_text
 
 
-async def after(client: AsyncClient, tools: Tools, limit: int) -> str:
+def _metadata(calls: int) -> dict[str, str]:
+    return {"rillet_tool_calls": str(calls)}
+
+
+async def after(client: AsyncClient, tools: Tools, limit: int, calls: int) -> str:
     """The loop without early starts: the whole response, then the calls, then the outputs."""
     stream = await client.responses.create(
-        model="m", input=PROMPT, tools=tools.to_params(), stream=True
+        model=MODEL,
+        input=PROMPT,
+        tools=tools.to_params(),
+        metadata=_metadata(calls),
+        extra_headers=HEADERS,
+        stream=True,
     )
     async with stream:
         response = await stream.final_response()
-    calls = [item for item in response.output if isinstance(item, FunctionCallItem)]
+    made = [item for item in response.output if isinstance(item, FunctionCallItem)]
     outputs: dict[str, str] = {}
     limiter = anyio.CapacityLimiter(limit)
 
@@ -77,15 +95,17 @@ async def after(client: AsyncClient, tools: Tools, limit: int) -> str:
             outputs[item.call_id] = await tools.call(item.name, item.arguments)
 
     async with anyio.create_task_group() as group:
-        for item in calls:
+        for item in made:
             group.start_soon(call, item)
     back: list[Any] = [
         {"type": "function_call_output", "call_id": item.call_id, "output": outputs[item.call_id]}
-        for item in calls
+        for item in made
     ]
     stream = await client.responses.create(
-        model="m",
+        model=MODEL,
         input=back,
+        metadata=_metadata(calls),
+        extra_headers=HEADERS,
         previous_response_id=response.id,
         tools=tools.to_params(),
         stream=True,
@@ -97,8 +117,10 @@ async def after(client: AsyncClient, tools: Tools, limit: int) -> str:
 
 async def measure(backend: str, figures: Results) -> None:
     for calls in CALLS:
-        model = ToolModel(calls=calls, delay=DELAY)
-        async with serve(model) as url, AsyncClient(api_key="b", base_url=f"{url}/v1") as client:
+        async with (
+            serve(Emulator()) as url,
+            AsyncClient(api_key="b", base_url=f"{url}/v1") as client,
+        ):
             cases = (
                 (calls, "all at once", weather_tools()),
                 (1, "one at a time", weather_tools()),
@@ -110,9 +132,9 @@ async def measure(backend: str, figures: Results) -> None:
                     times = []
                     for _ in range(REPEATS):
                         start = time.perf_counter()
-                        text = await loop(client, tools, limit)
+                        text = await loop(client, tools, limit, calls)
                         times.append(time.perf_counter() - start)
-                        assert text.startswith("Done"), text
+                        assert "sunny in Paris" in text, text
                     seconds[name] = statistics.median(times)
                     figures.add(f"{backend}, {calls} calls, {label}", name, seconds[name])
                 saved = seconds["after"] - seconds["early"]
