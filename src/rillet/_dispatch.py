@@ -203,7 +203,7 @@ class DispatchContext(Generic[R]):
 
     @property
     def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The output so far parsed as JSON, as far as it goes: structured output as it streams.
+        """The output so far parsed as JSON, as far as it goes (structured output as it streams).
 
         Live (see :class:`~rillet.PartialJSON`); ``None`` before the output starts.
 
