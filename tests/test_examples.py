@@ -256,3 +256,39 @@ def test_trio_service_answers_each_job_within_its_deadline(api: Served) -> None:
     for answer in answers[1:]:
         assert (answer.status, answer.text) == ("completed", answer_to(api, asked(answer.question)))
         assert answer.output_tokens > 0
+
+
+# The FastAPI service that shows a structured answer to a browser as it grows.
+
+
+def grows_into(partial: Any, final: Any) -> bool:
+    """Whether ``partial`` is on its way to ``final``: what it has is final, or a prefix of it."""
+    if isinstance(partial, dict) and isinstance(final, dict):
+        return all(k in final and grows_into(v, final[k]) for k, v in partial.items())
+    if isinstance(partial, list) and isinstance(final, list) and len(partial) <= len(final):
+        done = all(a == b for a, b in zip(partial[:-1], final, strict=False))
+        return done and (not partial or grows_into(partial[-1], final[len(partial) - 1]))
+    if isinstance(partial, str) and isinstance(final, str):
+        return final.startswith(partial)
+    return bool(partial == final)
+
+
+@pytest.mark.anyio
+async def test_partial_objects_service_shows_the_recipe_as_it_grows(api: Served) -> None:
+    app = load("partial_objects_service")["create_app"](
+        model="rillet-text", base_url=api.url, api_key=API_KEY
+    )
+    with serve_with_uvicorn(app, lifespan="on") as url:
+        async with httpx.AsyncClient() as http:
+            page = (await http.get(f"{url}/")).text
+        async with connect(f"{url}/recipe?dish=onion+soup", max_reconnects=0) as source:
+            events = [(sse.event, json.loads(sse.data)) async for sse in source]
+    assert "new EventSource(" in page
+    *partials, (last, recipe) = events
+    assert last == "done"
+    assert set(recipe) == {"title", "servings", "steps"}
+    assert len(partials) > 10
+    assert {event for event, _ in partials} == {"partial"}
+    assert all(grows_into(value, recipe) for _, value in partials)
+    assert partials[0][1] != recipe
+    assert partials[-1][1] == recipe
