@@ -82,12 +82,16 @@ def json_document(
 
     spread = 2
     value, length = generate(spread)
+    stalled = 0
     while length < target and spread < _MAX_SPREAD:
         spread *= 2
-        before = length
-        value, length = generate(spread)
-        if length <= before:  # nothing grows with the spread: this is its size
-            return value
+        grown, size_then = generate(spread)
+        if size_then <= length:  # a smaller draw, or nothing grows with the spread
+            stalled += 1
+            if stalled == 3:  # nothing grows: this is its size
+                return value
+            continue
+        value, length, stalled = grown, size_then, 0
     low, high = spread // 2, spread  # the first spread that is big enough: closer, by halves
     while spread > 2 and high - low > max(1, spread // 16):
         middle = (low + high) // 2
