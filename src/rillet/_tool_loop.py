@@ -82,9 +82,7 @@ def tool_failure(
     tools: Tools, call: ToolCall, partial: Response | ChatCompletion | None, error: Exception
 ) -> HandlerError[Any]:
     """A failed call under the ``"raise"`` policy: its tool (or the registry) as the handler."""
-    handler: Callable[..., Any] = (
-        tools[call.name].function if call.name in tools else tools.call
-    )
+    handler: Callable[..., Any] = tools[call.name].function if call.name in tools else tools.call
     return HandlerError(handler, call.event, partial, error)
 
 
