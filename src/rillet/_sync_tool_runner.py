@@ -166,6 +166,8 @@ class _Turn:
         self.futures.append(self.pool.submit(self._call, call))
 
     def _call(self, call: ToolCall) -> str:  # in a worker thread
+        if self._failed is not None:  # taken by this worker before the main thread cancelled
+            return ""
         try:
             return self.tools.call_sync(call.name, call.arguments)
         except Exception as error:
