@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar, cast
 
 import httpx
@@ -36,6 +36,7 @@ __all__ = [
     "SyncParsedResponseStream",
     "SyncResponseStream",
     "SyncSend",
+    "dispatch_through",
 ]
 
 SyncSend = Callable[[object, float | None], httpx.Response]
@@ -179,8 +180,19 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):
         Blocking code runs sync handlers only (inline, in order); a router with async handlers
         is refused: use the async client for those.
         """
-        combined = Router.combine(router, self._router)
-        return dispatch_sync(combined, self, self.events(), self._machine.dispatched)
+        return dispatch_through(self, router, self.events())
+
+
+def dispatch_through(
+    stream: _SyncEventStream[R, Any, Any], router: Router | None, events: Iterable[Event]
+) -> R:
+    """``stream.dispatch(router)``, over ``events``: the stream's, seen first by the caller.
+
+    The blocking tool loop starts each call from here, and raises a failed call's error in the
+    dispatch (so the ``on_error`` functions see it, and the stream is closed).
+    """
+    combined = Router.combine(router, stream._router)  # noqa: SLF001
+    return dispatch_sync(combined, stream, events, stream._machine.dispatched)  # noqa: SLF001
 
 
 class _SyncIterator(Generic[T]):

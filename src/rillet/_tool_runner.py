@@ -14,56 +14,38 @@ is closed), cancels the other calls, and is raised as a :class:`~rillet.HandlerE
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import TYPE_CHECKING, Any, Final, Literal, Unpack, cast
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Final, Unpack, cast
 
 import anyio
 
 from rillet._dispatch import HandlerError, Router, _unwrap
-from rillet._errors import RilletError
-from rillet._tools import Tools
-from rillet.events import (
-    ChatCompletion,
-    ChatToolCallArgumentsDoneEvent,
-    FunctionCallItem,
-    Response,
-    ResponseOutputItemDoneEvent,
+from rillet._tool_loop import (
+    ChatToolLoop,
+    ResponsesToolLoop,
+    ToolCall,
+    ToolErrorPolicy,
+    ToolLoop,
+    TurnLimitError,
+    reported,
+    tool_failure,
 )
+from rillet._tools import Tools
 
 if TYPE_CHECKING:
     from rillet._client import AsyncClient
     from rillet._stream import ChatCompletionStream, ResponseStream
-    from rillet.events import Event
+    from rillet.events import ChatCompletion, Response
     from rillet.params import ChatCompletionCreateParams, ResponseCreateParams
 
 __all__ = ["ToolErrorPolicy", "TurnLimitError", "run", "run_chat"]
 
-ToolErrorPolicy = Literal["report", "raise"]
-"""What a tool's exception (or bad arguments) does: ``"report"`` sends ``{"error": "..."}`` to
-the model as the call's output; ``"raise"`` ends the run with a :class:`~rillet.HandlerError`."""
-
-_DEFAULT_TURNS: Final = 10
-_DEFAULT_CONCURRENCY: Final = 8
-
-
-class TurnLimitError(RilletError):
-    """The model was still calling tools after ``max_turns`` responses.
-
-    Attributes:
-        response: The last response (a ``Response``, or a ``ChatCompletion`` for
-            :func:`run_chat`), whose calls were made but not sent back.
-        turns: How many responses were requested.
-    """
-
-    def __init__(self, response: Response | ChatCompletion, turns: int) -> None:
-        self.response = response
-        self.turns = turns
-        super().__init__(f"the model still called tools after {turns} turns (max_turns)")
+DEFAULT_TURNS: Final = 10
+DEFAULT_CONCURRENCY: Final = 8
 
 
 class _Turn:
-    """The calls of one turn: started as they arrive, their outputs kept in call order."""
+    """The calls of one turn: started as they arrive, their outputs kept by call id."""
 
     def __init__(
         self,
@@ -78,31 +60,29 @@ class _Turn:
         self.limiter = limiter
         self.policy = policy
         self.snapshot = snapshot
-        self.calls: list[tuple[str, str]] = []  # (call id, name)
+        self.calls: list[ToolCall] = []
         self.outputs: dict[str, str] = {}
         self.scopes: list[anyio.CancelScope] = []
         self.reading: anyio.CancelScope | None = None
         self.failure: HandlerError[Any] | None = None
 
-    def start(self, call_id: str, name: str, arguments: str, event: Event) -> None:
-        self.calls.append((call_id, name))
-        self.group.start_soon(self._call, call_id, name, arguments, event, name=f"tool {name}")
+    def start(self, call: ToolCall) -> None:
+        self.calls.append(call)
+        self.group.start_soon(self._call, call, name=f"tool {call.name}")
 
-    async def _call(self, call_id: str, name: str, arguments: str, event: Event) -> None:
+    async def _call(self, call: ToolCall) -> None:
         with anyio.CancelScope() as scope:
             self.scopes.append(scope)
             if self.failure is not None:
                 return
             async with self.limiter:
                 try:
-                    self.outputs[call_id] = await self.tools.call(name, arguments)
+                    self.outputs[call.call_id] = await self.tools.call(call.name, call.arguments)
                 except Exception as error:  # noqa: BLE001 - reported to the model or raised
                     if self.policy == "report":
-                        text = f"{type(error).__name__}: {error}"
-                        self.outputs[call_id] = json.dumps({"error": text}, ensure_ascii=False)
+                        self.outputs[call.call_id] = reported(error)
                         return
-                    tool = self.tools[name].function if name in self.tools else self.tools.call
-                    self.fail(HandlerError(tool, event, self.snapshot(), error))
+                    self.fail(tool_failure(self.tools, call, self.snapshot(), error))
 
     def fail(self, failure: HandlerError[Any]) -> None:
         """Keep the first failure; stop reading the stream and cancel the other calls."""
@@ -120,8 +100,8 @@ async def run(
     /,
     *,
     router: Router | None = None,
-    max_turns: int = _DEFAULT_TURNS,
-    concurrency: int = _DEFAULT_CONCURRENCY,
+    max_turns: int = DEFAULT_TURNS,
+    concurrency: int = DEFAULT_CONCURRENCY,
     on_tool_error: ToolErrorPolicy = "report",
     **params: Unpack[ResponseCreateParams],
 ) -> Response:
@@ -153,43 +133,17 @@ async def run(
         HandlerError: A handler raised, or (with ``on_tool_error="raise"``) a tool.
         StreamError: As ``final_response()``.
     """
-    _check(max_turns, concurrency)
-    body: dict[str, Any] = dict(params)
-    body["tools"] = [*body.get("tools", ()), *tools.to_params()]
-    keep_history = body.get("store") is False
-    history: list[Any] = _items(body.get("input", ()))
+    loop = ResponsesToolLoop(params, tools, max_turns=max_turns, concurrency=concurrency)
     limiter = anyio.CapacityLimiter(concurrency)
-    for turn in range(1, max_turns + 1):
+    while True:
         stream: ResponseStream = await client.responses.create(
-            stream=True, **cast("ResponseCreateParams", body)
+            stream=True, **cast("ResponseCreateParams", loop.request())
         )
         async with stream:
-
-            def on_event(event: Event, turn_calls: _Turn) -> None:
-                if isinstance(event, ResponseOutputItemDoneEvent) and isinstance(
-                    event.item, FunctionCallItem
-                ):
-                    item = event.item
-                    turn_calls.start(item.call_id, item.name, item.arguments, event)
-
-            calls = await _stream_turn(stream, router, tools, limiter, on_tool_error, on_event)
+            calls = await _stream_turn(stream, router, tools, limiter, on_tool_error, loop)
             response = await stream.final_response()
-        if not calls.calls:
+        if loop.finish(response, calls.calls, calls.outputs):
             return response
-        if turn == max_turns:
-            raise TurnLimitError(response, turn)
-        outputs = [
-            {"type": "function_call_output", "call_id": call_id, "output": calls.outputs[call_id]}
-            for call_id, _ in calls.calls
-        ]
-        if keep_history:
-            history += [*response.output, *outputs]
-            body["input"] = history
-        else:
-            body["input"] = outputs
-            body["previous_response_id"] = response.id
-    msg = "unreachable"  # pragma: no cover - the loop returns or raises
-    raise AssertionError(msg)  # pragma: no cover
 
 
 async def run_chat(
@@ -198,8 +152,8 @@ async def run_chat(
     /,
     *,
     router: Router | None = None,
-    max_turns: int = _DEFAULT_TURNS,
-    concurrency: int = _DEFAULT_CONCURRENCY,
+    max_turns: int = DEFAULT_TURNS,
+    concurrency: int = DEFAULT_CONCURRENCY,
     on_tool_error: ToolErrorPolicy = "report",
     **params: Unpack[ChatCompletionCreateParams],
 ) -> ChatCompletion:
@@ -217,42 +171,17 @@ async def run_chat(
         HandlerError: A handler raised, or (with ``on_tool_error="raise"``) a tool.
         StreamError: As ``final_response()``.
     """
-    _check(max_turns, concurrency)
-    body: dict[str, Any] = dict(params)
-    body["tools"] = [*body.get("tools", ()), *tools.to_chat_params()]
-    messages: list[Any] = list(body.get("messages", ()))
+    loop = ChatToolLoop(params, tools, max_turns=max_turns, concurrency=concurrency)
     limiter = anyio.CapacityLimiter(concurrency)
-    for turn in range(1, max_turns + 1):
-        body["messages"] = messages
+    while True:
         stream: ChatCompletionStream = await client.chat.completions.create(
-            stream=True, **cast("ChatCompletionCreateParams", body)
+            stream=True, **cast("ChatCompletionCreateParams", loop.request())
         )
         async with stream:
-
-            def on_event(event: Event, turn_calls: _Turn) -> None:
-                if (
-                    isinstance(event, ChatToolCallArgumentsDoneEvent)
-                    and event.choice_index == 0
-                    and event.name is not None
-                ):
-                    call_id = event.id or f"call_{event.index}"
-                    turn_calls.start(call_id, event.name, event.arguments, event)
-
-            calls = await _stream_turn(stream, router, tools, limiter, on_tool_error, on_event)
+            calls = await _stream_turn(stream, router, tools, limiter, on_tool_error, loop)
             completion = await stream.final_response()
-        if not calls.calls:
+        if loop.finish(completion, calls.calls, calls.outputs):
             return completion
-        if turn == max_turns:
-            raise TurnLimitError(completion, turn)
-        messages += [
-            completion.choices[0].message,
-            *(
-                {"role": "tool", "tool_call_id": call_id, "content": calls.outputs[call_id]}
-                for call_id, _ in calls.calls
-            ),
-        ]
-    msg = "unreachable"  # pragma: no cover - the loop returns or raises
-    raise AssertionError(msg)  # pragma: no cover
 
 
 async def _stream_turn(  # noqa: PLR0917 - private, called twice
@@ -261,7 +190,7 @@ async def _stream_turn(  # noqa: PLR0917 - private, called twice
     tools: Tools,
     limiter: anyio.CapacityLimiter,
     policy: ToolErrorPolicy,
-    on_event: Callable[[Event, _Turn], None],
+    loop: ToolLoop[Any],
 ) -> _Turn:
     """Dispatch one turn's stream, starting its calls; return when all of them are done."""
     turn: _Turn | None = None
@@ -272,7 +201,8 @@ async def _stream_turn(  # noqa: PLR0917 - private, called twice
                 with anyio.CancelScope() as reading:
                     turn.reading = reading
                     async for event in events:
-                        on_event(event, turn)
+                        if (call := loop.call_in(event)) is not None:
+                            turn.start(call)
                 turn.reading = None
                 if turn.failure is not None:
                     raise turn.failure  # in the dispatch: closes the stream, on_error sees it
@@ -283,21 +213,3 @@ async def _stream_turn(  # noqa: PLR0917 - private, called twice
     if turn.failure is not None:  # a call failed after the stream had ended
         raise turn.failure
     return turn
-
-
-def _items(given: object) -> list[Any]:
-    """A request's ``input`` as a list of items (a string is one user message)."""
-    if isinstance(given, str):
-        return [{"role": "user", "content": given}]
-    if isinstance(given, Mapping):
-        return [given]
-    return list(cast("Sequence[Any]", given))
-
-
-def _check(max_turns: int, concurrency: int) -> None:
-    if max_turns < 1:
-        msg = f"max_turns must be at least 1, not {max_turns}"
-        raise ValueError(msg)
-    if concurrency < 1:
-        msg = f"concurrency must be at least 1, not {concurrency}"
-        raise ValueError(msg)

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import inspect
 import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, TypeVar, cast, get_type_hints, overload
 
+import anyio
 import anyio.to_thread
 import attrs
 
@@ -107,6 +109,19 @@ class Tool:
             result = await self.function(**kwargs)
         else:
             result = await anyio.to_thread.run_sync(lambda: self.function(**kwargs))
+        return output_text(result)
+
+    def call_sync(self, arguments: str) -> str:
+        """:meth:`call` for blocking code, in the calling thread.
+
+        A sync function is called here; an async one runs to its end in a new event loop
+        (``anyio.run``, on asyncio) in this thread.
+        """
+        kwargs = self.parse(arguments)
+        if self.is_async:
+            result = anyio.run(functools.partial(self.function, **kwargs))
+        else:
+            result = self.function(**kwargs)
         return output_text(result)
 
 
@@ -253,6 +268,18 @@ class Tools:
             Exception: Whatever the function raises.
         """
         return await self._find(name, arguments).call(arguments)
+
+    def call_sync(self, name: str, arguments: str) -> str:
+        """:meth:`call` for blocking code: the function runs in the calling thread.
+
+        An async function runs to its end in a new event loop (``anyio.run``, on asyncio) in
+        this thread.
+
+        Raises:
+            ToolArgumentsError: As :meth:`parse`.
+            Exception: Whatever the function raises.
+        """
+        return self._find(name, arguments).call_sync(arguments)
 
     def _find(self, name: str, arguments: str) -> Tool:
         tool = self._tools.get(name)

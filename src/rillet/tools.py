@@ -4,13 +4,17 @@
 signature and parses the model's arguments into the parameters' types; :func:`run` (Responses)
 and :func:`run_chat` (Chat Completions) stream each turn through a :class:`~rillet.Router`,
 start every call as soon as its arguments are complete, send the outputs back, and go on until
-the model answers without calls (the docs: "Tools while streaming").
+the model answers without calls; :func:`run_sync` and :func:`run_chat_sync` do the same for
+blocking code (a :class:`~rillet.Client`), the calls in a thread pool (the docs: "Tools while
+streaming").
 """
 
 from __future__ import annotations
 
-from rillet._tool_runner import ToolErrorPolicy as ToolErrorPolicy
-from rillet._tool_runner import TurnLimitError as TurnLimitError
+from rillet._sync_tool_runner import run_chat_sync as run_chat_sync
+from rillet._sync_tool_runner import run_sync as run_sync
+from rillet._tool_loop import ToolErrorPolicy as ToolErrorPolicy
+from rillet._tool_loop import TurnLimitError as TurnLimitError
 from rillet._tool_runner import run as run
 from rillet._tool_runner import run_chat as run_chat
 from rillet._tools import Tool as Tool
@@ -25,4 +29,6 @@ __all__ = [
     "TurnLimitError",
     "run",
     "run_chat",
+    "run_chat_sync",
+    "run_sync",
 ]

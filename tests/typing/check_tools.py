@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from typing import Any, assert_type
 
-from rillet import AsyncClient
+from rillet import AsyncClient, Client, Router
 from rillet.events import ChatCompletion, Response
 from rillet.params import ChatCompletionToolParam, FunctionToolParam
-from rillet.tools import Tool, Tools, TurnLimitError, run, run_chat
+from rillet.tools import Tool, Tools, TurnLimitError, run, run_chat, run_chat_sync, run_sync
 
 tools = Tools()
 
@@ -45,3 +45,16 @@ async def loops(client: AsyncClient) -> None:
         await run(client, tools, model="m", input="hi")
     except TurnLimitError as error:
         assert_type(error.response, Response | ChatCompletion)
+
+
+def blocking_loops(client: Client) -> None:
+    assert_type(tools.call_sync("time", '{"city": "Paris"}'), str)
+    assert_type(run_sync(client, tools, model="m", input="hi", max_turns=3), Response)
+    assert_type(
+        run_chat_sync(client, tools, router=Router(), model="m", messages=[], concurrency=2),
+        ChatCompletion,
+    )
+    run_sync(client, tools, model="m", input="hi", on_tool_error="ignore")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+    run_sync(client, tools, model="m", imput="hi")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    run_chat_sync(client, tools, model="m", input="hi")  # type: ignore[call-arg]  # pyright: ignore[reportCallIssue]
+    run_sync(AsyncClient(), tools, model="m", input="hi")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
