@@ -127,10 +127,10 @@ async def test_function_calls_call_the_request_tools_with_arguments_for_them() -
         )
         default = await client.responses.create(model="rillet-function_call", input=PROMPT)
     calls = [item for item in response.output if item.type == "function_call"]
-    assert [call.name for call in calls] == ["forecast", "alerts"]  # type: ignore[union-attr]
-    assert set(json.loads(calls[0].arguments)) == {"city", "days"}  # type: ignore[union-attr]
-    assert isinstance(json.loads(calls[0].arguments)["days"], int)  # type: ignore[union-attr]
-    assert len({call.call_id for call in calls}) == 2  # type: ignore[union-attr]
+    assert [call.name for call in calls] == ["forecast", "alerts"]
+    assert set(json.loads(calls[0].arguments)) == {"city", "days"}
+    assert isinstance(json.loads(calls[0].arguments)["days"], int)
+    assert len({call.call_id for call in calls}) == 2
     # With no tools given, a default one is called, and shown among the response's tools.
     assert default.output[0].name == default.tools[0]["name"]  # type: ignore[union-attr]
 

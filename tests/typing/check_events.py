@@ -27,7 +27,9 @@ from rillet.events import (
     DeltaEvent,
     Event,
     FinishReason,
+    FunctionCallItem,
     InvalidEvent,
+    OutputTextContent,
     Response,
     ResponseCompletedEvent,
     ResponseEvent,
@@ -37,6 +39,7 @@ from rillet.events import (
     ResponseStatus,
     ResponseWebSearchCallCompletedEvent,
     UnknownEvent,
+    UnknownItem,
 )
 
 
@@ -71,6 +74,22 @@ def narrowing(event: ResponseEvent) -> None:
         assert_type(event, InvalidEvent)
     if event.type != "invalid":
         assert_type(event.sequence_number, int | None)
+
+
+def items(response: Response) -> None:
+    for item in response.output:
+        if item.type == "function_call":
+            assert_type(item, FunctionCallItem)
+            assert_type(item.call_id, str)
+        elif item.type == "message":
+            for part in item.content:
+                if part.type == "output_text":
+                    assert_type(part, OutputTextContent)
+                elif part.type == "unknown":
+                    assert_type(part.part_type, str)
+        elif item.type == "unknown":
+            assert_type(item, UnknownItem)
+            assert_type(item.item_type, str)
 
 
 def matching(event: ResponseEvent) -> None:

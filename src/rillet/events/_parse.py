@@ -23,6 +23,7 @@ from rillet.events._chat import ChatCompletionChunk, ChatErrorEvent
 from rillet.events._direct import Direct, direct_decoder
 from rillet.events._model import Build, converter, structure_hook
 from rillet.events._registry import response_event_class
+from rillet.events._response import KIND_FIELDS
 from rillet.events._responses import Event, UnknownEvent
 
 __all__ = [
@@ -254,7 +255,8 @@ def _first_problem(error: BaseException, path: str = "") -> tuple[str | None, st
             step = ""
             for note in getattr(inner, "__notes__", ()):
                 if hasattr(note, "name"):
-                    step = f".{note.name}" if path else note.name
+                    name = "type" if note.name in KIND_FIELDS else note.name  # as on the wire
+                    step = f".{name}" if path else name
                 elif hasattr(note, "index"):
                     step = f"[{note.index}]"
             return _first_problem(inner, path + step)

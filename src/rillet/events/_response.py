@@ -9,7 +9,8 @@ a value the API adds tomorrow is kept as it comes, and does not break parsing to
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from collections.abc import Mapping
+from typing import Any, ClassVar, Final, Literal
 
 import attrs
 
@@ -118,11 +119,44 @@ class FilePathAnnotation(Model):
     index: int | None = None
 
 
-@attrs.frozen(kw_only=True)
-class UnknownAnnotation(Model):
-    """An annotation of a type rillet does not know yet; ``to_dict()`` has all of it."""
+KIND_FIELDS: Final = frozenset(("annotation_type", "part_type", "item_type"))
+"""The fields of the unknown models that hold the ``type`` the server sent."""
 
-    type: str
+
+class _UnknownKind(Model):
+    """A model of a kind rillet does not know.
+
+    Its ``type`` is ``"unknown"``; the field ``_kind_field`` names (one of :data:`KIND_FIELDS`)
+    holds the ``type`` the server sent, which ``to_dict()`` gives back as ``type``.
+    """
+
+    __slots__ = ()
+    _kind_field: ClassVar[str]
+
+    @classmethod
+    def _from_wire(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        shaped = {key: value for key, value in data.items() if key != "type"}
+        if "type" in data:
+            shaped[cls._kind_field] = data["type"]
+        return shaped
+
+    @classmethod
+    def _wire_path(cls, data: Mapping[str, Any], field: str) -> str:
+        del data
+        return "type" if field == cls._kind_field else field
+
+
+@attrs.frozen(kw_only=True)
+class UnknownAnnotation(_UnknownKind):
+    """An annotation of a type rillet does not know yet; ``to_dict()`` has all of it.
+
+    Its ``type`` is ``"unknown"``, so that ``annotation.type == "..."`` narrows the
+    :data:`Annotation` union; ``annotation_type`` is the server's.
+    """
+
+    _kind_field = "annotation_type"
+    type: Literal["unknown"] = "unknown"
+    annotation_type: str
 
 
 Annotation = (
@@ -190,10 +224,16 @@ class SummaryTextContent(Model):
 
 
 @attrs.frozen(kw_only=True)
-class UnknownContent(Model):
-    """A content part of a type rillet does not know yet; ``to_dict()`` has all of it."""
+class UnknownContent(_UnknownKind):
+    """A content part of a type rillet does not know yet; ``to_dict()`` has all of it.
 
-    type: str
+    Its ``type`` is ``"unknown"``, so that ``part.type == "..."`` narrows the unions of parts;
+    ``part_type`` is the server's.
+    """
+
+    _kind_field = "part_type"
+    type: Literal["unknown"] = "unknown"
+    part_type: str
 
 
 MessageContent = OutputTextContent | RefusalContent | UnknownContent
@@ -425,10 +465,17 @@ class CompactionItem(Model):
 
 
 @attrs.frozen(kw_only=True)
-class UnknownItem(Model):
-    """An output item of a kind rillet does not model; ``to_dict()`` has all of it."""
+class UnknownItem(_UnknownKind):
+    """An output item of a kind rillet does not model; ``to_dict()`` has all of it.
 
-    type: str
+    Its ``type`` is ``"unknown"``, so that ``item.type == "function_call"`` narrows the
+    :data:`OutputItem` union (an unknown item's type is none of the known ones); ``item_type``
+    is the server's.
+    """
+
+    _kind_field = "item_type"
+    type: Literal["unknown"] = "unknown"
+    item_type: str
     id: str | None = None
 
 
