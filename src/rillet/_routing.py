@@ -13,9 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
-    from rillet._dispatch import (
-        DispatchContext,
-    )
+    from rillet._dispatch import DispatchContext
     from rillet.events._chat import (
         ChatCompletionChunk,
         ChatContentDeltaEvent,
@@ -26,9 +24,7 @@ if TYPE_CHECKING:
         ChatToolCallArgumentsDeltaEvent,
         ChatToolCallArgumentsDoneEvent,
     )
-    from rillet.events._parse import (
-        InvalidEvent,
-    )
+    from rillet.events._parse import InvalidEvent
     from rillet.events._responses import (
         Event,
         KeepaliveEvent,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
+from rillet._codegen._render import from_import
 from rillet._dispatch import DispatchContext
 from rillet.events import (
     CHAT_EVENT_TYPES,
@@ -34,13 +35,11 @@ def _imports(classes: list[type], indent: str = "") -> str:
     by_module: defaultdict[str, list[str]] = defaultdict(list)
     for cls in classes:
         by_module[cls.__module__].append(cls.__name__)
-    # As ruff sorts them: modules by name, names case-insensitively.
-    lines: list[str] = []
-    for module in sorted(by_module):
-        names = sorted(set(by_module[module]), key=str.lower)
-        lines.append(f"{indent}from {module} import (")
-        lines.extend(f"{indent}    {name}," for name in names)
-        lines.append(f"{indent})")
+    lines = [
+        line
+        for module in sorted(by_module)
+        for line in from_import(module, by_module[module], indent)
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -238,10 +238,11 @@ def _imports(module: Module, body: str) -> list[str]:
     return lines
 
 
-def from_import(module: str, names: Iterable[str]) -> list[str]:
+def from_import(module: str, names: Iterable[str], indent: str = "") -> list[str]:
     """``from module import names``, one line or one a line, in ruff's (isort's) order."""
-    names = sorted(names, key=lambda name: (name.lower(), name))
-    line = f"from {module} import {', '.join(names)}"
+    names = sorted(set(names), key=lambda name: (name.lower(), name))
+    line = f"{indent}from {module} import {', '.join(names)}"
     if len(line) <= LINE:
         return [line]
-    return [f"from {module} import (", *(f"{_INDENT}{n}," for n in names), ")"]
+    inner = indent + _INDENT
+    return [f"{indent}from {module} import (", *(f"{inner}{n}," for n in names), f"{indent})"]

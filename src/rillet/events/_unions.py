@@ -21,9 +21,7 @@ from rillet.events._chat import (
     ChatToolCallArgumentsDeltaEvent,
     ChatToolCallArgumentsDoneEvent,
 )
-from rillet.events._parse import (
-    InvalidEvent,
-)
+from rillet.events._parse import InvalidEvent
 from rillet.events._responses import (
     KeepaliveEvent,
     ResponseCodeInterpreterCallCodeDeltaEvent,
