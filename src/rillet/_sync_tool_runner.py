@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any, TypeVar, Unpack, cast
 
 from rillet._dispatch import Router
@@ -89,16 +89,14 @@ def run_sync(
         StreamError: As ``get_final_response()``.
     """
     loop = ResponsesToolLoop(params, tools, max_turns=max_turns, concurrency=concurrency)
-    with _Pool(concurrency) as pool:
-        while True:
-            stream: SyncResponseStream = client.responses.create(
-                stream=True, **cast("ResponseCreateParams", loop.request())
-            )
-            with stream:
-                turn = _Turn(tools, pool, on_tool_error)
-                response = _stream_turn(stream, router, loop, turn)
-            if loop.finish(response, turn.calls, turn.outputs):
-                return response
+
+    def open_turn() -> SyncResponseStream:
+        stream: SyncResponseStream = client.responses.create(
+            stream=True, **cast("ResponseCreateParams", loop.request())
+        )
+        return stream
+
+    return _run(loop, open_turn, router, tools, concurrency, on_tool_error)
 
 
 def run_chat_sync(
@@ -124,16 +122,32 @@ def run_chat_sync(
         StreamError: As ``get_final_response()``.
     """
     loop = ChatToolLoop(params, tools, max_turns=max_turns, concurrency=concurrency)
+
+    def open_turn() -> SyncChatCompletionStream:
+        stream: SyncChatCompletionStream = client.chat.completions.create(
+            stream=True, **cast("ChatCompletionCreateParams", loop.request())
+        )
+        return stream
+
+    return _run(loop, open_turn, router, tools, concurrency, on_tool_error)
+
+
+def _run(  # noqa: PLR0917 - private, called twice
+    loop: ToolLoop[R],
+    open_turn: Callable[[], Any],
+    router: Router | None,
+    tools: Tools,
+    concurrency: int,
+    policy: ToolErrorPolicy,
+) -> R:
+    """The loop of :func:`run_sync` and :func:`run_chat_sync`: ``open_turn`` opens each turn."""
     with _Pool(concurrency) as pool:
         while True:
-            stream: SyncChatCompletionStream = client.chat.completions.create(
-                stream=True, **cast("ChatCompletionCreateParams", loop.request())
-            )
-            with stream:
-                turn = _Turn(tools, pool, on_tool_error)
-                completion = _stream_turn(stream, router, loop, turn)
-            if loop.finish(completion, turn.calls, turn.outputs):
-                return completion
+            with open_turn() as stream:
+                turn = _Turn(tools, pool, policy)
+                result: R = _stream_turn(stream, router, loop, turn)
+            if loop.finish(result, turn.calls, turn.outputs):
+                return result
 
 
 class _Pool(concurrent.futures.ThreadPoolExecutor):

@@ -14,8 +14,8 @@ is closed), cancels the other calls, and is raised as a :class:`~rillet.HandlerE
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Final, Unpack, cast
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Final, TypeVar, Unpack, cast
 
 import anyio
 
@@ -39,6 +39,8 @@ if TYPE_CHECKING:
     from rillet.params import ChatCompletionCreateParams, ResponseCreateParams
 
 __all__ = ["ToolErrorPolicy", "TurnLimitError", "run", "run_chat"]
+
+R = TypeVar("R", "Response", "ChatCompletion")
 
 DEFAULT_TURNS: Final = 10
 DEFAULT_CONCURRENCY: Final = 8
@@ -134,16 +136,14 @@ async def run(
         StreamError: As ``final_response()``.
     """
     loop = ResponsesToolLoop(params, tools, max_turns=max_turns, concurrency=concurrency)
-    limiter = anyio.CapacityLimiter(concurrency)
-    while True:
+
+    async def open_turn() -> ResponseStream:
         stream: ResponseStream = await client.responses.create(
             stream=True, **cast("ResponseCreateParams", loop.request())
         )
-        async with stream:
-            calls = await _stream_turn(stream, router, tools, limiter, on_tool_error, loop)
-            response = await stream.final_response()
-        if loop.finish(response, calls.calls, calls.outputs):
-            return response
+        return stream
+
+    return await _run(loop, open_turn, router, tools, concurrency, on_tool_error)
 
 
 async def run_chat(
@@ -172,16 +172,33 @@ async def run_chat(
         StreamError: As ``final_response()``.
     """
     loop = ChatToolLoop(params, tools, max_turns=max_turns, concurrency=concurrency)
-    limiter = anyio.CapacityLimiter(concurrency)
-    while True:
+
+    async def open_turn() -> ChatCompletionStream:
         stream: ChatCompletionStream = await client.chat.completions.create(
             stream=True, **cast("ChatCompletionCreateParams", loop.request())
         )
+        return stream
+
+    return await _run(loop, open_turn, router, tools, concurrency, on_tool_error)
+
+
+async def _run(  # noqa: PLR0917 - private, called twice
+    loop: ToolLoop[R],
+    open_turn: Callable[[], Awaitable[Any]],
+    router: Router | None,
+    tools: Tools,
+    concurrency: int,
+    policy: ToolErrorPolicy,
+) -> R:
+    """The loop of :func:`run` and :func:`run_chat`: ``open_turn`` opens each turn's stream."""
+    limiter = anyio.CapacityLimiter(concurrency)
+    while True:
+        stream = await open_turn()
         async with stream:
-            calls = await _stream_turn(stream, router, tools, limiter, on_tool_error, loop)
-            completion = await stream.final_response()
-        if loop.finish(completion, calls.calls, calls.outputs):
-            return completion
+            calls = await _stream_turn(stream, router, tools, limiter, policy, loop)
+            result: R = await stream.final_response()
+        if loop.finish(result, calls.calls, calls.outputs):
+            return result
 
 
 async def _stream_turn(  # noqa: PLR0917 - private, called twice
