@@ -27,6 +27,7 @@ from rillet._dispatch import dispatch_sync
 from rillet.events import (
     CHAT_EVENT_TYPES,
     EVENT_TYPES,
+    NEUTRAL_EVENT_TYPES,
     RESPONSE_EVENT_TYPES,
     DeltaEvent,
     Event,
@@ -170,11 +171,12 @@ def test_a_rare_event_parses_narrows_routes_and_round_trips() -> None:
 def test_the_registries_know_every_type_and_its_class() -> None:
     assert type(RESPONSE_EVENT_TYPES) is dict
     assert len(RESPONSE_EVENT_TYPES) == 60
-    assert set(EVENT_TYPES) == {*RESPONSE_EVENT_TYPES, *CHAT_EVENT_TYPES}
-    assert len(EVENT_TYPES) == len(RESPONSE_EVENT_TYPES) + len(CHAT_EVENT_TYPES)
-    for event_type, cls in EVENT_TYPES.items():
+    ours = {**RESPONSE_EVENT_TYPES, **CHAT_EVENT_TYPES, **NEUTRAL_EVENT_TYPES}
+    assert len(ours) == len(RESPONSE_EVENT_TYPES) + len(CHAT_EVENT_TYPES) + 8
+    assert set(ours) <= set(EVENT_TYPES)
+    for event_type, cls in ours.items():
         assert attrs.fields_dict(cls)["type"].default == event_type
-        assert cls is (RESPONSE_EVENT_TYPES.get(event_type) or CHAT_EVENT_TYPES[event_type])
+        assert EVENT_TYPES[event_type] is cls
         assert getattr(rillet.events, cls.__name__) is cls
     assert "response.nope" not in EVENT_TYPES
     assert EVENT_TYPES.get("response.nope") is None

@@ -38,6 +38,7 @@ SANS_IO = [
     "rillet.events._direct",
     "rillet.events._literals",
     "rillet.events._model",
+    "rillet.events._neutral",
     "rillet.events._parsed",
     "rillet.events._parse",
     "rillet.events._pydantic",

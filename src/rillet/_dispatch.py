@@ -43,11 +43,9 @@ from rillet._errors import R, RilletError
 from rillet._routing import Registering, Registrar
 from rillet.events import (
     EVENT_TYPES,
-    ChatCompletion,
     ChatToolCallArgumentsDeltaEvent,
     ChatToolCallArgumentsDoneEvent,
     Event,
-    Response,
     ResponseFunctionCallArgumentsDeltaEvent,
     ResponseFunctionCallArgumentsDoneEvent,
     UnknownEvent,
@@ -91,7 +89,7 @@ F = TypeVar("F", bound=Callable[[RilletError], object] | Callable[[], object])
 T = TypeVar("T")
 V = TypeVar("V", bound=Event)  # the events a dispatch delivers
 Pattern = str | type[Event]
-_Result = Response | ChatCompletion
+_Result = Any  # any provider's result
 ErrorPolicy = Literal["raise", "continue"]
 """What a handler's exception does: ``"raise"`` ends the dispatch with a :class:`HandlerError`;
 ``"continue"`` reports it to the ``on_error`` handlers (or the ``rillet`` logger) and goes on."""

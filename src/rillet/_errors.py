@@ -49,12 +49,7 @@ EXCERPT_BYTES = 64
 # What an error's ``partial`` is: ``StreamError[Response]`` on a Responses stream. Defaults to
 # either, so that ``except StreamError as error`` gives a typed ``error.partial``. (Named R,
 # not R_co: the docs ignore one-letter type variables.)
-R = TypeVar(  # noqa: PLC0105
-    "R",
-    bound="Response | ChatCompletion",
-    default="Response | ChatCompletion",
-    covariant=True,
-)
+R = TypeVar("R", default="Response | ChatCompletion", covariant=True)  # noqa: PLC0105
 
 
 def excerpt(data: bytes | bytearray | memoryview, limit: int = EXCERPT_BYTES) -> bytes:

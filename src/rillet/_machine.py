@@ -40,10 +40,8 @@ from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._protocols import Item, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
 from rillet.events import (
-    ChatCompletion,
     CompletionUsage,
     KeepaliveEvent,
-    Response,
     ResponseUsage,
 )
 
@@ -59,7 +57,7 @@ __all__ = [
     "StreamStats",
 ]
 
-R = TypeVar("R", bound=Response | ChatCompletion | None)
+R = TypeVar("R")
 E = TypeVar("E", bound=Item)
 
 DRAIN_SECONDS: Final = 2.0
@@ -285,7 +283,6 @@ class StreamMachine(Generic[R]):
         started = deadlines.started
         end = self._ended_at if self._ended_at is not None else now
         first_event, first_text = deadlines.first_event_at, self._first_text_at
-        snapshot = self.protocol.snapshot
         return StreamStats(
             time_to_first_event=None if first_event is None else first_event - started,
             time_to_first_text=None if first_text is None else first_text - started,
@@ -293,7 +290,7 @@ class StreamMachine(Generic[R]):
             bytes_received=self._bytes,
             duration=end - started,
             retries=self.attempts.retries,
-            usage=snapshot.usage if snapshot is not None else None,
+            usage=self.protocol.usage,
             reconnects=self.attempts.resumes,
         )
 
@@ -356,7 +353,13 @@ class StreamMachine(Generic[R]):
             self._answered(now)
         elif self._phase == "body":
             self._decoder.close()
-            self.protocol.receive_eof()
+            try:  # what the end completes (a last event a provider's streams leave unterminated)
+                self.protocol.receive_eof(self.log.recorder())
+            except RilletError as failure:
+                self._settle(now)
+                self._fail(failure, now)
+                return
+            self._settle(now)
             if self.protocol.ended:
                 self._finish(now)
             else:
@@ -422,11 +425,15 @@ class StreamMachine(Generic[R]):
             failure = EventDecodeError(
                 event_type=None, field=None, reason=reason, excerpt=chunk[:64]
             )
+        self._settle(now)
+        if failure is not None:
+            self._fail(failure, now)
+
+    def _settle(self, now: float) -> None:
+        """Count and time the events recorded since the last time."""
         new = self.log.settle()
         if new:
             self._clock(new, now)
-        if failure is not None:
-            self._fail(failure, now)
 
     def _clock(self, fresh: list[Item], now: float) -> None:
         """Count and time the events the last chunk brought."""

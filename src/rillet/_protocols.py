@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from typing import Final, Generic, Protocol, TypeVar
+from typing import Any, Final, Generic, Protocol, TypeVar
 
 import attrs
 from cattrs.errors import ClassValidationError
@@ -52,7 +52,7 @@ __all__ = [
     "Unresumable",
 ]
 
-R = TypeVar("R", bound=Response | ChatCompletion | None)
+R = TypeVar("R")
 M = TypeVar("M", Response, ChatCompletion)
 Item = Event | ServerSentEvent
 """What a protocol yields: typed events, or (the generic SSE client's) the decoded events."""
@@ -132,6 +132,16 @@ class StreamProtocol(Generic[R]):
         """The last event's sequence number, if the stream has them."""
         return None
 
+    @property
+    def usage(self) -> Any:  # noqa: ANN401 - each provider's own usage object
+        """The token usage reported so far (the result's own object), if any."""
+        return getattr(self.snapshot, "usage", None)
+
+    @property
+    def response_id(self) -> str | None:
+        """The id of the result, once an event said it."""
+        return getattr(self.snapshot, "id", None) or None
+
     def replay(self, entry: tuple[str | None, bytes]) -> Event:
         """The event a log entry holds, parsed again."""
         raise NotImplementedError
@@ -143,8 +153,12 @@ class StreamProtocol(Generic[R]):
         """
         raise NotImplementedError
 
-    def receive_eof(self) -> None:
-        """The body ended (``ended`` then says whether that was the stream's own end)."""
+    def receive_eof(self, record: Record) -> None:
+        """The body ended (``ended`` then says whether that was the stream's own end).
+
+        ``record`` takes the events the end completes, if any (a protocol may raise a
+        :class:`~rillet.RilletError` saying why the end is not a proper one).
+        """
 
     def resume_position(self) -> object:
         """Where a broken stream can continue from, or :class:`Unresumable` saying why not."""
@@ -323,8 +337,9 @@ class _EndsWithBody(StreamProtocol[R]):
 
     _ended = False
 
-    def receive_eof(self) -> None:
+    def receive_eof(self, record: Record) -> None:
         """A body that ends normally ends the stream."""
+        del record
         self._ended = True
 
     @property

@@ -24,6 +24,16 @@ if TYPE_CHECKING:
         ChatToolCallArgumentsDeltaEvent,
         ChatToolCallArgumentsDoneEvent,
     )
+    from rillet.events._neutral import (
+        Finished,
+        ReasoningDelta,
+        TextDelta,
+        TextDone,
+        ToolCallArgumentsDelta,
+        ToolCallDone,
+        ToolCallStarted,
+        UsageReported,
+    )
     from rillet.events._parse import InvalidEvent
     from rillet.events._responses import (
         Event,
@@ -569,6 +579,46 @@ class Registering:
     def on(
         self, pattern: Literal["chat.error"], /, *, buffer: int | None = None
     ) -> Registrar[ChatErrorEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["text.delta"], /, *, buffer: int | None = None
+    ) -> Registrar[TextDelta]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["text.done"], /, *, buffer: int | None = None
+    ) -> Registrar[TextDone]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["reasoning.delta"], /, *, buffer: int | None = None
+    ) -> Registrar[ReasoningDelta]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["tool_call.started"], /, *, buffer: int | None = None
+    ) -> Registrar[ToolCallStarted]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["tool_call.arguments.delta"], /, *, buffer: int | None = None
+    ) -> Registrar[ToolCallArgumentsDelta]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["tool_call.done"], /, *, buffer: int | None = None
+    ) -> Registrar[ToolCallDone]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["usage"], /, *, buffer: int | None = None
+    ) -> Registrar[UsageReported]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["finished"], /, *, buffer: int | None = None
+    ) -> Registrar[Finished]: ...
 
     @overload
     def on(

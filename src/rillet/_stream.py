@@ -49,7 +49,7 @@ __all__ = [
 Send = Callable[[object, float | None], Awaitable[httpx.Response]]
 """Sends the request (or resumes from a position), within some seconds; the open response."""
 
-R = TypeVar("R", bound=Response | ChatCompletion | None)
+R = TypeVar("R")
 Y = TypeVar("Y", bound=Item)  # what iteration yields
 V = TypeVar("V", bound=Event)  # what events() yields
 T = TypeVar("T", bound=Item)

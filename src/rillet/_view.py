@@ -30,7 +30,7 @@ from rillet.events import (
 # The views are the bases of the streams of _stream.py and _sync_stream.py (private to rillet).
 __all__ = ["_ChatView", "_EventsView", "_ResponseView", "_StreamView", "text_of"]
 
-R = TypeVar("R", bound=Response | ChatCompletion | None)
+R = TypeVar("R")
 H = TypeVar("H", bound=Callable[..., Any])
 
 
@@ -67,8 +67,7 @@ class _StreamView(Generic[R]):
     @property
     def response_id(self) -> str | None:
         """The id of the response (or completion), once an event said it."""
-        snapshot = self._machine.snapshot
-        return snapshot.id if snapshot is not None and snapshot.id else None
+        return self._machine.protocol.response_id
 
 
 class _EventsView(_StreamView[R], Registering):

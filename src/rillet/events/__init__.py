@@ -46,6 +46,22 @@ from rillet.events._literals import ServiceTier as ServiceTier
 from rillet.events._literals import Truncation as Truncation
 from rillet.events._literals import WebSearchCallStatus as WebSearchCallStatus
 from rillet.events._model import Model as Model
+from rillet.events._neutral import NEUTRAL_EVENT_TYPES as NEUTRAL_EVENT_TYPES
+from rillet.events._neutral import AnyNeutralEvent as AnyNeutralEvent
+from rillet.events._neutral import EndReason as EndReason
+from rillet.events._neutral import Finished as Finished
+from rillet.events._neutral import NeutralEvent as NeutralEvent
+from rillet.events._neutral import NeutralResult as NeutralResult
+from rillet.events._neutral import NeutralToolCall as NeutralToolCall
+from rillet.events._neutral import NeutralUsage as NeutralUsage
+from rillet.events._neutral import Provider as Provider
+from rillet.events._neutral import ReasoningDelta as ReasoningDelta
+from rillet.events._neutral import TextDelta as TextDelta
+from rillet.events._neutral import TextDone as TextDone
+from rillet.events._neutral import ToolCallArgumentsDelta as ToolCallArgumentsDelta
+from rillet.events._neutral import ToolCallDone as ToolCallDone
+from rillet.events._neutral import ToolCallStarted as ToolCallStarted
+from rillet.events._neutral import UsageReported as UsageReported
 from rillet.events._parse import InvalidEvent as InvalidEvent
 from rillet.events._parse import OnInvalid as OnInvalid
 from rillet.events._parse import parse_chat_chunk as parse_chat_chunk
@@ -299,6 +315,7 @@ if not typing.TYPE_CHECKING:
 
 __all__ = [
     "Annotation",
+    "AnyNeutralEvent",
     "ApplyPatchCallItem",
     "ApplyPatchCallStatus",
     "CHAT_EVENT_TYPES",
@@ -335,12 +352,14 @@ __all__ = [
     "CustomToolCallItem",
     "DeltaEvent",
     "EVENT_TYPES",
+    "EndReason",
     "Event",
     "FileCitation",
     "FilePathAnnotation",
     "FileSearchCallItem",
     "FileSearchCallStatus",
     "FinishReason",
+    "Finished",
     "FunctionCall",
     "FunctionCallItem",
     "ImageGenerationCallItem",
@@ -362,6 +381,11 @@ __all__ = [
     "MessageItem",
     "MessagePhase",
     "Model",
+    "NEUTRAL_EVENT_TYPES",
+    "NeutralEvent",
+    "NeutralResult",
+    "NeutralToolCall",
+    "NeutralUsage",
     "OnInvalid",
     "OutputItem",
     "OutputTextContent",
@@ -371,7 +395,9 @@ __all__ = [
     "ParsedChoice",
     "ParsedResponse",
     "PromptTokensDetails",
+    "Provider",
     "RESPONSE_EVENT_TYPES",
+    "ReasoningDelta",
     "ReasoningItem",
     "ReasoningTextContent",
     "RefusalContent",
@@ -445,7 +471,12 @@ __all__ = [
     "ShellCallItem",
     "ShellCallOutputItem",
     "SummaryTextContent",
+    "TextDelta",
+    "TextDone",
     "TokenLogprob",
+    "ToolCallArgumentsDelta",
+    "ToolCallDone",
+    "ToolCallStarted",
     "TopLogprob",
     "Truncation",
     "URLCitation",
@@ -453,6 +484,7 @@ __all__ = [
     "UnknownContent",
     "UnknownEvent",
     "UnknownItem",
+    "UsageReported",
     "WebSearchCallItem",
     "WebSearchCallStatus",
     "parse_chat_chunk",

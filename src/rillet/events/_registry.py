@@ -11,11 +11,13 @@ only when asked for it.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Final
 
 from rillet.events._chat import CHAT_EVENT_TYPES
 from rillet.events._model import by_type
+from rillet.events._neutral import NEUTRAL_EVENT_TYPES
 from rillet.events._responses import (
     Event,
     KeepaliveEvent,
@@ -53,7 +55,12 @@ from rillet.events._responses import (
     ResponseStreamEvent,
 )
 
-__all__ = ["EVENT_TYPES", "RESPONSE_EVENT_TYPES", "response_event_class"]
+__all__ = [
+    "EVENT_TYPES",
+    "RESPONSE_EVENT_TYPES",
+    "provider_event_classes",
+    "response_event_class",
+]
 
 _CLASSES: Final[dict[str, type[ResponseStreamEvent]]] = {
     **by_type(
@@ -126,6 +133,21 @@ _RARE: Final[dict[str, str]] = {
 # The types whose classes are built on first use, and their names in _responses_rare.
 
 
+_PROVIDERS: Final[dict[str, tuple[str, ...]]] = {}
+# The other providers' event types: their classes' modules and names ("module:Class"), imported
+# only when a class is asked for (``import rillet`` imports no provider package). A type string
+# may name classes of several providers (Anthropic's "error" and the Responses API's).
+
+
+def provider_event_classes(event_type: str) -> tuple[type[Event], ...]:
+    """The classes of another provider's event type ``event_type`` (imports their modules)."""
+    classes: list[type[Event]] = []
+    for where in _PROVIDERS.get(event_type, ()):
+        module, _, name = where.partition(":")
+        classes.append(getattr(importlib.import_module(module), name))
+    return tuple(classes)
+
+
 def response_event_class(event_type: str) -> type[ResponseStreamEvent] | None:
     """The class of the Responses event type ``event_type`` (``None``: not one rillet knows).
 
@@ -152,12 +174,15 @@ class _EventTypes(Mapping[str, type[Event]]):
     nothing.
     """
 
-    def __init__(self, chat: Mapping[str, type[Event]]) -> None:
-        self._chat = chat
-        self._types = dict.fromkeys([*_CLASSES, *_RARE, *chat])
+    def __init__(self, built: Mapping[str, type[Event]]) -> None:
+        self._built = built
+        self._types = dict.fromkeys([*_CLASSES, *_RARE, *built, *_PROVIDERS])
 
     def __getitem__(self, event_type: str) -> type[Event]:
-        cls: type[Event] | None = self._chat.get(event_type) or response_event_class(event_type)
+        """The class of ``event_type`` (of a type several providers share: the first's)."""
+        cls: type[Event] | None = self._built.get(event_type) or response_event_class(event_type)
+        if cls is None and event_type in _PROVIDERS:
+            cls = provider_event_classes(event_type)[0]
         if cls is None or event_type not in self._types:
             raise KeyError(event_type)
         return cls
@@ -175,8 +200,8 @@ class _EventTypes(Mapping[str, type[Event]]):
         return f"{type(self).__name__}({dict(self)!r})"
 
 
-EVENT_TYPES: Mapping[str, type[Event]] = _EventTypes(CHAT_EVENT_TYPES)
-"""Every event type string rillet knows (Responses and chat), and its class."""
+EVENT_TYPES: Mapping[str, type[Event]] = _EventTypes({**CHAT_EVENT_TYPES, **NEUTRAL_EVENT_TYPES})
+"""Every event type string rillet knows (of every provider, and the neutral ones), and its class."""
 
 if TYPE_CHECKING:
     RESPONSE_EVENT_TYPES: dict[str, type[ResponseStreamEvent]]
