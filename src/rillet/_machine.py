@@ -145,7 +145,7 @@ class Cursor(Generic[E]):
 
     __slots__ = ("_log", "_machine", "_only", "index")
 
-    def __init__(self, machine: StreamMachine[Any], only: type[E]) -> None:
+    def __init__(self, machine: StreamMachine[Any], only: type[E] | tuple[type[E], ...]) -> None:
         self._machine = machine
         self._log = log = machine.log
         self._only = only

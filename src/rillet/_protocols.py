@@ -16,7 +16,11 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 import attrs
 from cattrs.errors import ClassValidationError
 
-from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._accumulate import (
+    ChatCompletionAccumulator,
+    ResponseAccumulator,
+    ResponseNeutralEvents,
+)
 from rillet._errors import InvalidResponseError, StreamTruncatedError
 from rillet._json import PayloadReader
 from rillet._policy import ResumePosition, RetryPolicy
@@ -24,6 +28,7 @@ from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, Unt
 from rillet.events import (
     ChatCompletion,
     ChatContentDeltaEvent,
+    ChatErrorEvent,
     Event,
     OnInvalid,
     Response,
@@ -183,13 +188,18 @@ class ResponsesProtocol(StreamProtocol[Response]):
         # on past invalid events, has events about items it never saw added: those are
         # skipped (and listed in accumulator.problems), not errors.
         self.accumulator = ResponseAccumulator(strict=strict and on_invalid == "raise")
+        self.neutral = ResponseNeutralEvents()
+        """What derives the neutral events (``TextDelta``...) recorded after each event."""
         self._payloads = PayloadReader()
         self._resumed = False  # events may repeat or skip: check each one
         self._response_id = ""
 
     def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
-        """Type, check, accumulate and record each event; whether one ended the stream."""
-        on_invalid, accumulator = self.on_invalid, self.accumulator
+        """Type, check, accumulate and record each event, then the neutral events it derives.
+
+        Returns whether one ended the stream.
+        """
+        on_invalid, accumulator, derivers = self.on_invalid, self.accumulator, self.neutral.derivers
         # With msgspec most events never read their JSON this way: the chunk is looked at only
         # if one does.
         payloads = self._payloads
@@ -202,6 +212,9 @@ class ResponsesProtocol(StreamProtocol[Response]):
                 continue
             add(event)
             record(event, (routed, data))
+            derive = derivers.get(type(event))
+            if derive is not None:
+                derive(event, record)
             if type(event) in _ENDING and accumulator.outcome != "streaming":
                 return True
         return False
@@ -292,14 +305,24 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
         self.done = False  # [DONE] arrived
 
     def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
-        """Type, accumulate and record each chunk, then what it derives; whether [DONE] came."""
+        """Type, accumulate and record each chunk, then what it derives; whether [DONE] came.
+
+        ``[DONE]`` derives the neutral ``UsageReported`` (if usage came) and ``Finished``; an
+        ``{"error": ...}`` payload is recorded, with ``Finished("error")``, before it raises.
+        """
         on_invalid, add, read = self.on_invalid, self.accumulator.add, self._payloads.scan(chunk)
         for sse in events:
             data = sse.raw_data
             if data == _DONE:
                 self.done = True
+                for event in self.accumulator.finish():
+                    record(event, event)
                 return True
             completion_chunk = read_chunk(data, on_invalid, read)
+            if type(completion_chunk) is ChatErrorEvent:  # the stream's end, then its error
+                record(completion_chunk, (None, data))
+                for event in self.accumulator.finish(completion_chunk):
+                    record(event, event)
             derived = add(completion_chunk)
             record(completion_chunk, (None, data))
             for event in derived:

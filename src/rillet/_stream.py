@@ -36,7 +36,8 @@ from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
     # Named in the streams' bases as strings: at run time, the unions would build every class.
-    from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
+    from rillet._view import AnyChatEvent, AnyResponseEvent  # noqa: F401
+    from rillet.events import ResponseEvent  # noqa: F401
 
 __all__ = [
     "ChatCompletionStream",
@@ -59,8 +60,8 @@ F = TypeVar("F")  # a structured-output format
 class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
     """The async loop over a stream machine: reads, opens, closes; iteration by position."""
 
-    _yields: type[Item]
-    """The class of what iteration yields (``Y`` is its type)."""
+    _yields: type[Item] | tuple[type[Item], ...]
+    """The class (or classes) of what iteration yields (``Y`` is its type)."""
 
     def __init__(self, machine: StreamMachine[R], send: Send) -> None:
         super().__init__(machine, anyio.current_time)
@@ -206,7 +207,11 @@ class _EventStream(_Stream[R, Y], _EventsView[R], Generic[R, Y, V]):
     """An async stream of typed events: handlers, and the output text; ``V``: any event."""
 
     def events(self) -> AsyncIterator[V]:
-        """Every event, derived ones included (for chat: each chunk, then its chat events)."""
+        """Every event, derived ones included, each after the event it comes from.
+
+        For chat: each chunk, then its chat events; for every stream: the provider-neutral
+        events (``TextDelta``, ``ToolCallDone``, ``Finished``...).
+        """
         return cast("AsyncIterator[V]", _Iterator(self, Event))
 
     def text_deltas(self) -> AsyncIterator[str]:
@@ -249,7 +254,7 @@ class _Iterator(Generic[T]):
 
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _Stream[Any, Any], only: type[T]) -> None:
+    def __init__(self, stream: _Stream[Any, Any], only: type[T] | tuple[type[T], ...]) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
         self._cursor = Cursor(machine, only)
@@ -294,7 +299,7 @@ class _Texts:
                 return text
 
 
-class ResponseStream(_EventStream[Response, "ResponseEvent", "ResponseEvent"], _ResponseView):
+class ResponseStream(_EventStream[Response, "ResponseEvent", "AnyResponseEvent"], _ResponseView):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
     Use it as an async context manager. ``await final_response()`` reads the rest and returns
@@ -303,7 +308,8 @@ class ResponseStream(_EventStream[Response, "ResponseEvent", "ResponseEvent"], _
 
 
 class ChatCompletionStream(
-    _EventStream[ChatCompletion, ChatCompletionChunk, "ChatCompletionEvent"], _ChatView
+    _EventStream[ChatCompletion, ChatCompletionChunk, "AnyChatEvent"],
+    _ChatView,
 ):
     """A Chat Completions stream: ``async for`` yields each chunk.
 

@@ -28,7 +28,8 @@ from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
     # Named in the streams' bases as strings: at run time, the unions would build every class.
-    from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
+    from rillet._view import AnyChatEvent, AnyResponseEvent  # noqa: F401
+    from rillet.events import ResponseEvent  # noqa: F401
 
 __all__ = [
     "SyncChatCompletionStream",
@@ -52,8 +53,8 @@ F = TypeVar("F")  # a structured-output format
 class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
     """The blocking loop over a stream machine; iteration by position."""
 
-    _yields: type[Item]
-    """The class of what iteration yields (``Y`` is its type)."""
+    _yields: type[Item] | tuple[type[Item], ...]
+    """The class (or classes) of what iteration yields (``Y`` is its type)."""
 
     def __init__(self, machine: StreamMachine[R], send: SyncSend) -> None:
         super().__init__(machine, time.monotonic)
@@ -167,7 +168,11 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):
     """A blocking stream of typed events: handlers, and the output text; ``V``: any event."""
 
     def events(self) -> Iterator[V]:
-        """Every event, derived ones included (for chat: each chunk, then its chat events)."""
+        """Every event, derived ones included, each after the event it comes from.
+
+        For chat: each chunk, then its chat events; for every stream: the provider-neutral
+        events (``TextDelta``, ``ToolCallDone``, ``Finished``...).
+        """
         return cast("Iterator[V]", _SyncIterator(self, Event))
 
     def text_deltas(self) -> Iterator[str]:
@@ -198,7 +203,7 @@ def dispatch_through(
 class _SyncIterator(Generic[T]):
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _SyncStream[Any, Any], only: type[T]) -> None:
+    def __init__(self, stream: _SyncStream[Any, Any], only: type[T] | tuple[type[T], ...]) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
         self._cursor = Cursor(machine, only)
@@ -232,7 +237,7 @@ class _SyncTexts:
 
 
 class SyncResponseStream(
-    _SyncEventStream[Response, "ResponseEvent", "ResponseEvent"], _ResponseView
+    _SyncEventStream[Response, "ResponseEvent", "AnyResponseEvent"], _ResponseView
 ):
     """A Responses API stream for blocking code: ``for event in stream``.
 
@@ -242,7 +247,8 @@ class SyncResponseStream(
 
 
 class SyncChatCompletionStream(
-    _SyncEventStream[ChatCompletion, ChatCompletionChunk, "ChatCompletionEvent"], _ChatView
+    _SyncEventStream[ChatCompletion, ChatCompletionChunk, "AnyChatEvent"],
+    _ChatView,
 ):
     """A Chat Completions stream for blocking code: ``for chunk in stream``."""
 

@@ -20,7 +20,7 @@ type                                 class
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 
@@ -28,6 +28,9 @@ from rillet.events._literals import ChatRole, FinishReason, ServiceTier
 from rillet.events._model import Model, by_type
 from rillet.events._response import TopLogprob
 from rillet.events._responses import DeltaEvent, Event
+
+if TYPE_CHECKING:
+    from rillet.events._neutral import NeutralResult
 
 __all__ = [
     "CHAT_EVENT_TYPES",
@@ -241,6 +244,16 @@ class ChatCompletion(Model):
     system_fingerprint: str | None = None
     service_tier: ServiceTier | None = None
     """One of :data:`ServiceTier`; any other value is kept as the server sent it."""
+
+    def neutral(self) -> NeutralResult:
+        """The completion seen as any provider's result is: first choice's text, tool calls, end.
+
+        With the usage; ``finish_reason`` mapped (``"function_call"`` is ``"tool_calls"``),
+        ``provider_reason`` the API's own.
+        """
+        from rillet.events._neutral_views import chat_result  # noqa: PLC0415 - a cycle
+
+        return chat_result(self)
 
 
 # -- derived events ---------------------------------------------------------------------------
