@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from clients import API_KEY, FAST
 from conftest import Served
 from corpus_files import manifest, read
-from rillet import AsyncClient, Client, ServerStreamError
+from rillet import AsyncClient, Client, Router, ServerStreamError
 from rillet._protocols import ChatProtocol, ResponsesProtocol, StreamProtocol
 from rillet.events import (
     ChatCompletion,
@@ -109,7 +109,7 @@ def recorded_responses(name: str) -> dict[str, Any]:
 
 def recorded_chat(name: str) -> dict[str, Any]:
     """The first choice of a chat recording: its finish reason, text and tool calls; usage."""
-    text, reason, usage = None, None, None
+    text, reason, usage = None, "", None
     calls: dict[int, list[str]] = {}
     for chunk in payloads(name):
         usage = chunk.get("usage") or usage
@@ -373,3 +373,113 @@ def test_neutral_events_do_not_depend_on_the_chunking(name: str, data: st.DataOb
     whole = neutral_events(protocol(), body, [])
     assert any(isinstance(event, Finished) for event in whole)
     assert neutral_events(protocol(), body, cuts) == whole
+
+
+# -- one router, both kinds of stream ---------------------------------------------------------
+
+
+def neutral_router() -> tuple[Router, dict[str, list[Any]]]:
+    """A router of neutral handlers (by class, type string, base class and ``"*"``)."""
+    router = Router()
+    seen: dict[str, list[Any]] = {"class": [], "string": [], "base": [], "all": [], "async": []}
+
+    @router.on(TextDelta)
+    def by_class(event: TextDelta) -> None:
+        seen["class"].append(event.text)
+
+    @router.on("text.delta")
+    def by_string(event: TextDelta) -> None:
+        seen["string"].append(event.text)
+
+    @router.on(NeutralEvent)
+    def by_base(event: NeutralEvent) -> None:
+        seen["base"].append(event)
+
+    @router.on("*")
+    def every(event: Event) -> None:
+        seen["all"].append(event)
+
+    @router.on("tool_call.done")
+    async def tool_call(event: ToolCallDone) -> None:
+        seen["async"].append((event.id, event.name, event.arguments))
+
+    return router, seen
+
+
+def check_dispatched(
+    seen: dict[str, list[Any]], events: list[Event], neutral: NeutralResult
+) -> None:
+    assert "".join(seen["class"]) == "".join(seen["string"]) == neutral.text
+    assert seen["base"] == [e for e in events if isinstance(e, NeutralEvent)]
+    assert seen["all"] == events  # "*" sees the neutral events, as they come
+    assert seen["async"] == [(c.id, c.name, c.arguments) for c in neutral.tool_calls]
+    assert isinstance(seen["base"][-1], Finished)
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    ("responses", "chat"),
+    [
+        ("responses/function_call_parallel.sse", "chat/tool_calls_parallel_streamed_args.sse"),
+        ("responses/plain_text_sorted_keys_2026.sse", "chat/plain_text_include_usage.sse"),
+    ],
+)
+async def test_one_router_serves_a_responses_stream_and_a_chat_stream(
+    served: Served, responses: str, chat: str
+) -> None:
+    router, seen = neutral_router()
+    async with httpx.AsyncClient() as http:
+        client = AsyncClient(api_key=API_KEY, base_url=served.url, http_client=http, timeout=FAST)
+        async with await client.responses.create(
+            model="m", input="hi", stream=True, extra_headers={"x-rillet-recording": responses}
+        ) as stream:
+            response = await stream.dispatch(router)
+            events: list[Event] = [event async for event in stream.events()]
+        check_dispatched(seen, events, response.neutral())
+        for values in seen.values():
+            values.clear()
+        async with await client.chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": "hi"}],
+            stream=True,
+            extra_headers={"x-rillet-recording": chat},
+        ) as chat_stream:
+            completion = await chat_stream.dispatch(router)
+            events = [event async for event in chat_stream.events()]
+        check_dispatched(seen, events, completion.neutral())
+
+
+def test_one_router_serves_blocking_streams(served: Served) -> None:
+    router = Router()
+    texts: list[str] = []
+    router.on("text.delta")(lambda event: texts.append(event.text))
+    with blocking(served) as client:
+        headers = {"x-rillet-recording": "responses/two_message_items.sse"}
+        with client.responses.create(
+            model="m", input="hi", stream=True, extra_headers=headers
+        ) as stream:
+            response = stream.dispatch(router)
+        assert "".join(texts) == response.output_text
+        texts.clear()
+        with client.chat.completions.create(
+            model="m",
+            messages=[],
+            stream=True,
+            extra_headers={"x-rillet-recording": "chat/finish_length.sse"},
+        ) as chat_stream:
+            completion = chat_stream.dispatch(router)
+        assert "".join(texts) == completion.choices[0].message.content
+
+
+@pytest.mark.anyio
+async def test_text_deltas_do_not_double_the_text(served: Served) -> None:
+    async with httpx.AsyncClient() as http:
+        client = AsyncClient(api_key=API_KEY, base_url=served.url, http_client=http, timeout=FAST)
+        headers = {"x-rillet-recording": "responses/two_message_items.sse"}
+        async with await client.responses.create(
+            model="m", input="hi", stream=True, extra_headers=headers
+        ) as stream:
+            text = "".join([piece async for piece in stream.text_deltas()])
+            response = await stream.final_response()
+    assert text == response.output_text
+    assert text

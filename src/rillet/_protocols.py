@@ -315,14 +315,14 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
             data = sse.raw_data
             if data == _DONE:
                 self.done = True
-                for event in self.accumulator.finish():
-                    record(event, event)
+                for end in self.accumulator.finish():
+                    record(end, end)
                 return True
             completion_chunk = read_chunk(data, on_invalid, read)
             if type(completion_chunk) is ChatErrorEvent:  # the stream's end, then its error
                 record(completion_chunk, (None, data))
-                for event in self.accumulator.finish(completion_chunk):
-                    record(event, event)
+                for end in self.accumulator.finish(completion_chunk):
+                    record(end, end)
             derived = add(completion_chunk)
             record(completion_chunk, (None, data))
             for event in derived:

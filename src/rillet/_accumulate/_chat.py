@@ -239,8 +239,8 @@ class ChatCompletionAccumulator:
             events.append(UsageReported(usage=chat_usage(self._usage)))
         if error is not None:
             code = error.error.code
-            provider_reason = str(code) if code is not None else error.error.type or "error"
-            events.append(Finished(reason="error", provider_reason=provider_reason))
+            why = str(code) if code is not None else error.error.type or "error"
+            events.append(Finished(reason="error", provider_reason=why))
         else:
             first = self._choices[min(self._choices)].build() if self._choices else None
             reason, provider_reason = chat_end(first)
