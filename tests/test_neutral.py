@@ -28,6 +28,7 @@ from corpus_files import manifest, read
 from rillet import AsyncClient, Client, Router, ServerStreamError
 from rillet._protocols import ChatProtocol, ResponsesProtocol, StreamProtocol
 from rillet.events import (
+    NEUTRAL_EVENT_TYPES,
     ChatCompletion,
     Event,
     Finished,
@@ -291,7 +292,11 @@ async def test_chat_neutral_events_agree_with_the_result(served: Served, name: s
         ) as stream:
             events = [event async for event in stream.events()]
             result = await stream.final_response()
+            counts = stream.stats.events_by_type
     check_chat(name, events, result)
+    # Counted by type: the chunks and chat events, not the neutral events every stream derives.
+    assert not set(counts) & set(NEUTRAL_EVENT_TYPES)
+    assert sum(counts.values()) == len([e for e in events if not isinstance(e, NeutralEvent)])
 
 
 @contextmanager
@@ -339,14 +344,17 @@ def test_chat_neutral_events_from_the_blocking_client(served: Served, name: str)
 
 
 def neutral_events(protocol: StreamProtocol[Any], body: bytes, cuts: list[int]) -> list[Event]:
-    """The neutral events a protocol records from ``body``, cut at ``cuts``."""
+    """The neutral events of ``body``, cut at ``cuts``: recorded, or derived as a pass would."""
     decoder = SSEDecoder()
-    recorded: list[Event] = []
+    derivers = protocol.derivers()  # Responses: per pass; chat: None (they are in the log)
+    neutral: list[Event] = []
 
     def record(event: object, entry: object) -> None:
         del entry
         if isinstance(event, NeutralEvent):
-            recorded.append(event)
+            neutral.append(event)
+        elif derivers is not None and (derive := derivers.get(type(event))) is not None:
+            derive(event, neutral.append)
 
     bounds = [0, *sorted(set(cuts)), len(body)]
     for start, end in itertools.pairwise(bounds):
@@ -356,7 +364,7 @@ def neutral_events(protocol: StreamProtocol[Any], body: bytes, cuts: list[int]) 
                 break
         except ServerStreamError:
             break
-    return recorded
+    return neutral
 
 
 @settings(max_examples=60)

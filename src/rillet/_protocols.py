@@ -21,6 +21,7 @@ from rillet._accumulate import (
     ResponseAccumulator,
     ResponseNeutralEvents,
 )
+from rillet._accumulate._responses_neutral import Derivers
 from rillet._errors import InvalidResponseError, StreamTruncatedError
 from rillet._json import PayloadReader
 from rillet._policy import ResumePosition, RetryPolicy
@@ -176,6 +177,16 @@ class StreamProtocol(Generic[R]):
     def resumed(self) -> None:
         """A new body continues the stream from its resume position."""
 
+    def derivers(self) -> Derivers | None:
+        """What derives the neutral events of a reader's pass over the log, if it is not the log.
+
+        ``None``: the protocol records its neutral events in the log (as chat does). A protocol
+        whose events are most of a fast stream (Responses) derives them as each pass over its
+        events (``events()``, dispatch) reads them instead, with a fresh deriver per pass: plain
+        iteration then costs nothing more.
+        """
+        return None
+
 
 class ResponsesProtocol(StreamProtocol[Response]):
     """A Responses API stream: typed events, sequence numbers, resumable when in background."""
@@ -188,18 +199,13 @@ class ResponsesProtocol(StreamProtocol[Response]):
         # on past invalid events, has events about items it never saw added: those are
         # skipped (and listed in accumulator.problems), not errors.
         self.accumulator = ResponseAccumulator(strict=strict and on_invalid == "raise")
-        self.neutral = ResponseNeutralEvents()
-        """What derives the neutral events (``TextDelta``...) recorded after each event."""
         self._payloads = PayloadReader()
         self._resumed = False  # events may repeat or skip: check each one
         self._response_id = ""
 
     def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
-        """Type, check, accumulate and record each event, then the neutral events it derives.
-
-        Returns whether one ended the stream.
-        """
-        on_invalid, accumulator, derivers = self.on_invalid, self.accumulator, self.neutral.derivers
+        """Type, check, accumulate and record each event; whether one ended the stream."""
+        on_invalid, accumulator = self.on_invalid, self.accumulator
         # With msgspec most events never read their JSON this way: the chunk is looked at only
         # if one does.
         payloads = self._payloads
@@ -212,9 +218,6 @@ class ResponsesProtocol(StreamProtocol[Response]):
                 continue
             add(event)
             record(event, (routed, data))
-            derive = derivers.get(type(event))
-            if derive is not None:
-                derive(event, record)
             if type(event) in _ENDING and accumulator.outcome != "streaming":
                 return True
         return False
@@ -222,6 +225,10 @@ class ResponsesProtocol(StreamProtocol[Response]):
     def resumed(self) -> None:
         """The next events may repeat the last ones (skipped), not skip any or change response."""
         self._resumed = True
+
+    def derivers(self) -> Derivers:
+        """A fresh deriver of the neutral events, for one pass over the events."""
+        return ResponseNeutralEvents().derivers
 
     def _repeated(self, event: Event) -> bool:
         """Whether a resumed body sent ``event`` again (else it must go on from the last one).

@@ -26,12 +26,18 @@ import httpx
 from rillet._closing import AsyncClosing
 from rillet._dispatch import Delivering, Router, dispatching
 from rillet._errors import RilletError
-from rillet._machine import Cursor, Open, Read, StreamMachine
+from rillet._machine import Open, Read, StreamMachine
 from rillet._protocols import Item
 from rillet._structured import parse_chat_completion, parse_response
 from rillet._transport import remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
-from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
+from rillet.events import (
+    NEUTRAL_EVENT_TYPES,
+    ChatCompletion,
+    ChatCompletionChunk,
+    Event,
+    Response,
+)
 from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
@@ -60,8 +66,8 @@ F = TypeVar("F")  # a structured-output format
 class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
     """The async loop over a stream machine: reads, opens, closes; iteration by position."""
 
-    _yields: type[Item] | tuple[type[Item], ...]
-    """The class (or classes) of what iteration yields (``Y`` is its type)."""
+    _yields: type[Item]
+    """The class of what iteration yields (``Y`` is its type)."""
 
     def __init__(self, machine: StreamMachine[R], send: Send) -> None:
         super().__init__(machine, anyio.current_time)
@@ -212,7 +218,7 @@ class _EventStream(_Stream[R, Y], _EventsView[R], Generic[R, Y, V]):
         For chat: each chunk, then its chat events; for every stream: the provider-neutral
         events (``TextDelta``, ``ToolCallDone``, ``Finished``...).
         """
-        return cast("AsyncIterator[V]", _Iterator(self, Event))
+        return cast("AsyncIterator[V]", _Iterator(self, Event, derived=True))
 
     def text_deltas(self) -> AsyncIterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
@@ -242,7 +248,10 @@ class _EventStream(_Stream[R, Y], _EventsView[R], Generic[R, Y, V]):
         (a context manager, because the async handlers' task group must end in the block).
         """
         chosen = Router.combine(router, self._router)
-        return dispatching(chosen, self, self.events())
+        # The neutral events a stream derives per pass are derived only if a handler sees them.
+        derived = chosen.sees(NEUTRAL_EVENT_TYPES)
+        events = cast("AsyncIterator[V]", _Iterator(self, Event, derived=derived))
+        return dispatching(chosen, self, events)
 
 
 def _why(error: BaseException, *, cancelled: bool) -> str:
@@ -254,10 +263,10 @@ class _Iterator(Generic[T]):
 
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _Stream[Any, Any], only: type[T] | tuple[type[T], ...]) -> None:
+    def __init__(self, stream: _Stream[Any, Any], only: type[T], *, derived: bool = False) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
-        self._cursor = Cursor(machine, only)
+        self._cursor = machine.cursor(only, derived=derived)
         if not machine.log.cache:
             task = anyio.get_current_task().id
             if stream._owner not in (None, task):  # noqa: SLF001

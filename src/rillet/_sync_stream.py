@@ -18,12 +18,18 @@ import httpx
 
 from rillet._closing import Closing
 from rillet._dispatch import Router, dispatch_sync
-from rillet._machine import Cursor, Open, Read, StreamMachine
+from rillet._machine import Open, Read, StreamMachine
 from rillet._protocols import Item
 from rillet._structured import parse_chat_completion, parse_response
 from rillet._transport import bound_reads, remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
-from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
+from rillet.events import (
+    NEUTRAL_EVENT_TYPES,
+    ChatCompletion,
+    ChatCompletionChunk,
+    Event,
+    Response,
+)
 from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
@@ -53,8 +59,8 @@ F = TypeVar("F")  # a structured-output format
 class _SyncStream(_StreamView[R], Closing, Generic[R, Y]):
     """The blocking loop over a stream machine; iteration by position."""
 
-    _yields: type[Item] | tuple[type[Item], ...]
-    """The class (or classes) of what iteration yields (``Y`` is its type)."""
+    _yields: type[Item]
+    """The class of what iteration yields (``Y`` is its type)."""
 
     def __init__(self, machine: StreamMachine[R], send: SyncSend) -> None:
         super().__init__(machine, time.monotonic)
@@ -173,7 +179,7 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):
         For chat: each chunk, then its chat events; for every stream: the provider-neutral
         events (``TextDelta``, ``ToolCallDone``, ``Finished``...).
         """
-        return cast("Iterator[V]", _SyncIterator(self, Event))
+        return cast("Iterator[V]", _SyncIterator(self, Event, derived=True))
 
     def text_deltas(self) -> Iterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
@@ -185,7 +191,9 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):
         Blocking code runs sync handlers only (inline, in order); a router with async handlers
         is refused: use the async client for those.
         """
-        return dispatch_through(self, router, self.events())
+        # The neutral events a stream derives per pass are derived only if a handler sees them.
+        derived = Router.combine(router, self._router).sees(NEUTRAL_EVENT_TYPES)
+        return dispatch_through(self, router, _SyncIterator(self, Event, derived=derived))
 
 
 def dispatch_through(
@@ -203,10 +211,12 @@ def dispatch_through(
 class _SyncIterator(Generic[T]):
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _SyncStream[Any, Any], only: type[T] | tuple[type[T], ...]) -> None:
+    def __init__(
+        self, stream: _SyncStream[Any, Any], only: type[T], *, derived: bool = False
+    ) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
-        self._cursor = Cursor(machine, only)
+        self._cursor = machine.cursor(only, derived=derived)
 
     def __iter__(self) -> Self:
         return self

@@ -23,10 +23,8 @@ from rillet.events import (
     ChatToolCallArgumentsDeltaEvent,
     ChatToolCallArgumentsDoneEvent,
     Event,
-    InvalidEvent,
     Response,
     ResponseOutputTextDeltaEvent,
-    ResponseStreamEvent,
 )
 
 if TYPE_CHECKING:
@@ -104,8 +102,7 @@ class _EventsView(_StreamView[R], Registering):
 class _ResponseView(_EventsView[Response]):
     """What a Responses API stream adds: its position and its accumulator."""
 
-    # Its own events (not the neutral ones it derives): iteration yields what the API sent.
-    _yields: type[Item] | tuple[type[Item], ...] = (ResponseStreamEvent, InvalidEvent)
+    _yields: type[Item] = Event  # its log holds its own events (events() derives the others)
 
     @property
     def _protocol(self) -> ResponsesProtocol:
@@ -153,7 +150,7 @@ class _ResponseView(_EventsView[Response]):
 class _ChatView(_EventsView[ChatCompletion]):
     """What a Chat Completions stream adds: its accumulator; it yields chunks."""
 
-    _yields: type[Item] | tuple[type[Item], ...] = ChatCompletionChunk
+    _yields: type[Item] = ChatCompletionChunk
 
     @property
     def _protocol(self) -> ChatProtocol:

@@ -1,8 +1,12 @@
 """The provider-neutral events of a Responses stream, derived event by event (sans-IO).
 
-The stream's protocol records each event, then what :attr:`ResponseNeutralEvents.derivers`
-derives from it (looked up by the event's class: most events derive nothing, for the cost of a
-dict lookup). Text and reasoning deltas map one to one. A function call is started by its
+A pass over a stream's events (``events()``, a dispatch) yields each event, then what
+:attr:`ResponseNeutralEvents.derivers` derives from it (looked up by the event's class: most
+events derive nothing), with a fresh deriver per pass: a pure fold over the events, so every
+pass, live or replayed, sees the same neutral events, and plain iteration (the library's
+fastest path) pays nothing for them.
+
+Text and reasoning deltas map one to one. A function call is started by its
 ``output_item.added`` and done by whichever of ``function_call_arguments.done`` and
 ``output_item.done`` comes first; a stream that shows neither (one that starts after the
 beginning, or a call only the terminal response lists) has its calls started and done by the
@@ -11,7 +15,7 @@ terminal event, before ``UsageReported`` and the one ``Finished``.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from rillet.events import (
@@ -42,10 +46,12 @@ from rillet.events import (
 from rillet.events._model import maker
 from rillet.events._neutral_views import response_end, response_usage
 
-__all__ = ["Emit", "ResponseNeutralEvents"]
+__all__ = ["Derivers", "Emit", "ResponseNeutralEvents"]
 
-Emit = Callable[[NeutralEvent, NeutralEvent], None]
-"""Where derived events go: the protocol's ``record`` (the event is its own log entry)."""
+Emit = Callable[[NeutralEvent], None]
+"""Where derived events go."""
+Derivers = Mapping[type, Callable[[Any, Emit], None]]
+"""What each kind of event derives: ``derivers[type(event)](event, emit)``."""
 
 # Made by setting their slots: the keyword __init__ would cost more than the rest of a delta.
 _text_delta = maker(TextDelta, "text")
@@ -60,20 +66,17 @@ _TERMINAL_STATUS: Final[dict[type, str]] = {
 
 
 def _text(event: ResponseOutputTextDeltaEvent, emit: Emit) -> None:
-    derived = _text_delta(event.delta)
-    emit(derived, derived)
+    emit(_text_delta(event.delta))
 
 
 def _text_done(event: ResponseOutputTextDoneEvent, emit: Emit) -> None:
-    derived = TextDone(text=event.text)
-    emit(derived, derived)
+    emit(TextDone(text=event.text))
 
 
 def _reasoning(
     event: ResponseReasoningSummaryTextDeltaEvent | ResponseReasoningTextDeltaEvent, emit: Emit
 ) -> None:
-    derived = _reasoning_delta(event.delta)
-    emit(derived, derived)
+    emit(_reasoning_delta(event.delta))
 
 
 class _Call:
@@ -95,7 +98,7 @@ class ResponseNeutralEvents:
         self._calls: dict[int, _Call] = {}  # by output_index
         self.finished = False
         """Whether ``Finished`` was derived (it is, once)."""
-        self.derivers: dict[type, Callable[[Any, Emit], None]] = {
+        self.derivers: Derivers = {
             ResponseOutputTextDeltaEvent: _text,
             ResponseOutputTextDoneEvent: _text_done,
             ResponseReasoningSummaryTextDeltaEvent: _reasoning,
@@ -113,16 +116,14 @@ class ResponseNeutralEvents:
         call = self._calls.get(output_index)
         if call is None:
             call = self._calls[output_index] = _Call(len(self._calls), item)
-            started = ToolCallStarted(index=call.index, id=call.id, name=call.name)
-            emit(started, started)
+            emit(ToolCallStarted(index=call.index, id=call.id, name=call.name))
         return call
 
     @staticmethod
     def _done(call: _Call, arguments: str, emit: Emit) -> None:
         if not call.done:
             call.done = True
-            done = ToolCallDone(index=call.index, id=call.id, name=call.name, arguments=arguments)
-            emit(done, done)
+            emit(ToolCallDone(index=call.index, id=call.id, name=call.name, arguments=arguments))
 
     def _item_added(self, event: ResponseOutputItemAddedEvent, emit: Emit) -> None:
         if type(event.item) is FunctionCallItem:
@@ -131,8 +132,7 @@ class ResponseNeutralEvents:
     def _arguments_delta(self, event: ResponseFunctionCallArgumentsDeltaEvent, emit: Emit) -> None:
         call = self._calls.get(event.output_index)
         if call is not None and not call.done:  # else a call whose start the stream did not show
-            derived = _arguments_delta(call.index, call.id, call.name, event.delta)
-            emit(derived, derived)
+            emit(_arguments_delta(call.index, call.id, call.name, event.delta))
 
     def _arguments_done(self, event: ResponseFunctionCallArgumentsDoneEvent, emit: Emit) -> None:
         call = self._calls.get(event.output_index)
@@ -152,8 +152,7 @@ class ResponseNeutralEvents:
             if type(item) is FunctionCallItem:
                 self._done(self._start(index, item, emit), item.arguments, emit)
         if response.usage is not None:
-            usage = UsageReported(usage=response_usage(response.usage))
-            emit(usage, usage)
+            emit(UsageReported(usage=response_usage(response.usage)))
         end = response_end(response, _TERMINAL_STATUS[type(event)])
         reason, provider_reason = end if end is not None else ("other", response.status)
         self._finish(Finished(reason=reason, provider_reason=provider_reason), emit)
@@ -165,4 +164,4 @@ class ResponseNeutralEvents:
 
     def _finish(self, finished: Finished, emit: Emit) -> None:
         self.finished = True
-        emit(finished, finished)
+        emit(finished)
