@@ -36,6 +36,7 @@ from rillet.events import (
     NeutralResult,
     ReasoningDelta,
     Response,
+    ResponseOutputTextDeltaEvent,
     TextDelta,
     TextDone,
     ToolCallArgumentsDelta,
@@ -491,3 +492,38 @@ async def test_text_deltas_do_not_double_the_text(served: Served) -> None:
             response = await stream.final_response()
     assert text == response.output_text
     assert text
+
+
+def test_a_chat_error_payload_finishes_with_error_before_it_is_raised() -> None:
+    protocol = ChatProtocol(on_invalid="raise")
+    chunk = b'{"id":"c","choices":[{"index":0,"delta":{"content":"Hi"}}]}'
+    error = b'{"error":{"message":"overloaded","type":"server_error","code":"overloaded"}}'
+    body = b"data: " + chunk + b"\n\ndata: " + error + b"\n\n"
+    recorded: list[object] = []
+    with pytest.raises(ServerStreamError, match="overloaded"):
+        protocol.receive_all(body, SSEDecoder().feed(body), lambda event, _: recorded.append(event))
+    neutral = [event for event in recorded if isinstance(event, NeutralEvent)]
+    assert neutral == [TextDelta(text="Hi"), Finished(reason="error", provider_reason="overloaded")]
+    assert type(recorded[-2]).__name__ == "ChatErrorEvent"
+
+
+@pytest.mark.parametrize(
+    ("pattern", "sees"),
+    [
+        ("*", True),
+        ("text.*", True),
+        ("tool_call.done", True),
+        (TextDelta, True),
+        (NeutralEvent, True),
+        (Event, True),
+        ("response.output_text.delta", False),
+        ("response.*", False),
+        (ResponseOutputTextDeltaEvent, False),
+    ],
+)
+def test_a_dispatch_derives_per_pass_only_what_a_handler_would_see(
+    pattern: Any, sees: bool
+) -> None:
+    router = Router()
+    router.on(pattern)(lambda event: None)
+    assert router.sees(NEUTRAL_EVENT_TYPES) is sees
