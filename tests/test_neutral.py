@@ -45,6 +45,7 @@ from rillet.events import (
     UsageReported,
 )
 from rillet.sse import SSEDecoder
+from rillet.testing import Emulator, ReplayTransport
 
 RESPONSES = [e["file"] for e in manifest() if e["file"].startswith("responses/")]
 CHATS = [e["file"] for e in manifest() if e["file"].startswith("chat/")]
@@ -527,3 +528,34 @@ def test_a_dispatch_derives_per_pass_only_what_a_handler_would_see(
     router = Router()
     router.on(pattern)(lambda event: None)
     assert router.sees(NEUTRAL_EVENT_TYPES) is sees
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
+async def test_compatible_servers_reasoning_text_is_reasoning(field: str) -> None:
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        choice = {"index": 0, "delta": delta, "finish_reason": finish}
+        return b"data: " + json.dumps({"id": "c", "choices": [choice]}).encode() + b"\n\n"
+
+    body = b"".join(
+        [
+            chunk({"role": "assistant", field: "Think"}),
+            chunk({field: "ing."}),
+            chunk({"content": "Done."}, "stop"),
+            b"data: [DONE]\n\n",
+        ]
+    )
+    emulator = Emulator({"chat/reasoning.sse": body})
+    headers = {"x-rillet-recording": "chat/reasoning.sse"}
+    async with httpx.AsyncClient(transport=ReplayTransport(emulator), headers=headers) as http:
+        client = AsyncClient(api_key=API_KEY, base_url="http://emulator/v1", http_client=http)
+        async with await client.chat.completions.create(
+            model="m", messages=[], stream=True
+        ) as stream:
+            events = [event async for event in stream.events()]
+            completion = await stream.final_response()
+    reasoning = [e.text for e in events if isinstance(e, ReasoningDelta)]
+    assert reasoning == ["Think", "ing."]
+    assert completion.choices[0].message.reasoning_content == "Thinking."
+    assert completion.neutral().reasoning == "Thinking."
+    assert completion.neutral().text == "Done."

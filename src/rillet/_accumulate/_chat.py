@@ -39,6 +39,7 @@ from rillet.events import (
     FinishReason,
     FunctionCall,
     NeutralEvent,
+    ReasoningDelta,
     ServiceTier,
     TextDelta,
     TextDone,
@@ -87,6 +88,7 @@ class _Choice:
         "function_name",
         "index",
         "logprobs",
+        "reasoning",
         "refusal",
         "refusal_done",
         "role",
@@ -98,6 +100,7 @@ class _Choice:
         self.role: ChatRole | None = None
         self.content: TextBuffer | None = None  # None until the server sends content
         self.refusal: TextBuffer | None = None
+        self.reasoning: TextBuffer | None = None  # compatible servers' reasoning text
         self.tool_calls: dict[int, _ToolCall] = {}
         self.current_tool: _ToolCall | None = None
         self.function_name: str | None = None  # the legacy function_call
@@ -123,6 +126,7 @@ class _Choice:
                 refusal=self.refusal.value() if self.refusal is not None else None,
                 tool_calls=tools or None,
                 function_call=function,
+                reasoning_content=None if self.reasoning is None else self.reasoning.value(),
             )
             logprobs = None
             if self.logprobs is not None:
@@ -306,6 +310,7 @@ class ChatCompletionAccumulator:
 _content_delta = maker(ChatContentDeltaEvent, "choice_index", "delta")
 _refusal_delta = maker(ChatRefusalDeltaEvent, "choice_index", "delta")
 _text_delta = maker(TextDelta, "text", "choice")
+_reasoning_delta = maker(ReasoningDelta, "text", "choice")
 _arguments_delta = maker(ToolCallArgumentsDelta, "index", "id", "name", "delta", "choice")
 
 
@@ -318,6 +323,10 @@ def _add_text(choice: _Choice, delta: ChoiceDelta, events: list[Derived]) -> Non
         if content:
             events.append(_content_delta(choice.index, content))
             events.append(_text_delta(content, choice.index))
+    reasoning = delta.reasoning_content or delta.reasoning  # servers that send both: the same
+    if reasoning:
+        choice.reasoning = _append(choice.reasoning, reasoning)
+        events.append(_reasoning_delta(reasoning, choice.index))
     if delta.refusal is not None:
         choice.refusal = _append(choice.refusal, delta.refusal)
         if delta.refusal:

@@ -143,6 +143,10 @@ class ChoiceDelta(Model):
     refusal: str | None = None
     tool_calls: list[ChoiceDeltaToolCall] | None = None
     function_call: ChoiceDeltaFunctionCall | None = None
+    reasoning_content: str | None = None
+    """Reasoning text, as OpenAI-compatible servers send it (DeepSeek, vLLM); not OpenAI."""
+    reasoning: str | None = None
+    """Reasoning text, as other compatible servers send it (OpenRouter, newer vLLM)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -208,7 +212,7 @@ class ChatCompletionMessage(Model):
     be sent back as it is).
     """
 
-    _omitted_unset = ("tool_calls", "function_call", "annotations", "audio")
+    _omitted_unset = ("tool_calls", "function_call", "annotations", "audio", "reasoning_content")
 
     role: Literal["assistant"] = "assistant"
     """Always ``"assistant"`` so far; any other value is kept as the server sent it."""
@@ -218,6 +222,9 @@ class ChatCompletionMessage(Model):
     function_call: FunctionCall | None = None
     annotations: list[Any] | None = None
     audio: Any = None
+    reasoning_content: str | None = None
+    """The reasoning text an OpenAI-compatible server streamed (``delta.reasoning_content`` or
+    ``delta.reasoning``), joined; ``None`` if none came (OpenAI sends none)."""
 
 
 @attrs.frozen(kw_only=True)

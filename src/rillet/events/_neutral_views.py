@@ -141,10 +141,10 @@ def chat_result(completion: ChatCompletion) -> NeutralResult:
     """``completion.neutral()``: the first choice's text and tool calls, usage and end."""
     first = min(completion.choices, key=lambda choice: choice.index, default=None)
     calls: list[NeutralToolCall] = []
-    text = ""
+    text = reasoning = ""
     if first is not None:
         message = first.message
-        text = message.content or ""
+        text, reasoning = message.content or "", message.reasoning_content or ""
         calls += (
             NeutralToolCall(id=call.id, name=call.function.name, arguments=call.function.arguments)
             for call in message.tool_calls or ()
@@ -159,6 +159,7 @@ def chat_result(completion: ChatCompletion) -> NeutralResult:
         model=completion.model or None,
         id=completion.id or None,
         text=text,
+        reasoning=reasoning,
         tool_calls=tuple(calls),
         usage=None if completion.usage is None else chat_usage(completion.usage),
         finish_reason=reason if ended else None,
