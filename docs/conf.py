@@ -50,7 +50,7 @@ nitpick_ignore_regex = [
     # rillet.params (generated TypedDicts) is not in the reference (see check_reference.py).
     (r"py:class", r"(rillet\.params\.\S+|ResponseCreateParams|ChatCompletionCreateParams)"),
     # The streams' generic bases name these as strings (forward references).
-    (r"py:class", r"Response|ResponseEvent|ChatCompletionEvent"),
+    (r"py:class", r"Response|ResponseEvent|ChatCompletionEvent|AnyResponseEvent|AnyChatEvent"),
     (r"py:class", r"_\w+"),  # private names in signatures (sources are made by connect())
     (r"py:(class|obj)", r"(rillet\.(events\.)?_\w+\.)?[A-Z]"),  # type variables
     # What the dispatcher needs from a stream (a protocol that the streams satisfy).

@@ -30,9 +30,11 @@ from rillet.events import (
     DeltaEvent,
     Event,
     KeepaliveEvent,
+    NeutralEvent,
     Response,
     ResponseOutputTextDeltaEvent,
     ResponseStreamEvent,
+    TextDelta,
     UnknownEvent,
 )
 from rillet.testing import Emulator, Fault
@@ -96,12 +98,16 @@ async def test_each_handler_sees_exactly_what_it_subscribed_to(
         stream = await client.responses.create(model="m", input="hi", stream=True)
         async with stream:
             response = await stream.dispatch(router)
+            every = [event async for event in stream.events()]
     assert response == getattr(expected[-1], "response", None)
+    # "*" sees the stream's every event: the API's, each followed by its neutral events.
+    assert [e for e in every if not isinstance(e, NeutralEvent)] == expected
+    assert any(isinstance(e, NeutralEvent) for e in every)
     wanted = {
         "exact": [e for e in expected if e.type == "response.output_text.delta"],
         "glob": [e for e in expected if e.type.startswith("response.output_item.")],
         "class": [e for e in expected if isinstance(e, DeltaEvent)],
-        "all": expected,
+        "all": every,
         "several": expected,
     }
     for key, events in wanted.items():
@@ -192,14 +198,14 @@ async def test_each_handler_gets_its_events_in_order_under_any_interleaving(
 ) -> None:
     rng = random.Random(seed)
     emulator = Emulator(emulator_recordings)
-    orders: list[list[int | None]] = [[], [], []]
+    orders: list[list[Event]] = [[], [], []]
     router = Router(buffer=rng.randint(1, 8))
 
     def handler(index: int) -> Any:
         async def handle(event: Event) -> None:
             for _ in range(rng.randint(0, 3)):
                 await anyio.lowlevel.checkpoint()
-            orders[index].append(number(event))
+            orders[index].append(event)
 
         return handle
 
@@ -211,7 +217,10 @@ async def test_each_handler_gets_its_events_in_order_under_any_interleaving(
     ):
         async with await client.responses.create(model="m", input="hi", stream=True) as stream:
             await stream.dispatch(router)
-    assert orders == [list(range(13))] * 3
+            every = [event async for event in stream.events()]
+    assert orders == [every] * 3
+    own = [number(event) for event in every if not isinstance(event, NeutralEvent)]
+    assert own == list(range(13))
 
 
 async def test_different_handlers_run_concurrently(emulator: Emulator) -> None:
@@ -261,7 +270,9 @@ async def test_a_slow_handler_holds_the_stream_back_within_its_buffer(emulator: 
     ):
         async with await client.responses.create(model="m", input="hi", stream=True) as stream:
             await stream.dispatch(router)
-    assert handled == delivered == 676
+            every = [event async for event in stream.events()]
+    assert handled == delivered == len(every)  # the neutral events too
+    assert len([e for e in every if not isinstance(e, NeutralEvent)]) == 676
     assert max(behind) <= buffer + 1  # the buffer, and one waiting to get in: never more
     assert max(behind) == buffer + 1  # the bound was reached: the reader did wait
 
@@ -422,7 +433,8 @@ async def test_handlers_of_one_stream_with_on(emulator: Emulator) -> None:
             shared.on("*")(counted.append)
             response = await stream.dispatch(shared)
     assert "".join(texts) == response.output_text
-    assert len(counted) == 13
+    assert len([event for event in counted if not isinstance(event, NeutralEvent)]) == 13
+    assert "".join(e.text for e in counted if isinstance(e, TextDelta)) == response.output_text
 
 
 @pytest.mark.parametrize(
@@ -459,7 +471,7 @@ async def test_handlers_finish_the_events_they_were_given_when_the_stream_breaks
     errors: list[Exception] = []
     router.on_error(errors.append)
 
-    @router.on("*")
+    @router.on(ResponseStreamEvent)
     async def slow(event: Event) -> None:
         await anyio.sleep(0.01)  # far behind the stream, which breaks at once
         handled.append(number(event))

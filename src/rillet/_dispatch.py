@@ -20,7 +20,14 @@ import fnmatch
 import inspect
 import logging
 import warnings
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Mapping,
+)
 from contextlib import asynccontextmanager
 from typing import (
     TYPE_CHECKING,
@@ -347,6 +354,20 @@ class Router(Registering):
         if self.strict:
             raise ValueError(message)
         warnings.warn(message, UnknownEventTypeWarning, stacklevel=4)  # on()'s caller
+
+    def sees(self, kinds: Mapping[str, type[Event]]) -> bool:
+        """Whether a handler would be given events of any of ``kinds`` (type strings, classes).
+
+        A stream that derives its neutral events per pass derives them for a dispatch only
+        when a handler would see them.
+        """
+        for pattern, _ in self._all():
+            if isinstance(pattern, str):
+                if any(fnmatch.fnmatchcase(name, pattern) for name in kinds):
+                    return True
+            elif any(issubclass(kind, pattern) for kind in kinds.values()):
+                return True
+        return False
 
     def _all(self) -> Iterable[tuple[Pattern, _Handler]]:
         yield from self._entries

@@ -15,12 +15,13 @@ deadlines (``_deadlines``) and the attempts (retries of the request, resumes of 
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Mapping
-from typing import Any, Final, Generic, TypeVar
+from typing import Any, Final, Generic, TypeVar, cast
 
 import attrs
 
+from rillet._accumulate._responses_neutral import Derivers
 from rillet._attempts import Attempts
 from rillet._deadlines import Deadlines
 from rillet._errors import (
@@ -40,7 +41,9 @@ from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._protocols import Item, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
 from rillet.events import (
+    NEUTRAL_EVENT_TYPES,
     CompletionUsage,
+    Event,
     KeepaliveEvent,
     ResponseUsage,
 )
@@ -66,6 +69,8 @@ ERROR_BODY_LIMIT: Final = 64 * 1024
 """How much of an error response's body is read: enough for any API error, bounded."""
 _NO_CONTENT: Final = 204
 _log = logging.getLogger("rillet")
+_NEUTRAL: Final = frozenset(NEUTRAL_EVENT_TYPES)
+"""Not counted by type: derived alike by every stream (in its log, or per pass)."""
 
 
 # -- actions ----------------------------------------------------------------------------------
@@ -176,6 +181,31 @@ class Cursor(Generic[E]):
         return None
 
 
+class DerivingCursor(Cursor[Event]):
+    """A pass over every event, each followed by the neutral events ``derivers`` make of it.
+
+    For a protocol whose neutral events are not in the log (see
+    :meth:`~rillet._protocols.StreamProtocol.derivers`): each pass derives them as it reads.
+    """
+
+    __slots__ = ("_derivers", "_emit", "_pending")
+
+    def __init__(self, machine: StreamMachine[Any], derivers: Derivers) -> None:
+        super().__init__(machine, Event)
+        self._derivers = derivers
+        self._pending: deque[Event] = deque()
+        self._emit = self._pending.append
+
+    def take(self) -> Event | None:
+        """The next event: a derived one waiting, else the log's next and then what it derives."""
+        if self._pending:
+            return self._pending.popleft()
+        event = super().take()
+        if event is not None and (derive := self._derivers.get(type(event))) is not None:
+            derive(event, self._emit)
+        return event
+
+
 # -- the machine ------------------------------------------------------------------------------
 
 
@@ -249,6 +279,17 @@ class StreamMachine(Generic[R]):
         """Whether the request is still being sent (retries and error bodies included)."""
         return self._phase in ("open", "headers") and self._open.resume is None
 
+    def cursor(self, only: type[E], *, derived: bool = False) -> Cursor[E]:
+        """A pass over the events of class ``only``.
+
+        ``derived``: over every event, the neutral ones included also when the protocol derives
+        them per pass rather than in the log.
+        """
+        derivers = self.protocol.derivers() if derived else None
+        if derivers is None:
+            return Cursor(self, only)
+        return cast("Cursor[E]", DerivingCursor(self, derivers))
+
     def awaits(self, count: int) -> bool:
         """Whether a reader that has seen ``count`` events must wait for the network."""
         return self.log.count == count and self._phase not in ("done", "failed")
@@ -286,7 +327,9 @@ class StreamMachine(Generic[R]):
         return StreamStats(
             time_to_first_event=None if first_event is None else first_event - started,
             time_to_first_text=None if first_text is None else first_text - started,
-            events_by_type=dict(self._counts),
+            events_by_type={
+                kind: count for kind, count in self._counts.items() if kind not in _NEUTRAL
+            },
             bytes_received=self._bytes,
             duration=end - started,
             retries=self.attempts.retries,

@@ -16,7 +16,12 @@ from typing import Any, Final, Generic, Protocol, TypeVar
 import attrs
 from cattrs.errors import ClassValidationError
 
-from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._accumulate import (
+    ChatCompletionAccumulator,
+    ResponseAccumulator,
+    ResponseNeutralEvents,
+)
+from rillet._accumulate._responses_neutral import Derivers
 from rillet._errors import InvalidResponseError, StreamTruncatedError
 from rillet._json import PayloadReader
 from rillet._policy import ResumePosition, RetryPolicy
@@ -24,6 +29,7 @@ from rillet._sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, Unt
 from rillet.events import (
     ChatCompletion,
     ChatContentDeltaEvent,
+    ChatErrorEvent,
     Event,
     OnInvalid,
     Response,
@@ -171,6 +177,16 @@ class StreamProtocol(Generic[R]):
     def resumed(self) -> None:
         """A new body continues the stream from its resume position."""
 
+    def derivers(self) -> Derivers | None:
+        """What derives the neutral events of a reader's pass over the log, if it is not the log.
+
+        ``None``: the protocol records its neutral events in the log (as chat does). A protocol
+        whose events are most of a fast stream (Responses) derives them as each pass over its
+        events (``events()``, dispatch) reads them instead, with a fresh deriver per pass: plain
+        iteration then costs nothing more.
+        """
+        return None
+
 
 class ResponsesProtocol(StreamProtocol[Response]):
     """A Responses API stream: typed events, sequence numbers, resumable when in background."""
@@ -209,6 +225,10 @@ class ResponsesProtocol(StreamProtocol[Response]):
     def resumed(self) -> None:
         """The next events may repeat the last ones (skipped), not skip any or change response."""
         self._resumed = True
+
+    def derivers(self) -> Derivers:
+        """A fresh deriver of the neutral events, for one pass over the events."""
+        return ResponseNeutralEvents().derivers
 
     def _repeated(self, event: Event) -> bool:
         """Whether a resumed body sent ``event`` again (else it must go on from the last one).
@@ -292,14 +312,24 @@ class ChatProtocol(StreamProtocol[ChatCompletion]):
         self.done = False  # [DONE] arrived
 
     def receive_all(self, chunk: bytes, events: Iterable[ServerSentEvent], record: Record) -> bool:
-        """Type, accumulate and record each chunk, then what it derives; whether [DONE] came."""
+        """Type, accumulate and record each chunk, then what it derives; whether [DONE] came.
+
+        ``[DONE]`` derives the neutral ``UsageReported`` (if usage came) and ``Finished``; an
+        ``{"error": ...}`` payload is recorded, with ``Finished("error")``, before it raises.
+        """
         on_invalid, add, read = self.on_invalid, self.accumulator.add, self._payloads.scan(chunk)
         for sse in events:
             data = sse.raw_data
             if data == _DONE:
                 self.done = True
+                for end in self.accumulator.finish():
+                    record(end, end)
                 return True
             completion_chunk = read_chunk(data, on_invalid, read)
+            if type(completion_chunk) is ChatErrorEvent:  # the stream's end, then its error
+                record(completion_chunk, (None, data))
+                for end in self.accumulator.finish(completion_chunk):
+                    record(end, end)
             derived = add(completion_chunk)
             record(completion_chunk, (None, data))
             for event in derived:

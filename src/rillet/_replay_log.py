@@ -21,8 +21,6 @@ from rillet.events import Event
 
 __all__ = ["EntryStore", "ReplayLog"]
 
-_OBJECTS: Final = object()
-"""The kind of a run of entries that are objects, kept as they are."""
 _NO_RUN: Final = object()
 """The kind before the first run."""
 _BLOCK: Final = 256 * 1024
@@ -33,21 +31,23 @@ class EntryStore:
     """A log's entries by position: payloads in one buffer, objects as they are.
 
     An entry ``(type, payload)`` costs its payload, copied into one growing buffer, and 8 bytes
-    (where it ends there). Its type is kept once per run of entries of the same type, with where
-    the run starts: a stream is mostly runs of deltas, and a comparison per entry costs less
-    than storing a type id for each. An entry that is an object (the events a chat stream
-    derives from its chunks, which cannot be parsed again from one payload; the generic SSE
-    client's events) is kept as it is, in a list, in runs of its own.
+    (where it ends there). Its type is kept once per run of payload entries of the same type,
+    with where the run starts: a stream is mostly runs of deltas, and a comparison per entry
+    costs less than storing a type id for each. An entry that is an object (the events a stream
+    derives from its events or chunks, which cannot be parsed again from one payload; the
+    generic SSE client's events) is kept as it is, in a list, with its position (8 bytes): the
+    runs of payloads go on across the objects between them, so a delta followed by its derived
+    event, again and again, is still one run.
     """
 
     __slots__ = (
-        "_bases",
         "_block_starts",
         "_blocks",
         "_data",
         "_ends",
         "_kind",
         "_kinds",
+        "_object_positions",
         "_objects",
         "_size",
         "_starts",
@@ -62,11 +62,10 @@ class EntryStore:
         self._size = 0  # the payloads' bytes in all blocks
         self._ends = array("Q")  # where each payload ends, counted over all blocks
         self._objects: list[Item] = []  # the entries that are objects
-        # The runs: where each starts (a position), its entries' type (or _OBJECTS), and the
-        # index of its first entry in _ends (or _objects).
+        self._object_positions = array("Q")  # and their positions, in order
+        # The runs of payloads: the index (in _ends) of each one's first, and its entries' type.
         self._starts = array("Q")
         self._kinds: list[object] = []
-        self._bases = array("Q")
         self._kind: object = _NO_RUN  # the kind of the last run
 
     def __len__(self) -> int:
@@ -74,12 +73,13 @@ class EntryStore:
 
     def __sizeof__(self) -> int:
         """The bytes the store holds (its buffers with their spare room; not kept objects)."""
-        parts = (self._ends, self._objects, self._starts, self._kinds, self._bases)
+        parts = (self._ends, self._objects, self._object_positions, self._starts, self._kinds)
         blocks = (self._blocks, self._block_starts, *self._blocks)
         return object.__sizeof__(self) + sum(map(sys.getsizeof, (*parts, *blocks)))
 
     def append(self, entry: Entry) -> None:
         """Add the entry at the next position (the payload of ``(type, payload)`` is copied)."""
+        ends = self._ends
         if type(entry) is tuple:
             kind, payload = entry  # type: ignore[misc] # not a ServerSentEvent (a tuple subclass)
             data = self._data
@@ -90,26 +90,22 @@ class EntryStore:
             data += payload
             self._size += len(payload)
             if kind != self._kind:
-                self._run(kind, len(self._ends))
-            self._ends.append(self._size)
+                self._starts.append(len(ends))
+                self._kinds.append(kind)
+                self._kind = kind
+            ends.append(self._size)
         else:
-            if self._kind is not _OBJECTS:
-                self._run(_OBJECTS, len(self._objects))
-            self._objects.append(entry)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-
-    def _run(self, kind: object, base: int) -> None:
-        self._starts.append(len(self))
-        self._kinds.append(kind)
-        self._bases.append(base)
-        self._kind = kind
+            objects = self._objects
+            self._object_positions.append(len(ends) + len(objects))
+            objects.append(entry)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
 
     def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Item:
         """The event at ``position``: the object, or its ``(type, payload)`` ``replay``-ed."""
-        run = bisect_right(self._starts, position) - 1
-        index = self._bases[run] + position - self._starts[run]
-        kind = self._kinds[run]
-        if kind is _OBJECTS:
-            return self._objects[index]
+        before = bisect_right(self._object_positions, position)  # objects up to position
+        if before and self._object_positions[before - 1] == position:
+            return self._objects[before - 1]
+        index = position - before  # among the payloads
+        kind = self._kinds[bisect_right(self._starts, index) - 1]
         ends = self._ends
         start, end = ends[index - 1] if index else 0, ends[index]
         block = bisect_right(self._block_starts, start) - 1

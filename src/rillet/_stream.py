@@ -26,17 +26,24 @@ import httpx
 from rillet._closing import AsyncClosing
 from rillet._dispatch import Delivering, Router, dispatching
 from rillet._errors import RilletError
-from rillet._machine import Cursor, Open, Read, StreamMachine
+from rillet._machine import Open, Read, StreamMachine
 from rillet._protocols import Item
 from rillet._structured import parse_chat_completion, parse_response
 from rillet._transport import remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
-from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
+from rillet.events import (
+    NEUTRAL_EVENT_TYPES,
+    ChatCompletion,
+    ChatCompletionChunk,
+    Event,
+    Response,
+)
 from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
     # Named in the streams' bases as strings: at run time, the unions would build every class.
-    from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
+    from rillet._view import AnyChatEvent, AnyResponseEvent  # noqa: F401
+    from rillet.events import ResponseEvent  # noqa: F401
 
 __all__ = [
     "ChatCompletionStream",
@@ -206,8 +213,12 @@ class _EventStream(_Stream[R, Y], _EventsView[R], Generic[R, Y, V]):
     """An async stream of typed events: handlers, and the output text; ``V``: any event."""
 
     def events(self) -> AsyncIterator[V]:
-        """Every event, derived ones included (for chat: each chunk, then its chat events)."""
-        return cast("AsyncIterator[V]", _Iterator(self, Event))
+        """Every event, derived ones included, each after the event it comes from.
+
+        For chat: each chunk, then its chat events; for every stream: the provider-neutral
+        events (``TextDelta``, ``ToolCallDone``, ``Finished``...).
+        """
+        return cast("AsyncIterator[V]", _Iterator(self, Event, derived=True))
 
     def text_deltas(self) -> AsyncIterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
@@ -237,7 +248,10 @@ class _EventStream(_Stream[R, Y], _EventsView[R], Generic[R, Y, V]):
         (a context manager, because the async handlers' task group must end in the block).
         """
         chosen = Router.combine(router, self._router)
-        return dispatching(chosen, self, self.events())
+        # The neutral events a stream derives per pass are derived only if a handler sees them.
+        derived = chosen.sees(NEUTRAL_EVENT_TYPES)
+        events = cast("AsyncIterator[V]", _Iterator(self, Event, derived=derived))
+        return dispatching(chosen, self, events)
 
 
 def _why(error: BaseException, *, cancelled: bool) -> str:
@@ -249,10 +263,10 @@ class _Iterator(Generic[T]):
 
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _Stream[Any, Any], only: type[T]) -> None:
+    def __init__(self, stream: _Stream[Any, Any], only: type[T], *, derived: bool = False) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
-        self._cursor = Cursor(machine, only)
+        self._cursor = machine.cursor(only, derived=derived)
         if not machine.log.cache:
             task = anyio.get_current_task().id
             if stream._owner not in (None, task):  # noqa: SLF001
@@ -294,7 +308,7 @@ class _Texts:
                 return text
 
 
-class ResponseStream(_EventStream[Response, "ResponseEvent", "ResponseEvent"], _ResponseView):
+class ResponseStream(_EventStream[Response, "ResponseEvent", "AnyResponseEvent"], _ResponseView):
     """A Responses API stream: ``async for`` yields typed events as they arrive.
 
     Use it as an async context manager. ``await final_response()`` reads the rest and returns
@@ -303,7 +317,8 @@ class ResponseStream(_EventStream[Response, "ResponseEvent", "ResponseEvent"], _
 
 
 class ChatCompletionStream(
-    _EventStream[ChatCompletion, ChatCompletionChunk, "ChatCompletionEvent"], _ChatView
+    _EventStream[ChatCompletion, ChatCompletionChunk, "AnyChatEvent"],
+    _ChatView,
 ):
     """A Chat Completions stream: ``async for`` yields each chunk.
 

@@ -18,17 +18,24 @@ import httpx
 
 from rillet._closing import Closing
 from rillet._dispatch import Router, dispatch_sync
-from rillet._machine import Cursor, Open, Read, StreamMachine
+from rillet._machine import Open, Read, StreamMachine
 from rillet._protocols import Item
 from rillet._structured import parse_chat_completion, parse_response
 from rillet._transport import bound_reads, remaining, request_error
 from rillet._view import _ChatView, _EventsView, _ResponseView, _StreamView, text_of
-from rillet.events import ChatCompletion, ChatCompletionChunk, Event, Response
+from rillet.events import (
+    NEUTRAL_EVENT_TYPES,
+    ChatCompletion,
+    ChatCompletionChunk,
+    Event,
+    Response,
+)
 from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:
     # Named in the streams' bases as strings: at run time, the unions would build every class.
-    from rillet.events import ChatCompletionEvent, ResponseEvent  # noqa: F401
+    from rillet._view import AnyChatEvent, AnyResponseEvent  # noqa: F401
+    from rillet.events import ResponseEvent  # noqa: F401
 
 __all__ = [
     "SyncChatCompletionStream",
@@ -167,8 +174,12 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):
     """A blocking stream of typed events: handlers, and the output text; ``V``: any event."""
 
     def events(self) -> Iterator[V]:
-        """Every event, derived ones included (for chat: each chunk, then its chat events)."""
-        return cast("Iterator[V]", _SyncIterator(self, Event))
+        """Every event, derived ones included, each after the event it comes from.
+
+        For chat: each chunk, then its chat events; for every stream: the provider-neutral
+        events (``TextDelta``, ``ToolCallDone``, ``Finished``...).
+        """
+        return cast("Iterator[V]", _SyncIterator(self, Event, derived=True))
 
     def text_deltas(self) -> Iterator[str]:
         """Only the output text (for chat: the first choice's content), delta by delta."""
@@ -180,7 +191,9 @@ class _SyncEventStream(_SyncStream[R, Y], _EventsView[R], Generic[R, Y, V]):
         Blocking code runs sync handlers only (inline, in order); a router with async handlers
         is refused: use the async client for those.
         """
-        return dispatch_through(self, router, self.events())
+        # The neutral events a stream derives per pass are derived only if a handler sees them.
+        derived = Router.combine(router, self._router).sees(NEUTRAL_EVENT_TYPES)
+        return dispatch_through(self, router, _SyncIterator(self, Event, derived=derived))
 
 
 def dispatch_through(
@@ -198,10 +211,12 @@ def dispatch_through(
 class _SyncIterator(Generic[T]):
     __slots__ = ("_cursor", "_machine", "_stream")
 
-    def __init__(self, stream: _SyncStream[Any, Any], only: type[T]) -> None:
+    def __init__(
+        self, stream: _SyncStream[Any, Any], only: type[T], *, derived: bool = False
+    ) -> None:
         self._stream = stream
         self._machine = machine = stream._machine  # noqa: SLF001
-        self._cursor = Cursor(machine, only)
+        self._cursor = machine.cursor(only, derived=derived)
 
     def __iter__(self) -> Self:
         return self
@@ -232,7 +247,7 @@ class _SyncTexts:
 
 
 class SyncResponseStream(
-    _SyncEventStream[Response, "ResponseEvent", "ResponseEvent"], _ResponseView
+    _SyncEventStream[Response, "ResponseEvent", "AnyResponseEvent"], _ResponseView
 ):
     """A Responses API stream for blocking code: ``for event in stream``.
 
@@ -242,7 +257,8 @@ class SyncResponseStream(
 
 
 class SyncChatCompletionStream(
-    _SyncEventStream[ChatCompletion, ChatCompletionChunk, "ChatCompletionEvent"], _ChatView
+    _SyncEventStream[ChatCompletion, ChatCompletionChunk, "AnyChatEvent"],
+    _ChatView,
 ):
     """A Chat Completions stream for blocking code: ``for chunk in stream``."""
 

@@ -8,7 +8,7 @@ the machine, the same way for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._dispatch import ArgumentsEvent, Router
@@ -26,6 +26,13 @@ from rillet.events import (
     Response,
     ResponseOutputTextDeltaEvent,
 )
+
+if TYPE_CHECKING:
+    # What events() yields (named in the streams' bases as strings: the unions build every class).
+    from rillet.events import AnyNeutralEvent, ChatCompletionEvent, ResponseEvent
+
+    AnyResponseEvent: TypeAlias = ResponseEvent | AnyNeutralEvent
+    AnyChatEvent: TypeAlias = ChatCompletionEvent | AnyNeutralEvent
 
 # The views are the bases of the streams of _stream.py and _sync_stream.py (private to rillet).
 __all__ = ["_ChatView", "_EventsView", "_ResponseView", "_StreamView", "text_of"]
@@ -95,7 +102,7 @@ class _EventsView(_StreamView[R], Registering):
 class _ResponseView(_EventsView[Response]):
     """What a Responses API stream adds: its position and its accumulator."""
 
-    _yields: type[Item] = Event
+    _yields: type[Item] = Event  # its log holds its own events (events() derives the others)
 
     @property
     def _protocol(self) -> ResponsesProtocol:

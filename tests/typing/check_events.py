@@ -20,15 +20,19 @@ from rillet import (
     StreamError,
 )
 from rillet.events import (
+    AnyNeutralEvent,
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionEvent,
     ChatContentDeltaEvent,
     DeltaEvent,
+    EndReason,
     Event,
     FinishReason,
     FunctionCallItem,
     InvalidEvent,
+    NeutralEvent,
+    NeutralResult,
     OutputTextContent,
     Response,
     ResponseCompletedEvent,
@@ -38,6 +42,8 @@ from rillet.events import (
     ResponseRefusalDeltaEvent,
     ResponseStatus,
     ResponseWebSearchCallCompletedEvent,
+    TextDelta,
+    ToolCallDone,
     UnknownEvent,
     UnknownItem,
 )
@@ -49,8 +55,15 @@ async def iteration(client: AsyncClient) -> None:
         async for event in stream:
             assert_type(event, ResponseEvent)
             narrowing(event)
-        async for event in stream.events():
-            assert_type(event, ResponseEvent)
+        async for any_event in stream.events():
+            assert_type(any_event, ResponseEvent | AnyNeutralEvent)
+            if any_event.type == "text.delta":  # a neutral event narrows like the others
+                assert_type(any_event, TextDelta)
+                assert_type(any_event.text, str)
+            elif any_event.type == "finished":
+                assert_type(any_event.reason, EndReason)
+        neutral = (await stream.final_response()).neutral()
+        assert_type(neutral, NeutralResult)
         async for text in stream.text_deltas():
             assert_type(text, str)
         final = await stream.final_response()
@@ -122,10 +135,15 @@ async def chat(client: AsyncClient) -> None:
         async for chunk in stream:
             assert_type(chunk, ChatCompletionChunk)
         async for event in stream.events():
-            assert_type(event, ChatCompletionEvent)
+            assert_type(event, ChatCompletionEvent | AnyNeutralEvent)
             if event.type == "chat.content.delta":
                 assert_type(event, ChatContentDeltaEvent)
                 assert_type(event.choice_index, int)
+            elif event.type == "text.delta":
+                assert_type(event, TextDelta)
+                assert_type(event.choice, int)
+            elif event.type == "tool_call.done":
+                assert_type(event, ToolCallDone)
         completion = await stream.final_response()
         assert_type(completion, ChatCompletion)
         assert_type(completion.choices[0].finish_reason, FinishReason | None)
@@ -140,7 +158,8 @@ def blocking(client: Client) -> None:
         assert_type(stream.get_final_response(), Response)
     with client.chat.completions.create(model="m", messages=[], stream=True) as chat_stream:
         for chat_event in chat_stream.events():
-            assert_type(chat_event, ChatCompletionEvent)
+            assert_type(chat_event, ChatCompletionEvent | AnyNeutralEvent)
+        assert_type(chat_stream.get_final_response().neutral(), NeutralResult)
 
 
 router = Router()
@@ -192,6 +211,28 @@ def by_glob_too_narrow(event: ResponseOutputTextDeltaEvent) -> None: ...
 
 @router.on("unknown")
 def unknown_events(event: UnknownEvent) -> None: ...
+
+
+@router.on(TextDelta)
+def neutral_by_class(event: TextDelta) -> None:
+    assert_type(event.text, str)
+
+
+@router.on("text.delta")
+def neutral_by_type_string(event: TextDelta, context: DispatchContext[object]) -> None: ...
+
+
+@router.on("text.delta")  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType, reportCallIssue, reportUntypedFunctionDecorator]
+def neutral_for_another_type(event: ResponseOutputTextDeltaEvent) -> None: ...
+
+
+@router.on("tool_call.done")
+def neutral_tool_call(event: ToolCallDone) -> None:
+    assert_type(event.arguments, str)
+
+
+@router.on(NeutralEvent)
+def any_neutral(event: NeutralEvent) -> None: ...
 
 
 delta = ResponseOutputTextDeltaEvent(item_id="i", output_index=0, content_index=0, delta="d")

@@ -3,5 +3,11 @@
 from rillet._accumulate._chat import ChatCompletionAccumulator as ChatCompletionAccumulator
 from rillet._accumulate._responses import ResponseAccumulator as ResponseAccumulator
 from rillet._accumulate._responses import ResponseOutcome as ResponseOutcome
+from rillet._accumulate._responses_neutral import ResponseNeutralEvents as ResponseNeutralEvents
 
-__all__ = ["ChatCompletionAccumulator", "ResponseAccumulator", "ResponseOutcome"]
+__all__ = [
+    "ChatCompletionAccumulator",
+    "ResponseAccumulator",
+    "ResponseNeutralEvents",
+    "ResponseOutcome",
+]

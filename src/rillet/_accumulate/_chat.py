@@ -28,27 +28,43 @@ from rillet.events import (
     ChatToolCallArgumentsDeltaEvent,
     ChatToolCallArgumentsDoneEvent,
     ChoiceDelta,
+    ChoiceDeltaFunctionCall,
     ChoiceDeltaToolCall,
     ChoiceLogprobs,
     ChunkChoice,
     CompletionChoice,
     CompletionUsage,
     Event,
+    Finished,
     FinishReason,
     FunctionCall,
+    NeutralEvent,
+    ReasoningDelta,
     ServiceTier,
+    TextDelta,
+    TextDone,
     TokenLogprob,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+    UsageReported,
 )
 from rillet.events._model import maker
+from rillet.events._neutral_views import chat_end, chat_usage
 
 __all__ = ["ChatCompletionAccumulator"]
 
 
-class _ToolCall:
-    __slots__ = ("arguments", "done", "id", "index", "name", "type")
+Derived = ChatEvent | NeutralEvent
+"""What a chunk derives: chat events, and the provider-neutral events beside them."""
 
-    def __init__(self, index: int) -> None:
+
+class _ToolCall:
+    __slots__ = ("arguments", "done", "id", "index", "name", "position", "type")
+
+    def __init__(self, index: int, position: int) -> None:
         self.index = index
+        self.position = position  # among the choice's calls: the neutral events' index
         self.id: str | None = None
         self.type: str | None = None
         self.name: str | None = None
@@ -68,9 +84,11 @@ class _Choice:
         "current_tool",
         "finish_reason",
         "function_arguments",
+        "function_done",
         "function_name",
         "index",
         "logprobs",
+        "reasoning",
         "refusal",
         "refusal_done",
         "role",
@@ -82,10 +100,12 @@ class _Choice:
         self.role: ChatRole | None = None
         self.content: TextBuffer | None = None  # None until the server sends content
         self.refusal: TextBuffer | None = None
+        self.reasoning: TextBuffer | None = None  # compatible servers' reasoning text
         self.tool_calls: dict[int, _ToolCall] = {}
         self.current_tool: _ToolCall | None = None
         self.function_name: str | None = None  # the legacy function_call
         self.function_arguments: TextBuffer | None = None
+        self.function_done = False
         self.finish_reason: FinishReason | None = None
         # Log probabilities of the content and refusal tokens, or None if none came.
         self.logprobs: tuple[list[TokenLogprob] | None, list[TokenLogprob] | None] | None = None
@@ -106,6 +126,7 @@ class _Choice:
                 refusal=self.refusal.value() if self.refusal is not None else None,
                 tool_calls=tools or None,
                 function_call=function,
+                reasoning_content=None if self.reasoning is None else self.reasoning.value(),
             )
             logprobs = None
             if self.logprobs is not None:
@@ -127,8 +148,10 @@ class ChatCompletionAccumulator:
     """Builds the whole ``ChatCompletion`` from Chat Completions chunks.
 
     Sans-IO: feed it chunks from anywhere with :meth:`add`, which also returns the derived
-    events (``chat.content.delta`` and the rest, see :mod:`rillet.events`) in order; read
-    :attr:`snapshot` at any time, call :meth:`close` when the stream ends, then :meth:`result`.
+    events (``chat.content.delta`` and the rest, see :mod:`rillet.events`, each followed by
+    the provider-neutral ones) in order; read :attr:`snapshot` at any time; at ``[DONE]``,
+    :meth:`finish` gives the last neutral events; call :meth:`close` when the stream ends,
+    then :meth:`result`.
 
     Tool-call fragments are merged by ``index`` (the id and name from the first fragment, the
     arguments concatenated), choices by their ``index`` (``n > 1``). A later chunk with
@@ -209,7 +232,26 @@ class ChatCompletionAccumulator:
             raise StreamTruncatedError(reason, partial=snapshot)
         return snapshot
 
-    def add(self, chunk: Event) -> list[ChatEvent]:
+    def finish(self, error: ChatErrorEvent | None = None) -> list[NeutralEvent]:
+        """The neutral events of the stream's end (``[DONE]``, or an ``error`` payload).
+
+        ``UsageReported`` if a chunk reported usage, then ``Finished``: the first choice's
+        ``finish_reason`` mapped (``"error"`` for an error, its code the provider reason).
+        """
+        events: list[NeutralEvent] = []
+        if self._usage is not None:
+            events.append(UsageReported(usage=chat_usage(self._usage)))
+        if error is not None:
+            code = error.error.code
+            why = str(code) if code is not None else error.error.type or "error"
+            events.append(Finished(reason="error", provider_reason=why))
+        else:
+            first = self._choices[min(self._choices)].build() if self._choices else None
+            reason, provider_reason = chat_end(first)
+            events.append(Finished(reason=reason, provider_reason=provider_reason))
+        return events
+
+    def add(self, chunk: Event) -> list[Derived]:
         """Fold one chunk in; return the events it derives, in order.
 
         Raises:
@@ -239,12 +281,12 @@ class ChatCompletionAccumulator:
             self._system_fingerprint = chunk.system_fingerprint
         if chunk.service_tier is not None:
             self._service_tier = chunk.service_tier
-        events: list[ChatEvent] = []
+        events: list[Derived] = []
         for choice in chunk.choices:
             self._add_choice(choice, events)
         return events
 
-    def _add_choice(self, chunk_choice: ChunkChoice, events: list[ChatEvent]) -> None:
+    def _add_choice(self, chunk_choice: ChunkChoice, events: list[Derived]) -> None:
         index = chunk_choice.index
         choice = self._choices.get(index)
         if choice is None:
@@ -255,11 +297,7 @@ class ChatCompletionAccumulator:
         for fragment in delta.tool_calls or ():
             _add_tool_fragment(choice, fragment, events)
         if delta.function_call is not None:
-            choice.function_name = _concat(choice.function_name, delta.function_call.name)
-            if delta.function_call.arguments:
-                choice.function_arguments = _append(
-                    choice.function_arguments, delta.function_call.arguments
-                )
+            _add_function_call(choice, delta.function_call, events)
         if chunk_choice.logprobs is not None:
             _add_logprobs(choice, chunk_choice.logprobs)
         if chunk_choice.finish_reason is not None:
@@ -271,15 +309,24 @@ class ChatCompletionAccumulator:
 # the rest of a chunk's accumulation.
 _content_delta = maker(ChatContentDeltaEvent, "choice_index", "delta")
 _refusal_delta = maker(ChatRefusalDeltaEvent, "choice_index", "delta")
+_text_delta = maker(TextDelta, "text", "choice")
+_reasoning_delta = maker(ReasoningDelta, "text", "choice")
+_arguments_delta = maker(ToolCallArgumentsDelta, "index", "id", "name", "delta", "choice")
 
 
-def _add_text(choice: _Choice, delta: ChoiceDelta, events: list[ChatEvent]) -> None:
+def _add_text(choice: _Choice, delta: ChoiceDelta, events: list[Derived]) -> None:
     if delta.role:
         choice.role = delta.role
-    if delta.content is not None:
-        choice.content = _append(choice.content, delta.content)
-        if delta.content:
-            events.append(_content_delta(choice.index, delta.content))
+    content = delta.content
+    if content is not None:
+        choice.content = _append(choice.content, content)
+        if content:
+            events.append(_content_delta(choice.index, content))
+            events.append(_text_delta(content, choice.index))
+    reasoning = delta.reasoning_content or delta.reasoning  # servers that send both: the same
+    if reasoning:
+        choice.reasoning = _append(choice.reasoning, reasoning)
+        events.append(_reasoning_delta(reasoning, choice.index))
     if delta.refusal is not None:
         choice.refusal = _append(choice.refusal, delta.refusal)
         if delta.refusal:
@@ -299,31 +346,57 @@ def _concat(text: str | None, more: str | None) -> str | None:
 
 
 def _add_tool_fragment(
-    choice: _Choice, fragment: ChoiceDeltaToolCall, events: list[ChatEvent]
+    choice: _Choice, fragment: ChoiceDeltaToolCall, events: list[Derived]
 ) -> None:
     call = choice.tool_calls.get(fragment.index)
+    new = call is None
     if call is None:
         if choice.current_tool is not None:  # the previous call is complete
             _tool_done(choice, choice.current_tool, events)
-        call = choice.tool_calls[fragment.index] = _ToolCall(fragment.index)
+        call = _ToolCall(fragment.index, len(choice.tool_calls))
+        choice.tool_calls[fragment.index] = call
     choice.current_tool = call
     call.id = fragment.id or call.id
     call.type = fragment.type or call.type
     function = fragment.function
-    if function is None:
-        return
-    call.name = _concat(call.name, function.name)
-    if function.arguments:
-        call.arguments.append(function.arguments)
+    if function is not None:
+        call.name = _concat(call.name, function.name)
+    if new:  # the first fragment has the id and the name
         events.append(
-            ChatToolCallArgumentsDeltaEvent(
-                choice_index=choice.index,
-                index=call.index,
-                id=call.id,
-                name=call.name,
-                delta=function.arguments,
+            ToolCallStarted(
+                index=call.position, id=call.id or "", name=call.name or "", choice=choice.index
             )
         )
+    if function is None or not function.arguments:
+        return
+    call.arguments.append(function.arguments)
+    events.append(
+        ChatToolCallArgumentsDeltaEvent(
+            choice_index=choice.index,
+            index=call.index,
+            id=call.id,
+            name=call.name,
+            delta=function.arguments,
+        )
+    )
+    name = call.name or ""
+    events.append(
+        _arguments_delta(call.position, call.id or "", name, function.arguments, choice.index)
+    )
+
+
+def _add_function_call(
+    choice: _Choice, function: ChoiceDeltaFunctionCall, events: list[Derived]
+) -> None:
+    """The legacy ``function_call``: the choice's one call, for the neutral events (index 0)."""
+    new = choice.function_name is None and choice.function_arguments is None
+    choice.function_name = _concat(choice.function_name, function.name)
+    name = choice.function_name or ""
+    if new:
+        events.append(ToolCallStarted(index=0, id="", name=name, choice=choice.index))
+    if function.arguments:
+        choice.function_arguments = _append(choice.function_arguments, function.arguments)
+        events.append(_arguments_delta(0, "", name, function.arguments, choice.index))
 
 
 def _add_logprobs(choice: _Choice, logprobs: ChoiceLogprobs) -> None:
@@ -337,27 +410,37 @@ def _add_logprobs(choice: _Choice, logprobs: ChoiceLogprobs) -> None:
     choice.logprobs = (content, refusal)
 
 
-def _tool_done(choice: _Choice, call: _ToolCall, events: list[ChatEvent]) -> None:
+def _tool_done(choice: _Choice, call: _ToolCall, events: list[Derived]) -> None:
     if not call.done:
         call.done = True
+        arguments = call.arguments.value()
         events.append(
             ChatToolCallArgumentsDoneEvent(
                 choice_index=choice.index,
                 index=call.index,
                 id=call.id,
                 name=call.name,
-                arguments=call.arguments.value(),
+                arguments=arguments,
+            )
+        )
+        events.append(
+            ToolCallDone(
+                index=call.position,
+                id=call.id or "",
+                name=call.name or "",
+                arguments=arguments,
+                choice=choice.index,
             )
         )
 
 
-def _choice_done(choice: _Choice, events: list[ChatEvent]) -> None:
+def _choice_done(choice: _Choice, events: list[Derived]) -> None:
     """The choice finished: every part of it still open is done."""
     if choice.content is not None and len(choice.content) and not choice.content_done:
         choice.content_done = True
-        events.append(
-            ChatContentDoneEvent(choice_index=choice.index, content=choice.content.value())
-        )
+        content = choice.content.value()
+        events.append(ChatContentDoneEvent(choice_index=choice.index, content=content))
+        events.append(TextDone(text=content, choice=choice.index))
     if choice.refusal is not None and len(choice.refusal) and not choice.refusal_done:
         choice.refusal_done = True
         events.append(
@@ -365,3 +448,12 @@ def _choice_done(choice: _Choice, events: list[ChatEvent]) -> None:
         )
     for index in sorted(choice.tool_calls):
         _tool_done(choice, choice.tool_calls[index], events)
+    if not choice.function_done and (
+        choice.function_name is not None or choice.function_arguments is not None
+    ):
+        choice.function_done = True
+        arguments = choice.function_arguments.value() if choice.function_arguments else ""
+        name = choice.function_name or ""
+        events.append(
+            ToolCallDone(index=0, id="", name=name, arguments=arguments, choice=choice.index)
+        )

@@ -16,6 +16,7 @@ from rillet.events import (
     CompletionUsage,
     Event,
     FunctionCallItem,
+    NeutralEvent,
     Response,
     ResponseCompletedEvent,
     ResponseIncompleteEvent,
@@ -40,7 +41,8 @@ def _json(output: Output) -> Router:
 
     @router.on("*")
     def as_json(event: Event) -> None:
-        output.line(_json_line(event))
+        if not isinstance(event, NeutralEvent):  # the API's events, as it sent them
+            output.line(_json_line(event))
 
     return router
 
@@ -50,6 +52,8 @@ def _events(output: Output) -> Router:
 
     @router.on("*")
     def each(event: Event) -> None:
+        if isinstance(event, NeutralEvent):  # the API's events (the neutral ones repeat them)
+            return
         number = getattr(event, "sequence_number", None)
         prefix = f"{number:>5} " if number is not None else "      "
         output.line(prefix + _event_line(output, event))
@@ -107,7 +111,8 @@ def show_chat(output: Output, event: Event, mode: Mode) -> None:
         if isinstance(event, ChatCompletionChunk):
             output.line(_json_line(event))
     elif mode == "events":
-        output.line(_event_line(output, event))
+        if not isinstance(event, NeutralEvent):
+            output.line(_event_line(output, event))
     elif isinstance(event, ChatContentDeltaEvent):
         output.write(event.delta)
     elif isinstance(event, ChatRefusalDeltaEvent):

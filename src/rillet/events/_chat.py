@@ -20,7 +20,7 @@ type                                 class
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import attrs
 
@@ -28,6 +28,9 @@ from rillet.events._literals import ChatRole, FinishReason, ServiceTier
 from rillet.events._model import Model, by_type
 from rillet.events._response import TopLogprob
 from rillet.events._responses import DeltaEvent, Event
+
+if TYPE_CHECKING:
+    from rillet.events._neutral import NeutralResult
 
 __all__ = [
     "CHAT_EVENT_TYPES",
@@ -140,6 +143,10 @@ class ChoiceDelta(Model):
     refusal: str | None = None
     tool_calls: list[ChoiceDeltaToolCall] | None = None
     function_call: ChoiceDeltaFunctionCall | None = None
+    reasoning_content: str | None = None
+    """Reasoning text, as OpenAI-compatible servers send it (DeepSeek, vLLM); not OpenAI."""
+    reasoning: str | None = None
+    """Reasoning text, as other compatible servers send it (OpenRouter, newer vLLM)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -205,7 +212,7 @@ class ChatCompletionMessage(Model):
     be sent back as it is).
     """
 
-    _omitted_unset = ("tool_calls", "function_call", "annotations", "audio")
+    _omitted_unset = ("tool_calls", "function_call", "annotations", "audio", "reasoning_content")
 
     role: Literal["assistant"] = "assistant"
     """Always ``"assistant"`` so far; any other value is kept as the server sent it."""
@@ -215,6 +222,9 @@ class ChatCompletionMessage(Model):
     function_call: FunctionCall | None = None
     annotations: list[Any] | None = None
     audio: Any = None
+    reasoning_content: str | None = None
+    """The reasoning text an OpenAI-compatible server streamed (``delta.reasoning_content`` or
+    ``delta.reasoning``), joined; ``None`` if none came (OpenAI sends none)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -241,6 +251,16 @@ class ChatCompletion(Model):
     system_fingerprint: str | None = None
     service_tier: ServiceTier | None = None
     """One of :data:`ServiceTier`; any other value is kept as the server sent it."""
+
+    def neutral(self) -> NeutralResult:
+        """The completion seen as any provider's result is: first choice's text, tool calls, end.
+
+        With the usage; ``finish_reason`` mapped (``"function_call"`` is ``"tool_calls"``),
+        ``provider_reason`` the API's own.
+        """
+        from rillet.events._neutral_views import chat_result  # noqa: PLC0415 - a cycle
+
+        return chat_result(self)
 
 
 # -- derived events ---------------------------------------------------------------------------

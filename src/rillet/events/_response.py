@@ -10,7 +10,7 @@ a value the API adds tomorrow is kept as it comes, and does not break parsing to
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Literal
 
 import attrs
 
@@ -29,6 +29,9 @@ from rillet.events._literals import (
     WebSearchCallStatus,
 )
 from rillet.events._model import Model, by_type, tagged_union
+
+if TYPE_CHECKING:
+    from rillet.events._neutral import NeutralResult
 
 __all__ = [
     "Annotation",
@@ -592,3 +595,14 @@ class Response(Model):
             for part in item.content
             if isinstance(part, OutputTextContent)
         )
+
+    def neutral(self) -> NeutralResult:
+        """The response seen as any provider's result is: text, reasoning, tool calls, usage, end.
+
+        ``finish_reason`` is ``"stop"`` (``"tool_calls"`` when the output has function calls)
+        for a completed response, ``"length"`` for one incomplete at ``max_output_tokens``,
+        ``"error"`` for a failed one; ``provider_reason`` keeps the status or reason.
+        """
+        from rillet.events._neutral_views import response_result  # noqa: PLC0415 - a cycle
+
+        return response_result(self)
