@@ -22,7 +22,7 @@ value). Where rillet differs, on purpose:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, cast
 
 from rillet._accumulate._partial import PartialValues
 from rillet._accumulate._text import TextBuffer
@@ -162,6 +162,7 @@ class MessageAccumulator:
         self._blocks: list[_Block] = []
         self._by_index: dict[int, _Block] = {}
         self._calls = 0  # client tool calls so far
+        self._call_blocks: list[int] = []  # the content index of each client tool call
         self._changes: dict[str, Any] = {}  # message fields message_delta set
         self._usage: dict[str, Any] = {}  # usage counts message_delta set
         self._snapshot: Message | None = None
@@ -210,6 +211,11 @@ class MessageAccumulator:
         if block is None or block.json is None:
             return None
         return self._partials.read(index, block.json)
+
+    def block_of_call(self, call: int) -> int:
+        """The content index of client tool call number ``call`` (-1: no such call)."""
+        blocks = self._call_blocks
+        return blocks[call] if 0 <= call < len(blocks) else -1
 
     def result(self) -> Message:
         """The whole message, once ``message_stop`` came.
@@ -287,6 +293,7 @@ class MessageAccumulator:
         call = -1
         if block.type == "tool_use":
             call, self._calls = self._calls, self._calls + 1
+            self._call_blocks.append(index)
             derived.append(_tool_started(call, block.id, block.name))
         new = self._by_index[index] = _Block(block, call)
         self._blocks.append(new)
@@ -302,8 +309,8 @@ class MessageAccumulator:
         self._open(event.index, block, derived)
         if block.type == "unknown" and block.block_type == "fallback":
             # The model that served the answer after a fallback (as the SDK relabels it).
-            to: Any = json_to_read(block).get("to")
-            model: Any = to.get("model") if type(to) is dict else None
+            to = json_to_read(block).get("to")
+            model = cast("dict[str, Any]", to).get("model") if isinstance(to, dict) else None
             if type(model) is str:
                 self._changes["model"] = model
         return derived
@@ -370,7 +377,7 @@ class MessageAccumulator:
         usage: Any = wire.get("usage")
         if type(usage) is dict:
             # Cumulative totals: each count sent overwrites, one left out (or null) stays.
-            counts: dict[str, Any] = usage
+            counts = cast("dict[str, Any]", usage)
             self._usage.update((key, value) for key, value in counts.items() if value is not None)
         return []
 
