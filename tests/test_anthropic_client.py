@@ -292,7 +292,9 @@ async def test_partial_arguments_while_streaming(server: tuple[Scripted, str]) -
             if isinstance(event, ContentBlockDeltaEvent) and event.delta.type == "input_json_delta":
                 seen.append(stream.partial_arguments(event))
         await anyio.lowlevel.checkpoint()
-    assert seen[-1] == final([read("tool_use_input_json_delta.sse")]).content[1].input  # type: ignore[union-attr]
+    block = final([read("tool_use_input_json_delta.sse")]).content[1]
+    assert block.type == "tool_use"
+    assert seen[-1] == block.input
 
 
 def test_the_blocking_client(app: tuple[Scripted, str]) -> None:
@@ -317,3 +319,36 @@ def test_the_blocking_client(app: tuple[Scripted, str]) -> None:
             stream.get_final_message()
         assert isinstance(raised.value.partial, Message)
     assert scripted.requests[0]["headers"]["x-api-key"] == "sk-sync"
+
+
+async def test_one_router_for_own_and_neutral_events(server: tuple[Scripted, str]) -> None:
+    from rillet import Router  # noqa: PLC0415
+
+    scripted, url = server
+    data = read("tool_use_input_json_delta.sse")
+    scripted.answers.append(Answer(chunks=chunked(data)))
+    router = Router()
+    texts: list[str] = []
+    deltas: list[str] = []
+    done: list[str] = []
+
+    @router.on(TextDelta)
+    def text(event: TextDelta) -> None:
+        texts.append(event.text)
+
+    @router.on("content_block_delta")
+    def delta(event: ContentBlockDeltaEvent) -> None:
+        deltas.append(event.delta.type)
+
+    @router.on("tool_call.done")
+    def tool(event: Any) -> None:
+        done.append(event.arguments)
+
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.messages.create(stream=True, **ASK)
+        message = await stream.dispatch(router)
+    assert "".join(texts) == message.text
+    assert deltas.count("input_json_delta") == data.count(b'"input_json_delta"')
+    call = message.content[1]
+    assert call.type == "tool_use"
+    assert [json.loads(arguments) for arguments in done] == [call.input]
