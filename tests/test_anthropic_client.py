@@ -16,7 +16,7 @@ import anyio.lowlevel
 import attrs
 import pytest
 
-from anthropic_corpus import final, read
+from anthropic_corpus import FILES, final, machine, read
 from rillet import (
     BadRequestError,
     InternalServerError,
@@ -352,3 +352,42 @@ async def test_one_router_for_own_and_neutral_events(server: tuple[Scripted, str
     call = message.content[1]
     assert call.type == "tool_use"
     assert [json.loads(arguments) for arguments in done] == [call.input]
+
+
+@pytest.mark.parametrize("name", FILES)
+async def test_every_corpus_file_over_loopback(server: tuple[Scripted, str], name: str) -> None:
+    """The async stream gives what the sans-IO machine gives (the SDK's message, see
+    test_anthropic_accumulate), on both event loops, the body in small chunks."""
+    scripted, url = server
+    data = read(name)
+    scripted.answers.append(Answer(chunks=chunked(data, 211)))
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.messages.create(stream=True, **ASK)
+        async with stream:
+            if name == "synthetic/spliced_two_messages.reframed.sse":
+                with pytest.raises(StreamTruncatedError):
+                    await stream.final_response()
+                return
+            message = await stream.final_response()
+            events = [event async for event in stream.events()]
+    expected = machine([data])
+    assert message.to_dict() == expected.result().to_dict()
+    assert events == [
+        expected.log.event_at(i, expected.protocol.replay) for i in range(len(events))
+    ]
+    assert len(events) == expected.log.count
+
+
+async def test_partial_output_of_a_json_answer(server: tuple[Scripted, str]) -> None:
+    scripted, url = server
+    data = read("reframed/text_json_output_format.reframed.sse")
+    scripted.answers.append(Answer(chunks=chunked(data, 64)))
+    seen: list[Any] = []
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.messages.create(stream=True, **ASK)
+        async for event in stream.events():
+            if isinstance(event, TextDelta):
+                seen.append(json.dumps(stream.partial_output))
+        message = await stream.final_response()
+    assert json.loads(seen[-1]) == json.loads(message.text)
+    assert len(set(seen)) > 10  # it grew as the text came
