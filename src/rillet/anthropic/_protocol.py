@@ -7,7 +7,7 @@ result is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any, Final, Literal, cast
 
 from rillet._errors import StreamTruncatedError
@@ -29,7 +29,7 @@ from rillet.anthropic._events import (
 from rillet.anthropic._message import Message, Usage
 from rillet.events import Event, ReasoningDelta, TextDelta, UnknownEvent
 from rillet.events._direct import Direct, direct_decoder
-from rillet.events._model import Build, maker, structure_hook
+from rillet.events._model import Build, Model, maker, structure_hook
 from rillet.events._parse import (
     _INVALID,
     OnInvalid,
@@ -109,7 +109,7 @@ def read_anthropic_event(  # noqa: C901, PLR0911 - the usual cases return early,
 
 
 _delta_event = maker(ContentBlockDeltaEvent, "index", "delta", "_source")
-_USUAL_DELTAS: Final = {
+_USUAL_DELTAS: Final[dict[object, tuple[str, Callable[..., Model]]]] = {
     "text_delta": ("text", maker(TextBlockDelta, "text", "_source")),
     "input_json_delta": ("partial_json", maker(InputJSONBlockDelta, "partial_json", "_source")),
     "thinking_delta": ("thinking", maker(ThinkingBlockDelta, "thinking", "_source")),
@@ -120,15 +120,15 @@ def _usual_delta(payload: dict[str, Any], data: bytes) -> Event | None:
     """A ``content_block_delta`` of text, tool input or thinking, made as the builder makes it.
 
     Most of a stream is these: made directly (two slot-setting constructors), not through the
-    builder and the delta union's hook. ``None`` when the payload has anything else in it (the
-    builder then makes the event, or explains what is wrong).
+    builder and the delta union's hook; other fields (which the builder would not read either)
+    stay in their JSON, which both keep. ``None`` for anything else: the builder then makes the
+    event, or explains what is wrong.
     """
     index, found = payload.get("index"), payload.get("delta")
-    if len(payload) != 3 or type(index) is not int or type(found) is not dict:
+    if type(index) is not int or type(found) is not dict:
         return None
     delta = cast("dict[str, Any]", found)
-    kind = delta.get("type")
-    usual = _USUAL_DELTAS.get(kind) if type(kind) is str and len(delta) == 2 else None
+    usual = _USUAL_DELTAS.get(delta.get("type"))
     if usual is None:
         return None
     field, make = usual
@@ -170,9 +170,9 @@ class AnthropicProtocol(StreamProtocol[Message]):
             record(event, (routed, data))
             for neutral in derived:
                 if type(neutral) is TextDelta:
-                    record(neutral, (_TEXT, neutral.text.encode()))
+                    record(neutral, (routed, _TEXT + neutral.text.encode()))
                 elif type(neutral) is ReasoningDelta:
-                    record(neutral, (_REASONING, neutral.text.encode()))
+                    record(neutral, (routed, _REASONING + neutral.text.encode()))
                 else:
                     record(neutral, neutral)
             if type(event) in _ENDS and self._over():
@@ -223,12 +223,11 @@ class AnthropicProtocol(StreamProtocol[Message]):
 
     def replay(self, entry: tuple[str | None, bytes]) -> Event:
         """Parse a logged event again (or make a logged text or reasoning delta again)."""
-        kind = entry[0]
-        if kind == _TEXT:
-            return _text_delta(entry[1].decode())
-        if kind == _REASONING:
-            return _reasoning_delta(entry[1].decode())
-        return parse_anthropic_event(kind, entry[1], on_invalid="return")
+        kind, payload = entry
+        if payload[:1] == b"\r":
+            text = payload[2:].decode()
+            return _text_delta(text) if payload[:2] == _TEXT else _reasoning_delta(text)
+        return parse_anthropic_event(kind, payload, on_invalid="return")
 
     def result(self, cut: str) -> Message:
         """The final message, or the error that says why there is none."""
@@ -239,12 +238,13 @@ class AnthropicProtocol(StreamProtocol[Message]):
         return self.accumulator.result()
 
 
-# The log keeps the derived text and reasoning deltas as their text, under kinds no server's
-# event can have (an SSE event type never holds a line feed): kept as objects, the many small
-# events of a long stream would all be tracked by the garbage collector, whose passes over them
-# cost more than making them again when a second pass reads the log.
-_TEXT: Final = "\ntext.delta"
-_REASONING: Final = "\nreasoning.delta"
+# The log keeps the derived text and reasoning deltas as their text (kept as objects, the many
+# small events of a long stream would all be tracked by the garbage collector, whose passes over
+# them cost more than making them again when a second pass reads the log), under the type of
+# the event they come from (a run of one type costs the log least), marked by a first byte no
+# server's data can have: a carriage return ends an SSE line, it is never in a field's value.
+_TEXT: Final = b"\rT"
+_REASONING: Final = b"\rR"
 _text_delta = maker(TextDelta, "text")
 _reasoning_delta = maker(ReasoningDelta, "text")
 
