@@ -34,6 +34,7 @@ SANS_IO = [
     "rillet._sse",
     "rillet._structured",
     "rillet.anthropic._accumulate",
+    "rillet.anthropic._direct",
     "rillet.anthropic._events",
     "rillet.anthropic._message",
     "rillet.anthropic._protocol",

@@ -28,7 +28,7 @@ from rillet.anthropic._events import (
 )
 from rillet.anthropic._message import Message, Usage
 from rillet.events import Event, ReasoningDelta, TextDelta, UnknownEvent
-from rillet.events._direct import Direct, direct_decoder
+from rillet.events._direct import DIRECT, Direct, direct_decoder
 from rillet.events._model import Build, Model, maker, structure_hook
 from rillet.events._parse import (
     _INVALID,
@@ -71,11 +71,15 @@ def parse_anthropic_event(
     return read_anthropic_event(event_type, data, on_invalid, loads)
 
 
-def read_anthropic_event(  # noqa: C901, PLR0911 - the usual cases return early, inline
+def read_anthropic_event(  # noqa: C901, PLR0911, PLR0912 - the usual cases return early, inline
     event_type: str | None, data: bytes, on_invalid: OnInvalid, read: Loads
 ) -> Event:
     """:func:`parse_anthropic_event`, the JSON read by ``read``."""
-    if event_type is not None:
+    if event_type == "content_block_delta":
+        made = (_delta_direct or _make_delta_direct())(data)
+        if made is not None:
+            return made
+    elif event_type is not None:
         direct = _directs.get(event_type)
         if direct is None:
             direct = _direct(event_type)
@@ -136,6 +140,26 @@ def _usual_delta(payload: dict[str, Any], data: bytes) -> Event | None:
     if type(value) is not str:
         return None
     return _delta_event(index, make(value, delta), data)
+
+
+def _no_direct(data: bytes) -> None:
+    del data
+
+
+_delta_direct: Callable[[bytes], Event | None] | None = None
+
+
+def _make_delta_direct() -> Callable[[bytes], Event | None]:
+    """The msgspec decoder of the usual ``content_block_delta`` (made once, on first use)."""
+    global _delta_direct  # noqa: PLW0603 - made once, then read as a plain global
+    if DIRECT:
+        from rillet.anthropic._direct import delta_decoder  # noqa: PLC0415 - msgspec, lazily
+
+        text, json_text, thinking = (make for _, make in _USUAL_DELTAS.values())
+        _delta_direct = delta_decoder(_delta_event, text, json_text, thinking)
+    else:
+        _delta_direct = _no_direct
+    return _delta_direct
 
 
 class AnthropicProtocol(StreamProtocol[Message]):
