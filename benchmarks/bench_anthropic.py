@@ -53,7 +53,7 @@ def event(kind: str, payload: dict[str, Any], pad: int = 3) -> bytes:
 
 
 def synthetic(texts: int, pieces: int) -> bytes:
-    """A long stream: ``texts`` text deltas, then a tool call in ``pieces`` JSON pieces."""
+    """A long stream: ``texts`` text deltas, then a tool call in ``pieces`` JSON pieces (if any)."""
     message: dict[str, Any] = {
         "id": "msg_bench",
         "type": "message",
@@ -64,41 +64,36 @@ def synthetic(texts: int, pieces: int) -> bytes:
         "stop_sequence": None,
         "usage": {"input_tokens": 10, "output_tokens": 1},
     }
+
+    def start(index: int, block: dict[str, Any]) -> bytes:
+        payload = {"type": "content_block_start", "index": index, "content_block": block}
+        return event("content_block_start", payload)
+
+    def delta(index: int, value: dict[str, Any]) -> bytes:
+        payload = {"type": "content_block_delta", "index": index, "delta": value}
+        return event("content_block_delta", payload)
+
+    def stop(index: int) -> bytes:
+        return event("content_block_stop", {"type": "content_block_stop", "index": index})
+
     out = [event("message_start", {"type": "message_start", "message": message})]
-    text = {"type": "text", "text": ""}
-    out.append(
-        event(
-            "content_block_start",
-            {"type": "content_block_start", "index": 0, "content_block": text},
-        )
-    )
+    out.append(start(0, {"type": "text", "text": ""}))
     out.append(b'event: ping\ndata: {"type": "ping"}\n\n')
-    for i in range(texts):
-        delta = {"type": "text_delta", "text": f" word{i % 97}"}
-        out.append(
-            event(
-                "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
+    out += [delta(0, {"type": "text_delta", "text": f" word{i % 97}"}) for i in range(texts)]
+    out.append(stop(0))
+    if pieces:
+        out.append(start(1, {"type": "tool_use", "id": "toolu_bench", "name": "save", "input": {}}))
+        document = json.dumps({"items": [f"item number {i}" for i in range(pieces)]})
+        step = max(1, len(document) // pieces)
+        for at in range(0, len(document), step):
+            out.append(
+                delta(1, {"type": "input_json_delta", "partial_json": document[at : at + step]})
             )
-        )
-    out.append(event("content_block_stop", {"type": "content_block_stop", "index": 0}))
-    tool = {"type": "tool_use", "id": "toolu_bench", "name": "save", "input": {}}
-    out.append(
-        event(
-            "content_block_start",
-            {"type": "content_block_start", "index": 1, "content_block": tool},
-        )
-    )
-    document = json.dumps({"items": [f"item number {i}" for i in range(pieces)]})
-    step = max(1, len(document) // pieces)
-    for start in range(0, len(document), step):
-        delta = {"type": "input_json_delta", "partial_json": document[start : start + step]}
-        out.append(
-            event(
-                "content_block_delta", {"type": "content_block_delta", "index": 1, "delta": delta}
-            )
-        )
-    out.append(event("content_block_stop", {"type": "content_block_stop", "index": 1}))
-    end: dict[str, Any] = {"stop_reason": "tool_use", "stop_sequence": None}
+        out.append(stop(1))
+    end: dict[str, Any] = {
+        "stop_reason": "tool_use" if pieces else "end_turn",
+        "stop_sequence": None,
+    }
     usage = {"output_tokens": texts + pieces}
     out.append(event("message_delta", {"type": "message_delta", "delta": end, "usage": usage}))
     out.append(event("message_stop", {"type": "message_stop"}))
@@ -227,6 +222,7 @@ def best_sync(run: Callable[[Any], int], client: Any) -> float:  # noqa: ANN401
 
 def main() -> None:
     bodies = {name: (CORPUS / name).read_bytes() for name in FILES}
+    bodies["synthetic: 20,000 text deltas"] = synthetic(20_000, 0)
     bodies["synthetic: 20,000 text + 5,000 JSON deltas"] = synthetic(20_000, 5_000)
     print(f"CPU time, best of {REPEATS}; ratio = the SDK's time / rillet's")
     print()
