@@ -345,3 +345,21 @@ def test_arbitrary_bytes_raise_only_rillet_errors(data: bytes) -> None:
     assert fed.failure is None or isinstance(fed.failure, RilletError)
     with pytest.raises(RilletError):
         fed.result()
+
+
+def test_neutral_usage_counts_the_prompt_cache_as_input() -> None:
+    cached_files = 0
+    for name in FILES:
+        if name in SDK_DIFFERENCES:
+            continue
+        message = final([read(name)])
+        usage = message.usage
+        neutral = message.neutral().usage
+        assert neutral is not None
+        cached = usage.cache_read_input_tokens or 0
+        created = usage.cache_creation_input_tokens or 0
+        cached_files += bool(cached)
+        assert neutral.input_tokens == usage.input_tokens + cached + created
+        assert neutral.cached_input_tokens == usage.cache_read_input_tokens
+        assert neutral.total_tokens == neutral.input_tokens + usage.output_tokens
+    assert cached_files  # the corpus has a prompt cache read to count
