@@ -25,6 +25,7 @@ from rillet.events import (
     Event,
     Response,
     ResponseOutputTextDeltaEvent,
+    TextDelta,
 )
 
 if TYPE_CHECKING:
@@ -188,4 +189,6 @@ def text_of(event: object) -> str | None:
         return event.delta
     if type(event) is ChatContentDeltaEvent and event.choice_index == 0:
         return event.delta
+    if type(event) is TextDelta and event.choice == 0:
+        return event.text
     return None
