@@ -101,6 +101,7 @@ if TYPE_CHECKING:
         ResponseWebSearchCallInProgressEvent,
         ResponseWebSearchCallSearchingEvent,
     )
+    from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse
 
 __all__ = ["Registering", "Registrar"]
 
@@ -619,6 +620,16 @@ class Registering:
     def on(
         self, pattern: Literal["finished"], /, *, buffer: int | None = None
     ) -> Registrar[Finished]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["gemini.chunk"], /, *, buffer: int | None = None
+    ) -> Registrar[GenerateContentResponse]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["gemini.error"], /, *, buffer: int | None = None
+    ) -> Registrar[GeminiErrorEvent]: ...
 
     @overload
     def on(

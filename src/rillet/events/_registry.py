@@ -133,7 +133,10 @@ _RARE: Final[dict[str, str]] = {
 # The types whose classes are built on first use, and their names in _responses_rare.
 
 
-_PROVIDERS: Final[dict[str, tuple[str, ...]]] = {}
+_PROVIDERS: Final[dict[str, tuple[str, ...]]] = {
+    "gemini.chunk": ("rillet.gemini._types:GenerateContentResponse",),
+    "gemini.error": ("rillet.gemini._types:GeminiErrorEvent",),
+}
 # The other providers' event types: their classes' modules and names ("module:Class"), imported
 # only when a class is asked for (``import rillet`` imports no provider package). A type string
 # may name classes of several providers (Anthropic's "error" and the Responses API's).
