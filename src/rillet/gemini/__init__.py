@@ -5,12 +5,25 @@
 
 from __future__ import annotations
 
-from typing import TypeAlias
+from typing import TypeAlias as _TypeAlias
 
 from rillet.gemini._accumulate import GeminiAccumulator
+from rillet.gemini._client import DEFAULT_BASE_URL, AsyncClient, AsyncModels, Client, Models
 from rillet.gemini._decoder import FrameDecodeError, GeminiDecoder
+from rillet.gemini._params import (
+    ContentDict,
+    Contents,
+    GenerateContentConfig,
+    GenerationConfig,
+    ThinkingConfig,
+)
 from rillet.gemini._parse import parse_gemini_frame
 from rillet.gemini._protocol import GeminiProtocol
+from rillet.gemini._streams import (
+    GeminiStreamEvent,
+    GenerateContentStream,
+    SyncGenerateContentStream,
+)
 from rillet.gemini._types import (
     Blob,
     BlockReason,
@@ -43,13 +56,19 @@ from rillet.gemini._types import (
 )
 
 __all__ = [
+    "AsyncClient",
+    "AsyncModels",
     "Blob",
     "BlockReason",
     "Candidate",
     "CitationMetadata",
     "CitationSource",
+    "Client",
     "CodeExecutionResult",
     "Content",
+    "ContentDict",
+    "Contents",
+    "DEFAULT_BASE_URL",
     "ExecutableCode",
     "FileData",
     "FinishReason",
@@ -62,15 +81,22 @@ __all__ = [
     "GeminiErrorEvent",
     "GeminiEvent",
     "GeminiProtocol",
+    "GeminiStreamEvent",
+    "GenerateContentConfig",
     "GenerateContentResponse",
+    "GenerateContentStream",
+    "GenerationConfig",
     "GroundingMetadata",
     "HarmCategory",
     "HarmProbability",
     "ModalityTokenCount",
+    "Models",
     "Part",
     "PartialArg",
     "PromptFeedback",
     "SafetyRating",
+    "SyncGenerateContentStream",
+    "ThinkingConfig",
     "ToolCall",
     "ToolResponse",
     "UrlContextMetadata",
@@ -79,5 +105,5 @@ __all__ = [
     "parse_gemini_frame",
 ]
 
-GeminiEvent: TypeAlias = GenerateContentResponse | GeminiErrorEvent
+GeminiEvent: _TypeAlias = GenerateContentResponse | GeminiErrorEvent
 """What a Gemini stream's body holds: chunks, and an error object (``type`` narrows it)."""

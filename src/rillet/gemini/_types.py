@@ -28,8 +28,8 @@ from rillet.events import (
 from rillet.events._model import Model, open_set
 
 __all__ = [
-    "BlockReason",
     "Blob",
+    "BlockReason",
     "Candidate",
     "CitationMetadata",
     "CitationSource",
