@@ -24,7 +24,7 @@ from rillet import (
     StreamTruncatedError,
 )
 from rillet.events import Finished, TextDelta, ToolCallDone
-from rillet.gemini import AsyncClient, Client, GenerateContentResponse
+from rillet.gemini import AsyncClient, Client, Content, ContentDict, GenerateContentResponse
 from rillet.testing import serve_in_thread
 
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
@@ -237,10 +237,9 @@ async def test_a_response_content_goes_back_in_the_wire_names(
     scripted.answers.append(Answer(chunks=[read("text_short.sse")]))
     content = first.candidates[0].content
     assert content is not None
+    contents: list[ContentDict | Content] = [{"role": "user", "parts": [{"text": "q"}]}, content]
     async with AsyncClient(api_key="k", base_url=url) as client:
-        stream = await client.models.generate_content(
-            model=MODEL, contents=[{"role": "user", "parts": [{"text": "q"}]}, content], stream=True
-        )
+        stream = await client.models.generate_content(model=MODEL, contents=contents, stream=True)
         await stream.final_response()
     sent = json.loads(scripted.requests[0]["body"])["contents"][1]
     assert sent == content.to_dict()
