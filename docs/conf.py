@@ -47,6 +47,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"rillet\._closing\.\w+"),  # the context managers' mixins
     (r"py:class", r"rillet\._client_base\.\w+"),  # what every provider's client shares
     (r"py:class", r"rillet\._routing\.\w+"),  # the mixin that types on() for checkers
+    (r"py:class", r"rillet\._protocols\.\w+"),  # the machine's seam, a provider's protocol base
     # rillet.params (generated TypedDicts) is not in the reference (see check_reference.py).
     (r"py:class", r"(rillet\.params\.\S+|ResponseCreateParams|ChatCompletionCreateParams)"),
     # The streams' generic bases name these as strings (forward references).
@@ -57,7 +58,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (
         r"py:class",
-        r"ErrorPolicy|Headers|Query|Body|Send|SyncSend|StreamMachine|Registrar",
+        r"ErrorPolicy|Headers|Query|Body|Send|SyncSend|StreamMachine|Registrar|Base",
     ),  # aliases, spelled out where used; streams are made by the clients, not by users
 ]
 
