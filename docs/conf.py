@@ -91,5 +91,19 @@ def _fill_docstring(
         lines[:] = documented
 
 
+# Annotations that name a client rillet imports only for type checkers stay unqualified
+# (``AsyncClient``): they mean the OpenAI clients, not those of rillet.gemini or other providers.
+_CLIENTS = {"AsyncClient": "rillet.AsyncClient", "Client": "rillet.Client"}
+
+
+def _qualify_clients(app: Sphinx, what: str, name: str, *_: object) -> None:
+    del what
+    annotations = app.env.current_document.autodoc_annotations.get(name, {})
+    for key, value in annotations.items():
+        annotations[key] = _CLIENTS.get(value, value)
+
+
 def setup(app: Sphinx) -> None:
     app.connect("autodoc-process-docstring", _fill_docstring)
+    # After autodoc records the type hints (its handler has the default priority, 500).
+    app.connect("autodoc-process-signature", _qualify_clients, priority=600)
