@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, assert_type
 
 import attrs
 import pytest
@@ -20,11 +20,19 @@ from rillet import (
     NotFoundError,
     RetryPolicy,
     RilletError,
+    Router,
     ServerStreamError,
     StreamTruncatedError,
 )
 from rillet.events import Finished, TextDelta, ToolCallDone
-from rillet.gemini import AsyncClient, Client, Content, ContentDict, GenerateContentResponse
+from rillet.gemini import (
+    AsyncClient,
+    Client,
+    Content,
+    ContentDict,
+    GenerateContentResponse,
+    GenerateContentStream,
+)
 from rillet.testing import serve_in_thread
 
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
@@ -371,3 +379,30 @@ async def test_an_invalid_chunk_can_be_returned_instead_of_raised(
         stream = await client.models.generate_content(model=MODEL, contents="x", stream=True)
         with pytest.raises(RilletError, match=r"candidates\[0\]\.index"):
             await stream.final_response()
+
+
+@pytest.mark.anyio
+async def test_the_calls_and_handlers_are_typed(server: tuple[Scripted, str]) -> None:
+    """mypy checks the assert_type lines (this file is type-checked with the tests)."""
+    scripted, url = server
+    scripted.answers.append(Answer(chunks=[read("text_three_frames.sse")]))
+    whole = machine([read("text_single_frame.sse")]).result().to_dict()
+    scripted.answers.append(Answer(200, JSON, [json.dumps(whole).encode()]))
+    router = Router()
+    chunks: list[GenerateContentResponse] = []
+
+    @router.on("gemini.chunk")
+    def chunk(event: GenerateContentResponse) -> None:
+        chunks.append(event)
+
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.models.generate_content(model=MODEL, contents="x", stream=True)
+        assert_type(stream, GenerateContentStream)
+        async with stream:
+            result = await stream.dispatch(router)
+        assert_type(result, GenerateContentResponse)
+        response = await client.models.generate_content(model=MODEL, contents="x")
+        assert_type(response, GenerateContentResponse)
+    assert len(chunks) == 3
+    assert result.text == "".join(c.text for c in chunks)
+    assert response.text == "Paris"
