@@ -129,6 +129,14 @@ def test_an_error_in_a_data_frame_ends_the_stream_too() -> None:
     assert last == Finished(reason="error", provider_reason="UNAVAILABLE")
 
 
+def test_an_error_with_only_a_code_finishes_with_the_code() -> None:
+    fed = machine([b'{"error": {"code": 500, "message": "boom"}}\n'])
+    result = outcome(fed)
+    assert isinstance(result, ServerStreamError)
+    assert (result.code, result.error_type) == (500, None)
+    assert events_of(fed)[-1] == Finished(reason="error", provider_reason="500")
+
+
 def test_a_gemini_error_body_is_read_by_status_error() -> None:
     error = status_error(400, {}, read("error_http_400_invalid_argument_bare_json.sse"))
     assert isinstance(error, BadRequestError)

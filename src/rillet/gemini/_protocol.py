@@ -67,7 +67,8 @@ class GeminiProtocol(StreamProtocol[GenerateContentResponse]):
 
     def _fail(self, frame: GeminiErrorEvent, record: Record) -> None:
         error = frame.error
-        for event in self.accumulator.failed(error.status or str(error.code)):
+        code = str(error.code) if error.code is not None else None
+        for event in self.accumulator.failed(error.status or code):
             record(event, event)
         raise ServerStreamError(
             message=error.message,
