@@ -69,14 +69,12 @@ class _Text:
         self.signature = signature
 
     def build(self) -> Part:
-        return Part(
-            text=self.text.value(), thought=True if self.thought else None,
-            thought_signature=self.signature,
-        )  # fmt: skip
+        thought = True if self.thought else None
+        return Part(text=self.text.value(), thought=thought, thought_signature=self.signature)
 
 
 class _Call:
-    __slots__ = ("args", "continuing", "id", "index", "name", "open", "signature")
+    __slots__ = ("args", "continuing", "id", "index", "name", "signature")
 
     def __init__(self, call: FunctionCall, index: int, signature: str | None) -> None:
         self.name = call.name or ""
@@ -84,7 +82,6 @@ class _Call:
         self.args: dict[str, Any] = copy.deepcopy(call.args) if call.args else {}
         self.signature = signature
         self.index = index
-        self.open = True
         self.continuing: str | None = None  # the jsonPath of a string that goes on
 
     def apply(self, pieces: list[PartialArg]) -> None:
@@ -271,8 +268,10 @@ class _Candidate:
             current = _Call(call, self.calls, signature)
             self.calls += 1
             self.items.append(current)
-            events.append(ToolCallStarted(index=current.index, id=current.id or "",
-                                          name=current.name, choice=self.index))  # fmt: skip
+            started = ToolCallStarted(
+                index=current.index, id=current.id or "", name=current.name, choice=self.index
+            )
+            events.append(started)
             self.current = current
         elif current is None:
             if call.partial_args or call.args:
@@ -295,7 +294,6 @@ class _Candidate:
         if call is None:
             return
         self.current = None
-        call.open = False
         arguments = call.arguments
         index, ident, name, choice = call.index, call.id or "", call.name, self.index
         events.append(
