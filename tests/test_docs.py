@@ -40,7 +40,9 @@ def test_example_runs(
     exec(compile(code, where, "exec", dont_inherit=True), {"__name__": "__docs__"})  # noqa: S102
 
 
-@pytest.mark.parametrize("module", ["rillet._partial_json", "rillet._sse"])
+@pytest.mark.parametrize(
+    "module", ["rillet._partial_json", "rillet._sse", "rillet.gemini._decoder"]
+)
 def test_docstring_examples_run(module: str) -> None:
     import doctest  # noqa: PLC0415
     import importlib  # noqa: PLC0415

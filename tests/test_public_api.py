@@ -12,6 +12,7 @@ PUBLIC_MODULES = [
     "rillet",
     "rillet.anthropic",
     "rillet.events",
+    "rillet.gemini",
     "rillet.params",
     "rillet.sse",
     "rillet.testing",
