@@ -233,7 +233,9 @@ async def test_without_stream_the_answer_is_the_message(served: Served) -> None:
 async def test_errors_have_the_api_shape(served: Served) -> None:
     async with httpx.AsyncClient(timeout=10) as http:
         url = f"{served.url}/messages"
-        no_key = await http.post(url, json=request("rillet-text"), headers={"anthropic-version": "x"})
+        no_key = await http.post(
+            url, json=request("rillet-text"), headers={"anthropic-version": "x"}
+        )
         no_version = await http.post(url, json=request("rillet-text"), headers={"x-api-key": "k"})
     assert no_key.status_code == 401
     assert no_key.json()["error"]["type"] == "authentication_error"

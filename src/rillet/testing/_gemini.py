@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import string
 from collections.abc import Mapping
@@ -63,6 +64,16 @@ _CATEGORIES: Final = (
 )
 
 
+def _field(mapping: Mapping[str, Any], name: str) -> Any:  # noqa: ANN401 - a JSON value
+    """A field by its JSON name or its proto name (``maxOutputTokens``, ``max_output_tokens``).
+
+    The API takes both, as proto3 JSON does (google-genai sends some fields snake_case).
+    """
+    if name in mapping:
+        return mapping[name]
+    return mapping.get(re.sub(r"[A-Z]", lambda m: "_" + m.group().lower(), name))
+
+
 def prompt_text(request: Mapping[str, Any]) -> str:
     """The text of the request's ``contents`` (every text part, in order)."""
     texts: list[str] = []
@@ -77,9 +88,9 @@ def _functions(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The request's function declarations, in the Responses shape (lower-case types)."""
     found: list[Mapping[str, Any]] = []
     for tool in request.get("tools") or ():
-        declarations = cast("dict[str, Any]", tool).get("functionDeclarations") or ()
+        declarations = _field(cast("dict[str, Any]", tool), "functionDeclarations") or ()
         for declaration in cast("list[dict[str, Any]]", declarations):
-            schema = declaration.get("parametersJsonSchema") or declaration.get("parameters")
+            schema = _field(declaration, "parametersJsonSchema") or declaration.get("parameters")
             parameters = _lower_types(schema) if schema else {"type": "object", "properties": {}}
             found.append(
                 {"type": "function", "name": declaration["name"], "parameters": parameters}
@@ -105,7 +116,8 @@ def function_results(request: Mapping[str, Any]) -> list[tuple[str, str]]:
     if not contents:
         return []
     parts = [cast("dict[str, Any]", p) for p in contents[-1].get("parts") or ()]
-    results = [p["functionResponse"] for p in parts if isinstance(p.get("functionResponse"), dict)]
+    results = [_field(p, "functionResponse") for p in parts]
+    results = [cast("dict[str, Any]", r) for r in results if isinstance(r, dict)]
     return [
         (str(r.get("name")), json.dumps(r.get("response"), ensure_ascii=False)) for r in results
     ]
@@ -207,9 +219,9 @@ def gemini_stream(
     if scenario == "refusal":
         writer.blocked()
         return writer.frames
-    config: Mapping[str, Any] = request.get("generationConfig") or {}
-    thinking: Mapping[str, Any] = config.get("thinkingConfig") or {}
-    thoughtful = scenario == "reasoning" or bool(thinking.get("includeThoughts"))
+    config: Mapping[str, Any] = _field(request, "generationConfig") or {}
+    thinking: Mapping[str, Any] = _field(config, "thinkingConfig") or {}
+    thoughtful = scenario == "reasoning" or bool(_field(thinking, "includeThoughts"))
     if thoughtful:
         writer.thoughts(_summaries(prompt))
     results = function_results(request)
@@ -223,7 +235,7 @@ def gemini_stream(
         tokens = _tokens(f"From the tools: {quote}. {_answer(prompt)}")
     else:
         tokens = _tokens(_answer(prompt))
-    limit = config.get("maxOutputTokens")
+    limit = _field(config, "maxOutputTokens")
     if scenario == "incomplete":
         limit = min(limit, _INCOMPLETE_TOKENS) if isinstance(limit, int) else _INCOMPLETE_TOKENS
     if scenario == "error":
