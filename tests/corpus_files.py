@@ -29,7 +29,7 @@ def read(name: str) -> bytes:
 
 
 PROVIDER_CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
-"""The Anthropic and Gemini recordings (``anthropic/``, ``gemini/``): ../shared beside the checkout."""
+"""The Anthropic and Gemini recordings (``anthropic/``, ``gemini/``), in ../shared."""
 
 
 def provider_files(provider: str) -> list[str]:

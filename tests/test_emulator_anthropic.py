@@ -9,17 +9,21 @@ from typing import Any
 import anthropic
 import httpx
 import pytest
+
 from conftest import Served
 from corpus_files import PROVIDER_CORPUS, provider_files
-from schema_check import problems
-
 from rillet.sse import SSEDecoder
 from rillet.testing import Fault
+from schema_check import problems
 
 pytestmark = pytest.mark.anyio
 
 HEADERS = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01"}
-CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+CITY: dict[str, object] = {
+    "type": "object",
+    "properties": {"city": {"type": "string"}},
+    "required": ["city"],
+}
 TOOLS = [{"name": "forecast", "description": "The forecast.", "input_schema": CITY}]
 PROMPT = "What is the weather in Lima and Oslo?"
 
@@ -340,11 +344,11 @@ async def test_the_official_sdk_stops_at_max_tokens_and_raises_mid_stream_errors
         ) as stream:
             await stream.get_final_message()
     assert "overloaded_error" in str(caught.value)
-    message = await client.messages.create(
+    created = await client.messages.create(
         model="rillet-function_call",
         max_tokens=99,
         messages=[{"role": "user", "content": PROMPT}],
         tools=[{"name": "forecast", "input_schema": CITY}],
     )
-    assert message.stop_reason == "tool_use"
+    assert created.stop_reason == "tool_use"
     await client.close()

@@ -11,14 +11,14 @@ import anyio.to_thread
 import httpx
 import pytest
 import sniffio
-from conftest import Served
-from corpus_files import PROVIDER_CORPUS, provider_files
 from google import genai
 from google.genai import errors, types
-from schema_check import problems
 
+from conftest import Served
+from corpus_files import PROVIDER_CORPUS, provider_files
 from rillet.sse import SSEDecoder
 from rillet.testing import Fault
+from schema_check import problems
 
 pytestmark = pytest.mark.anyio
 

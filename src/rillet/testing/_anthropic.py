@@ -15,16 +15,16 @@ from collections.abc import Mapping
 from typing import Any, Final, cast
 
 from rillet.testing._scenarios import (
-    _DEFAULT_TOOL,  # pyright: ignore[reportPrivateUsage]
-    _INCOMPLETE_TOKENS,  # pyright: ignore[reportPrivateUsage]
-    _REFUSAL,  # pyright: ignore[reportPrivateUsage]
+    _DEFAULT_TOOL,
+    _INCOMPLETE_TOKENS,
+    _REFUSAL,
     Scenario,
-    _answer,  # pyright: ignore[reportPrivateUsage]
-    _calls,  # pyright: ignore[reportPrivateUsage]
-    _count,  # pyright: ignore[reportPrivateUsage]
-    _pieces,  # pyright: ignore[reportPrivateUsage]
-    _summaries,  # pyright: ignore[reportPrivateUsage]
-    _tokens,  # pyright: ignore[reportPrivateUsage]
+    _answer,
+    _calls,
+    _count,
+    _pieces,
+    _summaries,
+    _tokens,
     request_text,
 )
 
@@ -61,14 +61,14 @@ def _tools(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 
 def tool_results(request: Mapping[str, Any]) -> list[tuple[str, str]]:
     """(tool name, result) of the ``tool_result`` blocks of the last user message."""
-    messages = [m for m in request.get("messages") or () if isinstance(m, dict)]
+    listed: list[Any] = request.get("messages") or []
+    messages = [cast("dict[str, Any]", m) for m in listed if isinstance(m, dict)]
     names: dict[str, str] = {}
     pending: list[tuple[str, str]] = []
-    for message in cast("list[dict[str, Any]]", messages):
+    for message in messages:
         content: object = message.get("content")
-        blocks = [cast("dict[str, Any]", b) for b in content or () if isinstance(b, dict)]
-        if not isinstance(content, list):
-            blocks = []
+        listed = cast("list[object]", content) if isinstance(content, list) else []
+        blocks = [cast("dict[str, Any]", b) for b in listed if isinstance(b, dict)]
         if message.get("role") == "assistant":
             names.update({str(b.get("id")): str(b.get("name")) for b in blocks})
             pending = []
@@ -84,7 +84,7 @@ def tool_results(request: Mapping[str, Any]) -> list[tuple[str, str]]:
 def _result_text(content: object) -> str:
     if isinstance(content, list):
         blocks = [cast("dict[str, Any]", b) for b in cast("list[object]", content)]
-        return " ".join(str(b.get("text", "")) for b in blocks if isinstance(b, dict))
+        return " ".join(str(b.get("text", "")) for b in blocks)
     return str(content)
 
 
@@ -110,7 +110,7 @@ class _Message:
             "output_tokens": 1,
             "service_tier": "standard",
         }
-        message = {
+        message: dict[str, Any] = {
             "model": request.get("model", "rillet-text"),
             "id": _base62_id("msg_"),
             "type": "message",
@@ -146,7 +146,8 @@ class _Message:
         self.output_tokens += 4 * len(tokens)  # the hidden thinking is longer than shown
 
     def tool_use(self, name: str, arguments: str) -> None:
-        start = {"type": "tool_use", "id": _base62_id("toolu_"), "name": name, "input": {}}
+        start: dict[str, Any] = {"type": "tool_use", "id": _base62_id("toolu_"), "name": name}
+        start["input"] = {}
         pieces = ["", *_pieces(arguments, 11)]  # an empty first chunk, then cut anywhere
         self.block(start, [{"type": "input_json_delta", "partial_json": p} for p in pieces])
         self.output_tokens += len(pieces)

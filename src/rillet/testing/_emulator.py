@@ -113,9 +113,10 @@ _GEMINI_CALL: Final = re.compile(
 
 def _kind_of(name: str) -> Kind:
     """A recording's API, from its name (``chat/...``, ``anthropic/...``, ``gemini/...``)."""
-    return next(
-        (kind for prefix, kind in _PREFIXES.items() if name.startswith(prefix)), "responses"
-    )
+    for prefix, kind in _PREFIXES.items():
+        if name.startswith(prefix):
+            return kind
+    return "responses"
 
 
 @attrs.frozen
@@ -605,12 +606,12 @@ def _failure(recording: _Recording) -> Reply | None:
         rest = recording.body[ends:].strip()
         if not rest.startswith(b"{"):
             return None
-        error = json.loads(rest).get("error") or {}
+        error: dict[str, Any] = json.loads(rest).get("error") or {}
         return _error(int(error.get("code", 500)), str(error.get("message")), kind="gemini")
     if not _ends_in_error(recording):
         return None
     if recording.kind == "anthropic":
-        error = json.loads(recording.events[-1][1]).get("error") or {}
+        error = cast("dict[str, str]", json.loads(recording.events[-1][1]).get("error") or {})
         status = 529 if error.get("type") == "overloaded_error" else 500
         body = anthropic_error(status, error)
         return Reply(status, list(_JSON), iter([body]))

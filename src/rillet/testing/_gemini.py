@@ -18,14 +18,14 @@ from collections.abc import Mapping
 from typing import Any, Final, cast
 
 from rillet.testing._scenarios import (
-    _DEFAULT_TOOL,  # pyright: ignore[reportPrivateUsage]
-    _INCOMPLETE_TOKENS,  # pyright: ignore[reportPrivateUsage]
+    _DEFAULT_TOOL,
+    _INCOMPLETE_TOKENS,
     Scenario,
-    _answer,  # pyright: ignore[reportPrivateUsage]
-    _calls,  # pyright: ignore[reportPrivateUsage]
-    _count,  # pyright: ignore[reportPrivateUsage]
-    _summaries,  # pyright: ignore[reportPrivateUsage]
-    _tokens,  # pyright: ignore[reportPrivateUsage]
+    _answer,
+    _calls,
+    _count,
+    _summaries,
+    _tokens,
 )
 
 __all__ = [
@@ -79,8 +79,8 @@ def prompt_text(request: Mapping[str, Any]) -> str:
     texts: list[str] = []
     for content in request.get("contents") or ():
         if isinstance(content, dict):
-            parts = cast("dict[str, Any]", content).get("parts") or ()
-            texts.extend(str(p["text"]) for p in parts if isinstance(p, dict) and "text" in p)
+            parts: list[dict[str, Any]] = cast("dict[str, Any]", content).get("parts") or []
+            texts.extend(str(p["text"]) for p in parts if "text" in p)
     return " ".join(texts)
 
 
@@ -91,7 +91,7 @@ def _functions(request: Mapping[str, Any]) -> list[Mapping[str, Any]]:
         declarations = _field(cast("dict[str, Any]", tool), "functionDeclarations") or ()
         for declaration in cast("list[dict[str, Any]]", declarations):
             schema = _field(declaration, "parametersJsonSchema") or declaration.get("parameters")
-            parameters = _lower_types(schema) if schema else {"type": "object", "properties": {}}
+            parameters: object = _lower_types(schema) if schema else {"type": "object"}
             found.append(
                 {"type": "function", "name": declaration["name"], "parameters": parameters}
             )
