@@ -45,6 +45,7 @@ nitpick_ignore_regex = [
     # Private bases and helpers of public classes are not documented.
     (r"py:class", r"rillet\..*\._\w+"),
     (r"py:class", r"rillet\._closing\.\w+"),  # the context managers' mixins
+    (r"py:class", r"rillet\._client_base\.\w+"),  # what every provider's client shares
     (r"py:class", r"rillet\._routing\.\w+"),  # the mixin that types on() for checkers
     # rillet.params (generated TypedDicts) is not in the reference (see check_reference.py).
     (r"py:class", r"(rillet\.params\.\S+|ResponseCreateParams|ChatCompletionCreateParams)"),

@@ -51,6 +51,7 @@ def emulator_recordings() -> dict[str, bytes]:
         str(path.relative_to(CORPUS)): path.read_bytes()
         for path in sorted(CORPUS.rglob("*.sse"))
         if "reframed" not in path.parts[-2]
+        and path.relative_to(CORPUS).parts[0] in ("responses", "chat")  # the OpenAI APIs
     }
     for name in [*provider_files("anthropic"), *provider_files("gemini")]:
         recordings[name] = (PROVIDER_CORPUS / name).read_bytes()

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-import rillet._client
+import rillet._client_base
 from corpus_files import read
 from rillet import Client, RequestBodyError, RilletError
 from rillet._body import _stdlib_dumps, encode_body
@@ -219,7 +219,7 @@ def test_the_body_is_json_with_its_headers_and_written_once_for_every_attempt(
         written.append(encode_body(body))
         return written[-1]
 
-    monkeypatch.setattr(rillet._client, "encode_body", encode)
+    monkeypatch.setattr(rillet._client_base, "encode_body", encode)
     seen: list[httpx.Request] = []
     item = MessageItem(id="msg_1", status="completed")
     with answered(seen, [500]) as client:

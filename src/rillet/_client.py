@@ -1,45 +1,44 @@
-"""The clients: ``responses`` and ``chat.completions``, over httpx, async and blocking.
+"""The OpenAI clients: ``responses`` and ``chat.completions``, over httpx, async and blocking.
 
-Everything but the I/O is written once: the configuration and the building of requests
-(:class:`_Base`), the resources and their overloads (generic in what a call returns), and the
-plan of each call (:class:`_Plan`: what to send, and which protocol of the stream machine reads
-the answer). Every call, streaming or not, is a :class:`~rillet._machine.StreamMachine` and a
-loop over it: a stream, or for a JSON answer the same loop with no events. So retries,
-deadlines, bounded error bodies and redirects (never followed) are the machine's, for both.
-A client's ``_run`` only starts the loop, and waits.
+What every provider's client shares (configuration, requests, the loop of each call) is in
+:mod:`rillet._client_base`; here are only OpenAI's differences (its headers, which protocol
+reads each kind of stream, the resumption of background responses) and its resources, with the
+overloads that type each call.
 """
 
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Coroutine, Mapping, Sequence
 from typing import (
     TYPE_CHECKING,
     Any,
     ClassVar,
     Final,
-    Generic,
     Literal,
-    Self,
     TypeVar,
     Unpack,
     cast,
     overload,
 )
 
-import anyio
 import attrs
 import httpx
 
-from rillet._body import encode_body
-from rillet._closing import AsyncClosing, Closing
+from rillet._client_base import (
+    NOT_GIVEN,
+    AsyncBase,
+    Base,
+    Plan,
+    Resource,
+    StreamOptions,
+    SyncBase,
+    reading_of,
+)
 from rillet._errors import RilletError
-from rillet._machine import StreamMachine
 from rillet._options import CallOptions, StreamCallOptions
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
-from rillet._pool import ShardedTransport
-from rillet._protocols import ChatProtocol, JSONProtocol, ResponsesProtocol, StreamProtocol
+from rillet._protocols import ChatProtocol, ResponsesProtocol, StreamProtocol
 from rillet._stream import (
     ChatCompletionStream,
     ParsedChatCompletionStream,
@@ -47,7 +46,7 @@ from rillet._stream import (
     ResponseStream,
     _Stream,
 )
-from rillet._structured import chat_response_format, is_format, parse_result, response_text_param
+from rillet._structured import chat_response_format, is_format, response_text_param
 from rillet._sync_stream import (
     SyncChatCompletionStream,
     SyncParsedChatCompletionStream,
@@ -55,9 +54,7 @@ from rillet._sync_stream import (
     SyncResponseStream,
     _SyncStream,
 )
-from rillet._transport import httpx_timeout
-from rillet._version import __version__
-from rillet.events import ChatCompletion, OnInvalid, Response
+from rillet.events import ChatCompletion, Response
 from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:  # rillet.params is for type checkers: importing it costs ~10 ms
@@ -80,97 +77,22 @@ __all__ = [
 DEFAULT_BASE_URL: Final = "https://api.openai.com/v1"
 """Where requests go when neither ``base_url`` nor ``OPENAI_BASE_URL`` says otherwise."""
 
-H = TypeVar("H", httpx.AsyncClient, httpx.Client)
+H = TypeVar("H", bound=httpx.AsyncClient | httpx.Client)
 S = TypeVar("S")  # what a streaming call returns (a coroutine of it, with the async client)
 J = TypeVar("J")  # what a call answered by one JSON object returns (likewise)
 F = TypeVar("F")  # a structured-output format (text_format=, response_format=)
-Headers = Mapping[str, str]
-Query = Mapping[str, Any]
-Body = Mapping[str, Any]
-Model = type[Response] | type[ChatCompletion]
-
-# From the source: importlib.metadata is slow to import (7 to 20 ms here, with what it imports).
-_USER_AGENT: Final = f"rillet/{__version__}"
-_NOT_GIVEN: Final[Any] = object()
+Model = type[Any]
 
 
-_OPTION_NAMES: Final = StreamCallOptions.__optional_keys__
+# -- OpenAI's configuration -------------------------------------------------------------------
 
 
-def _check_key(key: object, origin: str) -> None:
-    """Refuse a key that cannot go in a header, saying why but showing none of it.
+class _OpenAI(Base[H]):
+    """The OpenAI API's differences: organization and project headers, resumable Responses."""
 
-    Sent, such a key would be quoted by httpx's error, by rillet's retry log line and by
-    httpcore's debug log, or escape as a ``UnicodeEncodeError``.
-    """
-    if not isinstance(key, str):
-        problem = f"must be a str, not {type(key).__name__}"
-    elif key != key.strip():
-        problem = "has leading or trailing whitespace (a newline from a file?)"
-    elif key.isascii() and key.isprintable():
-        return
-    else:
-        at = next(i for i, c in enumerate(key) if not (c.isascii() and c.isprintable()))
-        kind = "non-ASCII" if not key[at].isascii() else "control"
-        problem = f"contains a {kind} character at position {at + 1}"
-    msg = f"the API key{origin} {problem}"
-    raise RilletError(msg)
-
-
-# -- what one call is -------------------------------------------------------------------------
-
-
-@attrs.frozen
-class _StreamOptions:
-    """How a stream's answer is read."""
-
-    cache: bool = True
-    on_invalid: OnInvalid = "raise"
-    strict: bool = True  # the stream starts at its beginning (not after some event)
-
-
-@attrs.frozen
-class _Call:
-    """What one call adds to the client's configuration."""
-
-    timeouts: Timeouts
-    retry: RetryPolicy
-    headers: Headers
-    query: Query
-
-    def timeout_within(self, seconds: float | None) -> httpx.Timeout:
-        """The httpx timeouts of this call, none longer than ``seconds`` (``None``: no limit)."""
-        if seconds is None:
-            return httpx_timeout(self.timeouts)
-        limited = {
-            name: seconds if value is None else min(value, seconds)
-            for name, value in attrs.asdict(self.timeouts).items()
-            if name in ("connect", "read", "write", "pool")
-        }
-        return httpx_timeout(attrs.evolve(self.timeouts, **limited))
-
-
-@attrs.frozen
-class _Plan:
-    """One call: what to send, and how its answer is read (``stream`` ``None``: one JSON)."""
-
-    method: str
-    path: str
-    model: Model
-    call: _Call
-    stream: _StreamOptions | None
-    content: bytes | None = None  # the JSON body, written once for every attempt
-    params: Query | None = None
-    output_format: type[Any] | None = None  # the result is parsed into it (text_format=...)
-
-
-# -- configuration and requests ---------------------------------------------------------------
-
-
-class _Base(Generic[H]):
-    """Configuration, request building and the machine of each call, for both clients."""
-
-    _key_variable = "OPENAI_API_KEY"
+    _key_variables = ("OPENAI_API_KEY",)
+    _base_url_variable = "OPENAI_BASE_URL"
+    _default_base_url = DEFAULT_BASE_URL
 
     def __init__(
         self,
@@ -179,204 +101,53 @@ class _Base(Generic[H]):
         base_url: str | httpx.URL | None = None,
         organization: str | None = None,
         project: str | None = None,
-        default_headers: Headers | None = None,
-        default_query: Query | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        default_query: Mapping[str, Any] | None = None,
         http_client: H | None = None,
-        timeout: Timeouts | float | None = _NOT_GIVEN,
+        timeout: Timeouts | float | None = NOT_GIVEN,
         max_retries: int | RetryPolicy = 2,
     ) -> None:
-        key = api_key if api_key is not None else os.environ.get(self._key_variable)
-        if key is not None:
-            _check_key(key, "" if api_key is not None else f" (from {self._key_variable})")
-        base = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-        self.base_url = httpx.URL(str(base).rstrip("/") + "/")
-        """Where requests go."""
-        if key is None and str(self.base_url).rstrip("/") == DEFAULT_BASE_URL:
-            msg = "no API key: pass api_key= or set OPENAI_API_KEY (or point base_url elsewhere)"
-            raise RilletError(msg)
-        self._api_key = key
         self.organization = organization or os.environ.get("OPENAI_ORG_ID")
         """Sent as ``OpenAI-Organization``."""
         self.project = project or os.environ.get("OPENAI_PROJECT_ID")
         """Sent as ``OpenAI-Project``."""
-        self.default_headers: dict[str, str] = dict(default_headers or {})
-        """Headers sent with every request."""
-        self.default_query: dict[str, Any] = dict(default_query or {})
-        """Query parameters sent with every request."""
-        self.timeouts = Timeouts() if timeout is _NOT_GIVEN else Timeouts.of(timeout)
-        """The timeouts of every request (each call may override them)."""
-        self.retry = (
-            max_retries
-            if isinstance(max_retries, RetryPolicy)
-            else RetryPolicy(max_retries=max_retries)
-        )
-        """When failed requests are tried again, and broken streams resumed."""
-        self._owns_http = http_client is None
-        self._http: H = http_client or self._new_http()
-        self._attach()
-
-    def __repr__(self) -> str:
-        key = "<set>" if self._api_key else None
-        return f"{type(self).__name__}(base_url={str(self.base_url)!r}, api_key={key})"
-
-    def with_options(self, **changes: Any) -> Self:  # noqa: ANN401
-        """A client like this one with some options changed, sharing its HTTP client.
-
-        Takes the constructor's keyword arguments (``timeout=``, ``max_retries=``,
-        ``default_headers=``...). Closing it does not close the shared HTTP client.
-        """
-        options: dict[str, Any] = {
-            "api_key": self._api_key,
-            "base_url": self.base_url,
-            "organization": self.organization,
-            "project": self.project,
-            "default_headers": self.default_headers,
-            "default_query": self.default_query,
-            "timeout": self.timeouts,
-            "max_retries": self.retry,
-            "http_client": self._http,
-        }
-        return type(self)(**{**options, **changes})
-
-    def _new_http(self) -> H:
-        """The HTTP client made when none is given."""
-        raise NotImplementedError
-
-    def _attach(self) -> None:
-        """Make the resources (``responses``, ``chat``)."""
-
-    def _run(self, plan: _Plan) -> Any:  # noqa: ANN401 - a stream or a model, or a coroutine
-        """Make the call ``plan`` describes."""
-        raise NotImplementedError
-
-    def _auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
-
-    def _plan(
-        self,
-        method: str,
-        path: str,
-        model: Model,
-        options: CallOptions,
-        reading: _StreamOptions | None,
-        *,
-        body: Body | None = None,
-        params: Query | None = None,
-    ) -> _Plan:
-        max_retries = options.get("max_retries")
-        call = _Call(
-            timeouts=Timeouts.of(options["timeout"]) if "timeout" in options else self.timeouts,
-            retry=self.retry
-            if max_retries is None
-            else attrs.evolve(self.retry, max_retries=max_retries),
-            headers=options.get("extra_headers") or {},
-            query=options.get("extra_query") or {},
-        )
-        extra = options.get("extra_body")
-        whole = None if body is None and extra is None else {**(body or {}), **(extra or {})}
-        content = None if whole is None else encode_body(whole)
-        return _Plan(method, path, model, call, reading, content, params)
-
-    def _machine(self, plan: _Plan, started: float) -> StreamMachine[Any]:
-        """The machine of a call: a Responses API stream (resumable), a chat one, or JSON."""
-        call, reading = plan.call, plan.stream
-        protocol: StreamProtocol[Any]
-        timeouts = call.timeouts
-        if reading is None:
-            protocol = JSONProtocol[Any](plan.model)
-            # As ever for a JSON answer: httpx's timeouts alone (the others are a stream's).
-            timeouts = attrs.evolve(timeouts, first_event=None, idle=None, total=None)
-        elif plan.model is Response:
-            protocol = ResponsesProtocol(on_invalid=reading.on_invalid, strict=reading.strict)
-        else:
-            protocol = ChatProtocol(on_invalid=reading.on_invalid)
-        headers = {**self.default_headers, **call.headers}
-        return StreamMachine(
-            protocol,
-            timeouts=timeouts,
-            retry=call.retry,
-            started=started,
-            cache=reading is None or reading.cache,
-            resumable=reading is not None and plan.model is Response,
-            idempotent=plan.method == "GET" or any(k.lower() == "idempotency-key" for k in headers),
-            label=f"{plan.method} {self.base_url.join(plan.path).path}",
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            default_headers=default_headers,
+            default_query=default_query,
+            http_client=http_client,
+            timeout=timeout,
+            max_retries=max_retries,
         )
 
-    def _request(self, plan: _Plan, resume: object, within: float | None) -> httpx.Request:
-        """The request of a call, or of its stream's resumption from ``resume``, due ``within``."""
-        if isinstance(resume, ResumePosition):
-            path = f"responses/{resume.response_id}"
-            # A retrieve's own query (include...) stays; a create's body does not apply.
-            after = {**(plan.params or {}), **_resume_params(resume.sequence_number)}
-            plan = attrs.evolve(plan, method="GET", path=path, content=None, params=after)
-        call = plan.call
-        headers = {
-            "Accept": "application/json" if plan.stream is None else "text/event-stream",
-            "User-Agent": _USER_AGENT,
-            **self._auth_headers(),
+    def _own_options(self) -> dict[str, Any]:
+        return {"organization": self.organization, "project": self.project}
+
+    def _provider_headers(self) -> dict[str, str]:
+        return {
             **({"OpenAI-Organization": self.organization} if self.organization else {}),
             **({"OpenAI-Project": self.project} if self.project else {}),
-            **self.default_headers,
-            **call.headers,
         }
-        query = {**self.default_query, **(plan.params or {}), **call.query}
-        request = self._http.build_request(
-            plan.method,
-            self.base_url.join(plan.path),
-            content=plan.content,
-            params=query or None,
-            headers=headers,
-            timeout=call.timeout_within(within),
-        )
-        if plan.content is not None:  # as httpx's json= does: a Content-Type given stays
-            request.headers.setdefault("Content-Type", "application/json")
-        return request
+
+    def _protocol(self, plan: Plan, reading: StreamOptions) -> StreamProtocol[Any]:
+        if plan.model is Response:
+            return ResponsesProtocol(on_invalid=reading.on_invalid, strict=reading.strict)
+        return ChatProtocol(on_invalid=reading.on_invalid)
+
+    def _resumable(self, plan: Plan) -> bool:
+        return plan.model is Response
+
+    def _resumed(self, plan: Plan, resume: object) -> Plan:
+        if not isinstance(resume, ResumePosition):
+            return plan
+        path = f"responses/{resume.response_id}"
+        # A retrieve's own query (include...) stays; a create's body does not apply.
+        after = {**(plan.params or {}), **_resume_params(resume.sequence_number)}
+        return attrs.evolve(plan, method="GET", path=path, content=None, params=after)
 
 
-# -- the resources: written once, generic in what a call returns ------------------------------
-
-
-class _Resource(Generic[S, J]):
-    """A resource of the API, for either client: ``S`` is what its streams are, ``J`` objects."""
-
-    _path: ClassVar[str]
-    _model: ClassVar[Model]
-
-    def __init__(self, client: _Base[Any]) -> None:
-        self._client = client
-
-    def _create(
-        self, params: dict[str, Any], *, stream: bool, output_format: type[Any] | None = None
-    ) -> S | J:
-        """``create``'s work, the same for both APIs (``params``: the call's own keywords).
-
-        With an ``output_format``, the result (a stream's final one) is parsed into it.
-        """
-        options = _options(params)
-        body = {**params, "stream": True} if stream else params
-        reading = _reading(options, stream=stream)
-        result = self._call("POST", self._path, options, reading, body=body, fmt=output_format)
-        return cast("S | J", result)
-
-    def _call(
-        self,
-        method: str,
-        path: str,
-        options: CallOptions,
-        reading: _StreamOptions | None,
-        *,
-        body: Body | None = None,
-        params: Query | None = None,
-        fmt: type[Any] | None = None,
-    ) -> Any:  # noqa: ANN401 - what the client's _run returns
-        client, model = self._client, self._model
-        plan = client._plan(method, path, model, options, reading, body=body, params=params)  # noqa: SLF001
-        if fmt is not None:
-            plan = attrs.evolve(plan, output_format=fmt)
-        return client._run(plan)  # noqa: SLF001
-
-
-class _Responses(_Resource[S, J]):
+class _Responses(Resource[S, J]):
     _path = "responses"
     _model = Response
 
@@ -447,7 +218,7 @@ class _Responses(_Resource[S, J]):
             params["include[]"] = list(include)
         if include_obfuscation is not None:
             params["include_obfuscation"] = include_obfuscation
-        reading = _reading(options, stream=stream, strict=starting_after is None)
+        reading = reading_of(options, stream=stream, strict=starting_after is None)
         return cast("S | J", self._call("GET", path, options, reading, params=params or None))
 
     def resume(self, position: ResumePosition, **options: Unpack[StreamCallOptions]) -> S:
@@ -469,7 +240,7 @@ class _Responses(_Resource[S, J]):
         return cast("J", self._call("POST", path, options, None))
 
 
-class _ChatCompletions(_Resource[S, J]):
+class _ChatCompletions(Resource[S, J]):
     _path = "chat/completions"
     _model = ChatCompletion
 
@@ -800,31 +571,11 @@ class Chat:
 
 # -- the clients: only the I/O ----------------------------------------------------------------
 
-_ASYNC_LOOPS: Final[dict[Model | None, type[_Stream[Any, Any]]]] = {
-    Response: ResponseStream,
-    ChatCompletion: ChatCompletionStream,
-    None: _Stream,  # a JSON answer: the same loop, no events
-}
-_SYNC_LOOPS: Final[dict[Model | None, type[_SyncStream[Any, Any]]]] = {
-    Response: SyncResponseStream,
-    ChatCompletion: SyncChatCompletionStream,
-    None: _SyncStream,
-}
 
-_ASYNC_PARSED: Final[dict[Model, Any]] = {
-    Response: ParsedResponseStream,
-    ChatCompletion: ParsedChatCompletionStream,
-}
-_SYNC_PARSED: Final[dict[Model, Any]] = {
-    Response: SyncParsedResponseStream,
-    ChatCompletion: SyncParsedChatCompletionStream,
-}
-
-
-class AsyncClient(_Base[httpx.AsyncClient], AsyncClosing):
+class AsyncClient(_OpenAI[httpx.AsyncClient], AsyncBase):
     """An async client of the OpenAI API, or of any server compatible with it.
 
-    Use it as an async context manager (or call :meth:`aclose`): it owns an
+    Use it as an async context manager (or call ``aclose()``): it owns an
     ``httpx.AsyncClient`` unless you pass one, which then stays yours to close.
 
     Args:
@@ -847,38 +598,21 @@ class AsyncClient(_Base[httpx.AsyncClient], AsyncClosing):
         chat: The Chat Completions API (``client.chat.completions``).
     """
 
+    _streams: ClassVar[Mapping[Model, type[_Stream[Any, Any]]]] = {
+        Response: ResponseStream,
+        ChatCompletion: ChatCompletionStream,
+    }
+    _parsed_streams: ClassVar[Mapping[Model, Any]] = {
+        Response: ParsedResponseStream,
+        ChatCompletion: ParsedChatCompletionStream,
+    }
+
     def _attach(self) -> None:
         self.responses = AsyncResponses(self)
         self.chat = AsyncChat(self)
 
-    async def aclose(self) -> None:
-        """Close the HTTP client, if this client created it."""
-        if self._owns_http:
-            await self._http.aclose()
 
-    def _new_http(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(timeout=httpx_timeout(self.timeouts), transport=ShardedTransport())
-
-    async def _run(self, plan: _Plan) -> Any:  # noqa: ANN401 - a stream or a model
-        async def send(resume: object, within: float | None) -> httpx.Response:
-            request = self._request(plan, resume, within)
-            return await self._http.send(request, stream=True, follow_redirects=False)
-
-        machine = self._machine(plan, anyio.current_time())
-        fmt = plan.output_format
-        loop: _Stream[Any, Any]
-        if plan.stream and fmt is not None:
-            loop = _ASYNC_PARSED[plan.model](machine, send, fmt)
-        else:
-            loop = _ASYNC_LOOPS[plan.model if plan.stream else None](machine, send)
-        await loop._start()  # noqa: SLF001
-        if plan.stream:
-            return loop
-        result = await loop.final_response()
-        return result if fmt is None else parse_result(result, fmt)
-
-
-class Client(_Base[httpx.Client], Closing):
+class Client(_OpenAI[httpx.Client], SyncBase):
     """A blocking client of the OpenAI API: the same API as :class:`AsyncClient`, no event loop.
 
     Built on a native ``httpx.Client`` and the same core as the async client (no event loop
@@ -891,44 +625,27 @@ class Client(_Base[httpx.Client], Closing):
         chat: The Chat Completions API (``client.chat.completions``).
     """
 
+    _streams: ClassVar[Mapping[Model, type[_SyncStream[Any, Any]]]] = {
+        Response: SyncResponseStream,
+        ChatCompletion: SyncChatCompletionStream,
+    }
+    _parsed_streams: ClassVar[Mapping[Model, Any]] = {
+        Response: SyncParsedResponseStream,
+        ChatCompletion: SyncParsedChatCompletionStream,
+    }
+
     def _attach(self) -> None:
         self.responses = Responses(self)
         self.chat = Chat(self)
-
-    def close(self) -> None:
-        """Close the HTTP client, if this client created it."""
-        if self._owns_http:
-            self._http.close()
-
-    def _new_http(self) -> httpx.Client:
-        return httpx.Client(timeout=httpx_timeout(self.timeouts))
-
-    def _run(self, plan: _Plan) -> Any:  # noqa: ANN401 - a stream or a model
-        def send(resume: object, within: float | None) -> httpx.Response:
-            request = self._request(plan, resume, within)
-            return self._http.send(request, stream=True, follow_redirects=False)
-
-        machine = self._machine(plan, time.monotonic())
-        fmt = plan.output_format
-        loop: _SyncStream[Any, Any]
-        if plan.stream and fmt is not None:
-            loop = _SYNC_PARSED[plan.model](machine, send, fmt)
-        else:
-            loop = _SYNC_LOOPS[plan.model if plan.stream else None](machine, send)
-        loop._start()  # noqa: SLF001
-        if plan.stream:
-            return loop
-        result = loop.get_final_response()
-        return result if fmt is None else parse_result(result, fmt)
 
 
 # -- Azure OpenAI -----------------------------------------------------------------------------
 
 
-class _Azure(_Base[H]):
+class _Azure(_OpenAI[H]):
     """Azure OpenAI's differences: an ``api-key`` header, ``api-version``, deployment URLs."""
 
-    _key_variable = "AZURE_OPENAI_API_KEY"
+    _key_variables = ("AZURE_OPENAI_API_KEY",)
 
     def __init__(
         self,
@@ -974,20 +691,6 @@ class AzureAsyncClient(_Azure[httpx.AsyncClient], AsyncClient):
 
 class AzureClient(_Azure[httpx.Client], Client):
     """:class:`Client` for Azure OpenAI (see :class:`AzureAsyncClient`)."""
-
-
-def _options(params: dict[str, Any]) -> StreamCallOptions:
-    """Take the per-call options out of ``params`` (which leaves the API's parameters)."""
-    return cast("StreamCallOptions", {k: params.pop(k) for k in _OPTION_NAMES if k in params})
-
-
-def _reading(
-    options: StreamCallOptions, *, stream: bool, strict: bool = True
-) -> _StreamOptions | None:
-    """How a stream is read, as the call's options say (``None``: not a stream)."""
-    if not stream:
-        return None
-    return _StreamOptions(options.get("cache", True), options.get("on_invalid", "raise"), strict)
 
 
 def _resume_params(starting_after: int | None) -> dict[str, Any]:

@@ -41,7 +41,6 @@ from rillet._protocols import Item, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
 from rillet.events import (
     CompletionUsage,
-    KeepaliveEvent,
     ResponseUsage,
 )
 
@@ -441,7 +440,8 @@ class StreamMachine(Generic[R]):
         deadlines = self.deadlines
         if deadlines.first_event_at is None:
             deadlines.first_event_at = now
-        if any(type(event) is not KeepaliveEvent for event in fresh):
+        keepalive = self.protocol.keepalive
+        if any(type(event) is not keepalive for event in fresh):
             deadlines.last_event_at = now
             self.attempts.since_events = 0
         if self._first_text_at is None:

@@ -25,6 +25,7 @@ from rillet.events import (
     ChatCompletion,
     ChatContentDeltaEvent,
     Event,
+    KeepaliveEvent,
     OnInvalid,
     Response,
     ResponseCompletedEvent,
@@ -91,6 +92,9 @@ class StreamProtocol(Generic[R]):
 
     text_type: type[Item]
     """The event class that carries the output text (for ``time_to_first_text``)."""
+
+    keepalive: type[Item] = KeepaliveEvent
+    """The event class that only keeps the connection alive (it does not hold off ``idle``)."""
 
     kind_of: Callable[[Item], str] = operator.attrgetter("type")
     """The type of an event, for the counts by type."""

@@ -14,6 +14,16 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, TypeVar, overload
 
 if TYPE_CHECKING:
     from rillet._dispatch import DispatchContext
+    from rillet.anthropic._events import (
+        AnthropicErrorEvent,
+        ContentBlockDeltaEvent,
+        ContentBlockStartEvent,
+        ContentBlockStopEvent,
+        MessageDeltaEvent,
+        MessageStartEvent,
+        MessageStopEvent,
+        PingEvent,
+    )
     from rillet.events._chat import (
         ChatCompletionChunk,
         ChatContentDeltaEvent,
@@ -135,7 +145,7 @@ class Registering:
     @overload
     def on(  # pyright: ignore[reportOverlappingOverload]
         self, pattern: Literal["error"], /, *, buffer: int | None = None
-    ) -> Registrar[ResponseErrorEvent]: ...
+    ) -> Registrar[ResponseErrorEvent | AnthropicErrorEvent]: ...
 
     @overload
     def on(
@@ -619,6 +629,41 @@ class Registering:
     def on(
         self, pattern: Literal["finished"], /, *, buffer: int | None = None
     ) -> Registrar[Finished]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["message_start"], /, *, buffer: int | None = None
+    ) -> Registrar[MessageStartEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["content_block_start"], /, *, buffer: int | None = None
+    ) -> Registrar[ContentBlockStartEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["content_block_delta"], /, *, buffer: int | None = None
+    ) -> Registrar[ContentBlockDeltaEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["content_block_stop"], /, *, buffer: int | None = None
+    ) -> Registrar[ContentBlockStopEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["message_delta"], /, *, buffer: int | None = None
+    ) -> Registrar[MessageDeltaEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["message_stop"], /, *, buffer: int | None = None
+    ) -> Registrar[MessageStopEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["ping"], /, *, buffer: int | None = None
+    ) -> Registrar[PingEvent]: ...
 
     @overload
     def on(

@@ -25,6 +25,7 @@ from rillet.events import (
     Event,
     Response,
     ResponseOutputTextDeltaEvent,
+    TextDelta,
 )
 
 # The views are the bases of the streams of _stream.py and _sync_stream.py (private to rillet).
@@ -181,4 +182,6 @@ def text_of(event: object) -> str | None:
         return event.delta
     if type(event) is ChatContentDeltaEvent and event.choice_index == 0:
         return event.delta
+    if type(event) is TextDelta and event.choice == 0:
+        return event.text
     return None

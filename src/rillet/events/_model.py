@@ -144,7 +144,7 @@ def _names(cls: type[Model]) -> _FieldNames:
 _NAMES: dict[type, _FieldNames] = {}
 
 
-def evolve(model: M, **changes: Any) -> M:  # noqa: ANN401 - any field's value
+def evolve(model: M, /, **changes: Any) -> M:  # noqa: ANN401 - any field's value
     """A copy of ``model`` with ``changes``, whose ``to_dict()`` is the source's, changed.
 
     Unlike ``attrs.evolve``, fields rillet does not model survive into ``to_dict()``; and it

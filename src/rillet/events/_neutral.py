@@ -105,7 +105,7 @@ class TextDelta(NeutralEvent):
     type: Literal["text.delta"] = "text.delta"
     text: str
     choice: int = 0
-    """Which choice or candidate (0 but for several: ``n=`` on chat, Gemini's candidates)."""
+    """Which choice or candidate it is of (there are several with chat's ``n``)."""
 
 
 @attrs.frozen(kw_only=True)
@@ -132,7 +132,7 @@ class ToolCallStarted(NeutralEvent):
 
     type: Literal["tool_call.started"] = "tool_call.started"
     index: int
-    """The call's position among this result's tool calls (0, 1...): what ties its events."""
+    """The call's position among this result's tool calls, from 0 (it ties the call's events)."""
     id: str
     name: str
     choice: int = 0

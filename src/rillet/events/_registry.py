@@ -133,7 +133,17 @@ _RARE: Final[dict[str, str]] = {
 # The types whose classes are built on first use, and their names in _responses_rare.
 
 
-_PROVIDERS: Final[dict[str, tuple[str, ...]]] = {}
+_ANTHROPIC: Final = "rillet.anthropic._events:"
+_PROVIDERS: Final[dict[str, tuple[str, ...]]] = {
+    "message_start": (_ANTHROPIC + "MessageStartEvent",),
+    "content_block_start": (_ANTHROPIC + "ContentBlockStartEvent",),
+    "content_block_delta": (_ANTHROPIC + "ContentBlockDeltaEvent",),
+    "content_block_stop": (_ANTHROPIC + "ContentBlockStopEvent",),
+    "message_delta": (_ANTHROPIC + "MessageDeltaEvent",),
+    "message_stop": (_ANTHROPIC + "MessageStopEvent",),
+    "ping": (_ANTHROPIC + "PingEvent",),
+    "error": (_ANTHROPIC + "AnthropicErrorEvent",),
+}
 # The other providers' event types: their classes' modules and names ("module:Class"), imported
 # only when a class is asked for (``import rillet`` imports no provider package). A type string
 # may name classes of several providers (Anthropic's "error" and the Responses API's).

@@ -119,7 +119,9 @@ class FilePathAnnotation(Model):
     index: int | None = None
 
 
-KIND_FIELDS: Final = frozenset(("annotation_type", "part_type", "item_type"))
+KIND_FIELDS: Final = frozenset(
+    ("annotation_type", "part_type", "item_type", "block_type", "delta_type")
+)
 """The fields of the unknown models that hold the ``type`` the server sent."""
 
 

@@ -1,0 +1,107 @@
+"""Messages API streams: the shared async and blocking loops, with a view of the message.
+
+Plain iteration yields the stream's own events (``message_start``... and unknown ones);
+:meth:`events` adds the neutral events derived from them (:class:`~rillet.events.TextDelta`...).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, cast
+
+from rillet._protocols import Item
+from rillet._stream import _EventStream
+from rillet._sync_stream import _SyncEventStream
+from rillet._view import _EventsView
+from rillet.anthropic._accumulate import MessageAccumulator
+from rillet.anthropic._events import (
+    AnthropicStreamEvent,
+    ContentBlockDeltaEvent,
+    ContentBlockStartEvent,
+    ContentBlockStopEvent,
+)
+from rillet.anthropic._message import Message
+from rillet.anthropic._protocol import AnthropicProtocol
+from rillet.events import (
+    Event,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+    UnknownEvent,
+)
+
+if TYPE_CHECKING:
+    pass
+
+__all__ = ["MessageStream", "SyncMessageStream"]
+
+_OWN = cast("type[Item]", (AnthropicStreamEvent, UnknownEvent))
+# What plain iteration yields: the stream's own events, unknown ones included (a tuple of
+# classes, which the log's cursor takes as isinstance() does).
+
+
+class _MessageView(_EventsView[Message]):
+    """What a Messages API stream adds: its accumulator, and the partial JSON of its parts."""
+
+    _yields: type[Item] = _OWN
+
+    @property
+    def _protocol(self) -> AnthropicProtocol:
+        return cast("AnthropicProtocol", self._machine.protocol)
+
+    @property
+    def accumulator(self) -> MessageAccumulator:
+        """The accumulator behind ``snapshot``."""
+        return self._protocol.accumulator
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The first text block so far parsed as JSON, as far as it goes (structured output).
+
+        Raises:
+            PartialJSONError: The text is not JSON.
+        """
+        return self._protocol.accumulator.partial_output
+
+    def partial_arguments(self, event: Event) -> Any:  # noqa: ANN401 - JSON
+        """The input so far of the tool block ``event`` is about, parsed as JSON.
+
+        ``event`` is a ``content_block_*`` event of a tool block, or a neutral tool call event
+        (:class:`~rillet.events.ToolCallArgumentsDelta`...); any other gives ``None``.
+
+        Raises:
+            PartialJSONError: The input is not JSON.
+        """
+        accumulator = self._protocol.accumulator
+        if isinstance(event, ContentBlockDeltaEvent | ContentBlockStartEvent):
+            return accumulator.partial_arguments(event.index)
+        if isinstance(event, ContentBlockStopEvent):
+            return accumulator.partial_arguments(event.index)
+        if isinstance(event, ToolCallArgumentsDelta | ToolCallDone | ToolCallStarted):
+            return accumulator.partial_arguments(accumulator.block_of_call(event.index))
+        return None
+
+
+class MessageStream(
+    _EventStream[Message, "AnthropicEvent", "AnthropicEvent | AnyNeutralEvent"], _MessageView
+):
+    """A Messages API stream: ``async for event in stream`` yields its typed events.
+
+    Use it as an async context manager. ``await final_response()`` (or ``get_final_message()``,
+    as the official SDK names it) reads the rest and returns the :class:`Message`;
+    ``snapshot`` is the message so far; :meth:`text_deltas` yields only the text.
+    """
+
+    async def get_final_message(self) -> Message:
+        """:meth:`final_response`, by the official SDK's name."""
+        return await self.final_response()
+
+
+class SyncMessageStream(
+    _SyncEventStream[Message, "AnthropicEvent", "AnthropicEvent | AnyNeutralEvent"],
+    _MessageView,
+):
+    """A Messages API stream for blocking code: ``for event in stream``."""
+
+    def get_final_message(self) -> Message:
+        """:meth:`get_final_response`, by the official SDK's name."""
+        return self.get_final_response()
