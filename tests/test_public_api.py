@@ -11,6 +11,7 @@ import pytest
 PUBLIC_MODULES = [
     "rillet",
     "rillet.events",
+    "rillet.gemini",
     "rillet.params",
     "rillet.sse",
     "rillet.testing",

@@ -111,6 +111,7 @@ if TYPE_CHECKING:
         ResponseWebSearchCallInProgressEvent,
         ResponseWebSearchCallSearchingEvent,
     )
+    from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse
 
 __all__ = ["Registering", "Registrar"]
 
@@ -664,6 +665,16 @@ class Registering:
     def on(
         self, pattern: Literal["ping"], /, *, buffer: int | None = None
     ) -> Registrar[PingEvent]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["gemini.chunk"], /, *, buffer: int | None = None
+    ) -> Registrar[GenerateContentResponse]: ...
+
+    @overload
+    def on(
+        self, pattern: Literal["gemini.error"], /, *, buffer: int | None = None
+    ) -> Registrar[GeminiErrorEvent]: ...
 
     @overload
     def on(

@@ -182,6 +182,6 @@ def text_of(event: object) -> str | None:
         return event.delta
     if type(event) is ChatContentDeltaEvent and event.choice_index == 0:
         return event.delta
-    if type(event) is TextDelta and event.choice == 0:
+    if type(event) is TextDelta and event.choice == 0:  # streams whose own events have no text
         return event.text
     return None

@@ -57,6 +57,8 @@ class Model:
     # Fields that a model built by rillet (not from JSON) leaves out of to_dict() while unset,
     # as the server leaves them out.
     _omitted_unset: ClassVar[tuple[str, ...]] = ()
+    # The wire names of fields named otherwise in Python (Gemini's camelCase), for to_dict().
+    _wire_names: ClassVar[Mapping[str, str]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:  # noqa: ANN401 - passed on
         # attrs compiles a __repr__, __eq__ and __hash__ for each class it builds: two thirds
@@ -183,8 +185,10 @@ def _to_dict(model: Model) -> dict[str, Any]:
         return result
     if type(source) is _Overlay:
         result = _to_dict(source.original)
+        wire = type(model)._wire_names  # noqa: SLF001
         result.update(
-            (name, converter.unstructure(value)) for name, value in source.changes.items()
+            (wire.get(name, name), converter.unstructure(value))
+            for name, value in source.changes.items()
         )
         return result
     if source is not None:
@@ -205,7 +209,12 @@ def _fields_to_dict(model: Model) -> dict[str, Any]:
     if hook is None:
         cls = type(model)
         omitted = {name: override(omit=True) for name in ("_source", *cls._synthetic_fields)}
-        omitted.update((name, override(omit_if_default=True)) for name in cls._omitted_unset)
+        wire = cls._wire_names
+        omitted.update(
+            (name, override(omit_if_default=True, rename=wire.get(name)))
+            for name in cls._omitted_unset
+        )
+        omitted.update((name, override(rename=wire[name])) for name in wire if name not in omitted)
         hook = _FIELD_UNSTRUCTURE[cls] = make_dict_unstructure_fn(cls, converter, **omitted)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     result: dict[str, Any] = hook(model)
     return result

@@ -143,6 +143,8 @@ _PROVIDERS: Final[dict[str, tuple[str, ...]]] = {
     "message_stop": (_ANTHROPIC + "MessageStopEvent",),
     "ping": (_ANTHROPIC + "PingEvent",),
     "error": (_ANTHROPIC + "AnthropicErrorEvent",),
+    "gemini.chunk": ("rillet.gemini._types:GenerateContentResponse",),
+    "gemini.error": ("rillet.gemini._types:GeminiErrorEvent",),
 }
 # The other providers' event types: their classes' modules and names ("module:Class"), imported
 # only when a class is asked for (``import rillet`` imports no provider package). A type string

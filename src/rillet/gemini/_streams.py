@@ -1,0 +1,72 @@
+"""Gemini streams, async and blocking: the shared loops, and a view of the Gemini protocol."""
+
+from __future__ import annotations
+
+from typing import Any, TypeAlias, cast
+
+from rillet._protocols import Item
+from rillet._stream import _EventStream
+from rillet._sync_stream import _SyncEventStream
+from rillet._view import _EventsView
+from rillet.events import AnyNeutralEvent, InvalidEvent, ToolCallArgumentsDelta, ToolCallDone
+from rillet.gemini._accumulate import GeminiAccumulator
+from rillet.gemini._protocol import GeminiProtocol
+from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse
+
+__all__ = ["GeminiStreamEvent", "GenerateContentStream", "SyncGenerateContentStream"]
+
+GeminiStreamEvent: TypeAlias = (
+    GenerateContentResponse | GeminiErrorEvent | AnyNeutralEvent | InvalidEvent
+)
+"""What ``stream.events()`` yields: the chunks, an error object, and the neutral events."""
+
+
+class _GeminiView(_EventsView[GenerateContentResponse]):
+    """What a Gemini stream adds: its accumulator; iteration yields the chunks."""
+
+    _yields: type[Item] = GenerateContentResponse
+
+    @property
+    def _protocol(self) -> GeminiProtocol:
+        return cast("GeminiProtocol", self._machine.protocol)
+
+    @property
+    def accumulator(self) -> GeminiAccumulator:
+        """The accumulator behind ``snapshot``."""
+        return self._protocol.accumulator
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The first candidate's text so far parsed as JSON, as far as it goes (live).
+
+        Raises:
+            PartialJSONError: The text is not JSON.
+        """
+        return self._protocol.accumulator.partial_output
+
+    def partial_arguments(self, event: object) -> Any:  # noqa: ANN401 - JSON
+        """The arguments so far of the function call a neutral tool-call event is about."""
+        if isinstance(event, ToolCallArgumentsDelta | ToolCallDone):
+            return self._protocol.accumulator.partial_arguments(event.index, event.choice)
+        return None
+
+
+class GenerateContentStream(
+    _EventStream[GenerateContentResponse, GenerateContentResponse, GeminiStreamEvent], _GeminiView
+):
+    """A Gemini stream: ``async for`` yields each chunk (a ``GenerateContentResponse``).
+
+    :meth:`events` also yields the neutral events (``TextDelta``, ``ToolCallDone``,
+    ``Finished``...) after the chunk they come from. ``await final_response()`` returns the
+    whole response, its parts joined.
+    """
+
+
+class SyncGenerateContentStream(
+    _SyncEventStream[GenerateContentResponse, GenerateContentResponse, GeminiStreamEvent],
+    _GeminiView,
+):
+    """A Gemini stream for blocking code (``for chunk in stream``).
+
+    As :class:`GenerateContentStream`, without ``await``.
+    """
