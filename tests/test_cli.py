@@ -16,10 +16,11 @@ from pathlib import Path
 import pytest
 
 from clients import decoded
-from corpus_files import CORPUS
+from corpus_files import CORPUS, PROVIDER_CORPUS
 from rillet._cli._output import Output
 from rillet.events import Response, parse_chat_chunk
 from rillet.sse import SSEDecoder
+from rillet.testing._gemini import gemini_stream
 from rillet.testing._scenarios import response_stream
 
 RECORDING = CORPUS / "responses" / "function_call_parallel.sse"
@@ -61,6 +62,48 @@ def test_demo_streams_from_the_emulator_and_sums_up(backend: str) -> None:
         assert label in done.stdout
     assert "response.output_text.delta" in done.stdout
     assert "\x1b[" not in done.stdout  # piped: plain
+
+
+def gemini_text(prompt: str) -> str:
+    """What the emulator answers to ``prompt`` in Gemini's text scenario."""
+    request = {"contents": [{"parts": [{"text": prompt}]}]}
+    frames = gemini_stream("text", request, "rillet-text")
+    return "".join(p["text"] for f in frames for p in f["candidates"][0]["content"]["parts"])
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_gemini_demo_streams_from_the_emulator(backend: str) -> None:
+    prompt = "Tell me about rivers in Lima"
+    done = rillet(
+        "--backend", backend, "demo", "--provider", "gemini", "--scenario", "text", "--delay", "0",
+        "--prompt", prompt,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert gemini_text(prompt) in done.stdout
+    assert "gemini.chunk" in done.stdout
+    assert "candidatesTokenCount" in done.stdout
+    called = rillet(
+        "demo", "--provider", "gemini", "--scenario", "function_call", "--prompt", prompt
+    )
+    assert called.returncode == 0, called.stderr
+    assert '-> get_weather({"city": "Lima"})' in called.stdout
+
+
+def test_gemini_recordings_replay_and_their_errors_fail() -> None:
+    done = rillet(
+        "replay", "--speed", "0", str(PROVIDER_CORPUS / "gemini" / "text_three_frames.sse")
+    )
+    assert done.returncode == 0, done.stderr
+    assert "The capital of France is Paris." in done.stdout
+    failed = rillet(
+        "replay", "--speed", "0", str(PROVIDER_CORPUS / "gemini" / "error_midstream_bare_json.sse")
+    )
+    assert failed.returncode == 1
+    assert "First Second" in failed.stdout
+    assert "CANCELLED" in failed.stderr
+    no_key = rillet("stream", "--provider", "gemini", "hi")
+    assert no_key.returncode == 2
+    assert "GEMINI_API_KEY" in no_key.stderr
 
 
 def test_the_default_demo_shows_reasoning_then_text_through_the_console_script() -> None:

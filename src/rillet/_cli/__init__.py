@@ -93,7 +93,14 @@ def _demo(args: argparse.Namespace, output: Output) -> int:
     from rillet._cli._commands import demo  # noqa: PLC0415 - see the module's docstring
 
     return _run(
-        args, lambda: demo(output, scenario=args.scenario, prompt=args.prompt, delay=args.delay)
+        args,
+        lambda: demo(
+            output,
+            scenario=args.scenario,
+            prompt=args.prompt,
+            delay=args.delay,
+            provider=args.provider,
+        ),
     )
 
 
@@ -109,6 +116,7 @@ def _stream(args: argparse.Namespace, output: Output) -> int:
             base_url=args.base_url,
             api_key=args.api_key,
             mode=_mode(args),
+            provider=args.provider,
         ),
     )
 
@@ -160,6 +168,14 @@ def _parser() -> argparse.ArgumentParser:
         group.add_argument("--events", action="store_true", help="print every event, one a line")
         group.add_argument("--json", action="store_true", help="print every event as JSON lines")
 
+    def provider(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--provider",
+            choices=["openai", "gemini"],
+            default="openai",
+            help="whose API to speak (default: %(default)s)",
+        )
+
     sub = command(
         "demo", _demo, "Stream a response from the built-in emulator: no key, no network."
     )
@@ -168,12 +184,14 @@ def _parser() -> argparse.ArgumentParser:
         "--scenario", choices=SCENARIOS, default="reasoning", help="what the emulator answers"
     )
     sub.add_argument("--delay", type=_seconds, default=0.02, help="seconds between events")
+    provider(sub)
 
     sub = command("stream", _stream, "Stream a response from the API or a compatible server.")
     sub.add_argument("prompt", help="what to ask")
     sub.add_argument("--model", default="gpt-5-mini", help="the model (default: %(default)s)")
     sub.add_argument("--base-url", help="the API's URL (default: $OPENAI_BASE_URL or OpenAI)")
     sub.add_argument("--api-key", help="the API key (default: $OPENAI_API_KEY)")
+    provider(sub)
     modes(sub)
 
     sub = command("replay", _replay, "Replay a recorded .sse stream through the whole pipeline.")

@@ -9,7 +9,7 @@ import anyio
 import httpx
 
 from rillet._cli import UsageError
-from rillet._cli._live import Mode, live_router, show_chat, summary
+from rillet._cli._live import Mode, live_router, neutral_router, show_chat, summary
 from rillet._cli._output import Output
 from rillet._client import AsyncClient
 from rillet._errors import RilletError
@@ -19,12 +19,17 @@ from rillet.testing._scenarios import Scenario
 REPLAY_PACE = 0.02  # seconds between events at --speed 1 (recordings carry no timings)
 
 
-async def demo(output: Output, *, scenario: Scenario, prompt: str, delay: float) -> None:
+async def demo(
+    output: Output, *, scenario: Scenario, prompt: str, delay: float, provider: str = "openai"
+) -> None:
     """Serve the emulator on 127.0.0.1, stream a response from it with handlers, sum it up."""
     async with serve(Emulator(delay=delay)) as url:
         output.note(f"rillet demo: the emulator serves {url}/v1 (no API key, no network)")
         output.line(f"> {prompt}", "bold")
         output.line()
+        if provider == "gemini":
+            await _gemini(output, model=f"rillet-{scenario}", prompt=prompt, base_url=url)
+            return
         router = live_router(output, "text")
         async with AsyncClient(api_key="demo", base_url=f"{url}/v1") as client:
             stream = await client.responses.create(
@@ -35,6 +40,29 @@ async def demo(output: Output, *, scenario: Scenario, prompt: str, delay: float)
         summary(output, stream.stats, response)
 
 
+async def _gemini(
+    output: Output,
+    *,
+    model: str,
+    prompt: str,
+    base_url: str | None,
+    api_key: str | None = "demo",
+    mode: Mode = "text",
+    http_client: httpx.AsyncClient | None = None,
+) -> None:
+    """Stream a Gemini answer and show it, by the provider-neutral events."""
+    from rillet.gemini import AsyncClient as GeminiClient  # noqa: PLC0415 - only when asked
+
+    async with GeminiClient(api_key=api_key, base_url=base_url, http_client=http_client) as client:
+        gemini_stream = await client.models.generate_content(
+            model=model, contents=prompt, stream=True
+        )
+        async with gemini_stream:
+            response = await gemini_stream.dispatch(neutral_router(output, mode))
+    if mode == "text":
+        summary(output, gemini_stream.stats, response)
+
+
 async def stream(
     output: Output,
     *,
@@ -43,8 +71,18 @@ async def stream(
     base_url: str | None,
     api_key: str | None,
     mode: Mode,
+    provider: str = "openai",
 ) -> None:
     """Stream a response from the API (or any compatible server) and show it."""
+    if provider == "gemini":
+        key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
+        if key is None and base_url is None:
+            msg = "GEMINI_API_KEY is not set (or pass --api-key, or --base-url for a local server)"
+            raise UsageError(msg)
+        await _gemini(
+            output, model=model, prompt=prompt, base_url=base_url, api_key=key or "none", mode=mode
+        )
+        return
     base = base_url or os.environ.get("OPENAI_BASE_URL")
     key = api_key or os.environ.get("OPENAI_API_KEY")
     if key is None and base is None:
@@ -62,9 +100,22 @@ async def replay(output: Output, *, path: Path, speed: float, mode: Mode) -> Non
     """Replay a recorded stream through the whole pipeline, at a steady pace."""
     body = read(path)
     chat = is_chat(body)
-    name = f"chat/{path.name}" if chat else path.name
+    kind = provider_of(body)
+    name = f"{kind}/{path.name}" if kind in ("gemini", "anthropic") else path.name
+    name = f"chat/{path.name}" if chat else name
     emulator = Emulator({name: body}, delay=REPLAY_PACE / speed if speed > 0 else 0.0)
-    async with httpx.AsyncClient(transport=ReplayTransport(emulator)) as http:
+    async with httpx.AsyncClient(
+        transport=ReplayTransport(emulator), headers={"x-rillet-recording": name}
+    ) as http:
+        if kind == "anthropic":
+            msg = "replaying Anthropic recordings needs rillet.anthropic's client (not there yet)"
+            raise UsageError(msg)
+        if kind == "gemini":
+            base = "http://replay"
+            await _gemini(
+                output, model="replay", prompt="", base_url=base, mode=mode, http_client=http
+            )
+            return
         client = AsyncClient(api_key="replay", base_url="http://replay/v1", http_client=http)
         if chat:
             chat_stream = await client.chat.completions.create(
@@ -116,6 +167,23 @@ def read(path: Path) -> bytes:
     except OSError as error:
         msg = f"cannot read {path}: {error.strerror or error}"
         raise RilletError(msg) from None
+
+
+def provider_of(body: bytes) -> str:
+    """``anthropic``, ``gemini`` or ``openai``: whose stream a recording is, by its content.
+
+    An Anthropic stream has ``event: message_start``; a Gemini one ``data:`` frames with
+    ``candidates``, ``promptFeedback`` or ``usageMetadata`` (or is a bare JSON error).
+    """
+    head = body[:4096]
+    if b"event: message_start" in head:
+        return "anthropic"
+    if head.lstrip().startswith(b"{") or (
+        head.startswith(b"data:")
+        and any(key in head for key in (b'"candidates"', b'"usageMetadata"', b'"promptFeedback"'))
+    ):
+        return "gemini"
+    return "openai"
 
 
 def is_chat(body: bytes) -> bool:
