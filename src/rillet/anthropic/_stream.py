@@ -30,7 +30,9 @@ from rillet.events import (
 )
 
 if TYPE_CHECKING:
-    pass
+    # Named in the streams' bases as strings: at run time, the unions would be evaluated.
+    from rillet.anthropic._events import AnthropicEvent  # noqa: F401
+    from rillet.events import AnyNeutralEvent  # noqa: F401
 
 __all__ = ["MessageStream", "SyncMessageStream"]
 
