@@ -58,6 +58,7 @@ HEAVY = [
     "pydantic_core",  # imported by the models' pydantic hooks, when pydantic calls them
     "rillet.events._pydantic",
     "rillet._partial_json",  # light, but few use it: its patterns are compiled on first use
+    "rillet.anthropic",  # a provider's package: imported by those who use it
 ]
 RARE = "rillet.events._responses_rare"
 WEB_SEARCH_DONE = {

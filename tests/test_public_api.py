@@ -10,6 +10,7 @@ import pytest
 
 PUBLIC_MODULES = [
     "rillet",
+    "rillet.anthropic",
     "rillet.events",
     "rillet.gemini",
     "rillet.params",

@@ -536,7 +536,7 @@ def status_error(status: int, headers: Mapping[str, str], body: bytes) -> APISta
         code=error.get("code"),
         error_type=error.get("type"),
         param=error.get("param"),
-        request_id=headers.get("x-request-id"),
+        request_id=headers.get("x-request-id") or headers.get("request-id"),
         body=parsed,
         headers=dict(headers),
     )

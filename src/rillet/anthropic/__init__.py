@@ -6,6 +6,14 @@ Imported only when used (``import rillet`` does not import it).
 from __future__ import annotations
 
 from rillet.anthropic._accumulate import MessageAccumulator, Outcome
+from rillet.anthropic._client import (
+    ANTHROPIC_VERSION,
+    DEFAULT_BASE_URL,
+    AsyncClient,
+    AsyncMessages,
+    Client,
+    Messages,
+)
 from rillet.anthropic._events import (
     ANTHROPIC_EVENT_TYPES,
     AnthropicError,
@@ -52,19 +60,25 @@ from rillet.anthropic._message import (
     WebFetchToolResultBlock,
     WebSearchToolResultBlock,
 )
+from rillet.anthropic._params import MessageCreateParams, MessageParam
 from rillet.anthropic._protocol import AnthropicProtocol, parse_anthropic_event
+from rillet.anthropic._stream import MessageStream, SyncMessageStream
 
 __all__ = [
     "ANTHROPIC_EVENT_TYPES",
+    "ANTHROPIC_VERSION",
     "AdvisorToolResultBlock",
     "AnthropicError",
     "AnthropicErrorEvent",
     "AnthropicEvent",
     "AnthropicProtocol",
     "AnthropicStreamEvent",
+    "AsyncClient",
+    "AsyncMessages",
     "BashCodeExecutionToolResultBlock",
     "BlockDelta",
     "CitationsBlockDelta",
+    "Client",
     "CodeExecutionToolResultBlock",
     "CompactionBlock",
     "CompactionBlockDelta",
@@ -72,22 +86,28 @@ __all__ = [
     "ContentBlockDeltaEvent",
     "ContentBlockStartEvent",
     "ContentBlockStopEvent",
+    "DEFAULT_BASE_URL",
     "InputJSONBlockDelta",
     "McpToolResultBlock",
     "McpToolUseBlock",
     "Message",
     "MessageAccumulator",
+    "MessageCreateParams",
     "MessageDelta",
     "MessageDeltaEvent",
     "MessageDeltaUsage",
+    "MessageParam",
     "MessageStartEvent",
     "MessageStopEvent",
+    "MessageStream",
+    "Messages",
     "Outcome",
     "PingEvent",
     "RedactedThinkingBlock",
     "ServerToolUseBlock",
     "SignatureBlockDelta",
     "StopReason",
+    "SyncMessageStream",
     "TextBlock",
     "TextBlockDelta",
     "TextEditorCodeExecutionToolResultBlock",
