@@ -51,6 +51,11 @@ SANS_IO = [
     "rillet.events._responses",
     "rillet.events._responses_rare",
     "rillet.events._unions",
+    "rillet.gemini._accumulate",
+    "rillet.gemini._decoder",
+    "rillet.gemini._parse",
+    "rillet.gemini._protocol",
+    "rillet.gemini._types",
 ]
 # pydantic_core: imported only by the models' pydantic hooks, when pydantic (FastAPI) calls them.
 ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec", "pydantic_core", "typing_extensions"}

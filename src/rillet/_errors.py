@@ -354,7 +354,8 @@ class APIStatusError(APIError):
         status_code: The HTTP status.
         message: The API's error message (or the status line).
         code: The API's error code (``"rate_limit_exceeded"``...), if it sent one.
-        error_type: The API's error type (``"invalid_request_error"``...), if it sent one.
+        error_type: The API's error type (``"invalid_request_error"``; Gemini's status,
+            ``"INVALID_ARGUMENT"``...), if it sent one.
         param: The parameter the error is about, if any.
         request_id: The ``x-request-id`` of the failed request, for support.
         body: The response body: the parsed JSON, or the text.
@@ -534,7 +535,7 @@ def status_error(status: int, headers: Mapping[str, str], body: bytes) -> APISta
         str(message or f"the server answered {status}")[:2000],
         status_code=status,
         code=error.get("code"),
-        error_type=error.get("type"),
+        error_type=error.get("type") or error.get("status"),  # Gemini's is its status
         param=error.get("param"),
         request_id=headers.get("x-request-id") or headers.get("request-id"),
         body=parsed,

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, TypeAlias, TypedDict
 
+from rillet.gemini._types import Content
+
 __all__ = [
     "ContentDict",
     "Contents",
@@ -29,9 +31,9 @@ class ContentDict(TypedDict, total=False):
     parts: Sequence[PartDict]
 
 
-Contents: TypeAlias = str | Sequence[str] | Sequence[ContentDict | Mapping[str, Any]]
-"""A prompt: a string, strings (the parts of one user message), or REST ``Content`` dicts
-(a response's ``candidates[0].content`` is one too)."""
+Contents: TypeAlias = str | Sequence[str] | Sequence[ContentDict | Mapping[str, Any] | Content]
+"""A prompt: a string, strings (the parts of one user message), or REST ``Content`` dicts and
+:class:`Content` objects (a response's ``candidates[0].content``, sent back as it came)."""
 
 
 class ThinkingConfig(TypedDict, total=False):

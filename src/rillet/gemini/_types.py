@@ -13,6 +13,7 @@ sends is kept as it came.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Literal, TypeAlias, TypeVar
 
@@ -112,6 +113,9 @@ open_set(FinishReason, BlockReason, HarmCategory, HarmProbability)
 W = TypeVar("W", bound="type[_Wire]")
 
 
+_SNAKE = re.compile(r"_([a-z])")
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(word.title() for word in rest)
@@ -130,8 +134,8 @@ class _Wire(Model):
 
     @classmethod
     def _wire_path(cls, data: Mapping[str, Any], field: str) -> str:
-        del data
-        return cls._wire_names.get(field, field)
+        del data  # every modelled name, nested ones too, is the camelCase of its field's
+        return _SNAKE.sub(lambda match: match[1].upper(), field)
 
 
 def _gemini(cls: W) -> W:
