@@ -20,6 +20,7 @@ from corpus_files import CORPUS, PROVIDER_CORPUS
 from rillet._cli._output import Output
 from rillet.events import Response, parse_chat_chunk
 from rillet.sse import SSEDecoder
+from rillet.testing._anthropic import message_stream
 from rillet.testing._gemini import gemini_stream
 from rillet.testing._scenarios import response_stream
 
@@ -41,7 +42,10 @@ def rillet(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 def clean_env() -> dict[str, str]:
-    drop = {"OPENAI_API_KEY", "OPENAI_BASE_URL", "NO_COLOR"}
+    drop = {
+        "OPENAI_API_KEY", "OPENAI_BASE_URL", "NO_COLOR", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+        "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL",
+    }  # fmt: skip
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
@@ -87,6 +91,50 @@ def test_the_gemini_demo_streams_from_the_emulator(backend: str) -> None:
     )
     assert called.returncode == 0, called.stderr
     assert '-> get_weather({"city": "Lima"})' in called.stdout
+
+
+def anthropic_text(prompt: str) -> str:
+    """What the emulator answers to ``prompt`` in Anthropic's text scenario."""
+    request = {"messages": [{"role": "user", "content": prompt}]}
+    events = message_stream("text", request)
+    return "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta")
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_anthropic_demo_streams_from_the_emulator(backend: str) -> None:
+    prompt = "Tell me about rivers in Oslo"
+    done = rillet(
+        "--backend", backend, "demo", "--provider", "anthropic", "--scenario", "text",
+        "--delay", "0", "--prompt", prompt,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert anthropic_text(prompt) in done.stdout
+    assert "content_block_delta" in done.stdout
+    assert "output_tokens" in done.stdout
+    thought = rillet("demo", "--provider", "anthropic", "--delay", "0", "--prompt", prompt)
+    assert thought.returncode == 0, thought.stderr
+    assert "**Reading the question**" in thought.stdout  # the thinking, then the text
+    assert anthropic_text(prompt) in thought.stdout
+    called = rillet(
+        "demo", "--provider", "anthropic", "--scenario", "function_call", "--prompt", prompt
+    )
+    assert '-> get_weather({"city": "Oslo"})' in called.stdout
+    failed = rillet("demo", "--provider", "anthropic", "--scenario", "error", "--delay", "0")
+    assert failed.returncode == 1
+    assert "Overloaded" in failed.stderr
+
+
+def test_anthropic_recordings_replay() -> None:
+    recording = PROVIDER_CORPUS / "anthropic" / "tool_use_input_json_delta.sse"
+    done = rillet("replay", "--speed", "0", str(recording))
+    assert done.returncode == 0, done.stderr
+    assert "I'll check the current weather in Paris for you." in done.stdout
+    assert '-> get_weather({"location": "Paris"})' in done.stdout
+    events = rillet("replay", "--speed", "0", "--events", str(recording))
+    assert events.stdout.count("content_block_delta") == 7
+    no_key = rillet("stream", "--provider", "anthropic", "hi")
+    assert no_key.returncode == 2
+    assert "ANTHROPIC_API_KEY" in no_key.stderr
 
 
 def test_gemini_recordings_replay_and_their_errors_fail() -> None:

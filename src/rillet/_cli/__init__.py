@@ -171,7 +171,7 @@ def _parser() -> argparse.ArgumentParser:
     def provider(sub: argparse.ArgumentParser) -> None:
         sub.add_argument(
             "--provider",
-            choices=["openai", "gemini"],
+            choices=["openai", "anthropic", "gemini"],
             default="openai",
             help="whose API to speak (default: %(default)s)",
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import anyio
 import httpx
@@ -12,10 +13,17 @@ from rillet._cli import UsageError
 from rillet._cli._live import Mode, live_router, neutral_router, show_chat, summary
 from rillet._cli._output import Output
 from rillet._client import AsyncClient
+from rillet._dispatch import Router
 from rillet._errors import RilletError
+from rillet._stream import _EventStream
 from rillet.testing import Emulator, ReplayTransport, serve
 from rillet.testing._scenarios import Scenario
 
+ANTHROPIC_MAX_TOKENS = 4096  # the Messages API needs a limit
+KEY_VARIABLES = {
+    "anthropic": ("ANTHROPIC_API_KEY",),
+    "gemini": ("GEMINI_API_KEY", "GOOGLE_API_KEY"),
+}
 REPLAY_PACE = 0.02  # seconds between events at --speed 1 (recordings carry no timings)
 
 
@@ -27,8 +35,9 @@ async def demo(
         output.note(f"rillet demo: the emulator serves {url}/v1 (no API key, no network)")
         output.line(f"> {prompt}", "bold")
         output.line()
-        if provider == "gemini":
-            await _gemini(output, model=f"rillet-{scenario}", prompt=prompt, base_url=url)
+        if provider != "openai":
+            model = f"rillet-{scenario}"
+            await _other(output, provider=provider, model=model, prompt=prompt, base_url=url)
             return
         router = live_router(output, "text")
         async with AsyncClient(api_key="demo", base_url=f"{url}/v1") as client:
@@ -40,9 +49,10 @@ async def demo(
         summary(output, stream.stats, response)
 
 
-async def _gemini(
+async def _other(
     output: Output,
     *,
+    provider: str,
     model: str,
     prompt: str,
     base_url: str | None,
@@ -50,17 +60,34 @@ async def _gemini(
     mode: Mode = "text",
     http_client: httpx.AsyncClient | None = None,
 ) -> None:
-    """Stream a Gemini answer and show it, by the provider-neutral events."""
-    from rillet.gemini import AsyncClient as GeminiClient  # noqa: PLC0415 - only when asked
+    """Stream an Anthropic or Gemini answer and show it, by the provider-neutral events."""
+    opened: _EventStream[Any, Any, Any]
+    options: dict[str, Any] = {"api_key": api_key, "base_url": base_url, "http_client": http_client}
+    if provider == "anthropic":
+        from rillet.anthropic import AsyncClient as AnthropicClient  # noqa: PLC0415 - when asked
 
-    async with GeminiClient(api_key=api_key, base_url=base_url, http_client=http_client) as client:
-        gemini_stream = await client.models.generate_content(
-            model=model, contents=prompt, stream=True
-        )
-        async with gemini_stream:
-            response = await gemini_stream.dispatch(neutral_router(output, mode))
+        async with AnthropicClient(**options) as anthropic:
+            opened = await anthropic.messages.create(
+                model=model,
+                max_tokens=ANTHROPIC_MAX_TOKENS,
+                messages=[{"role": "user", "content": prompt}],
+                stream=True,
+            )
+            result = await _show(opened, neutral_router(output, mode))
+    else:
+        from rillet.gemini import AsyncClient as GeminiClient  # noqa: PLC0415 - when asked
+
+        async with GeminiClient(**options) as gemini:
+            opened = await gemini.models.generate_content(model=model, contents=prompt, stream=True)
+            result = await _show(opened, neutral_router(output, mode))
     if mode == "text":
-        summary(output, gemini_stream.stats, response)
+        summary(output, opened.stats, result)
+
+
+async def _show(opened: _EventStream[Any, Any, Any], router: Router) -> object:
+    async with opened:
+        result: object = await opened.dispatch(router)
+    return result
 
 
 async def stream(
@@ -74,13 +101,20 @@ async def stream(
     provider: str = "openai",
 ) -> None:
     """Stream a response from the API (or any compatible server) and show it."""
-    if provider == "gemini":
-        key = api_key or os.environ.get("GEMINI_API_KEY") or os.environ.get("GOOGLE_API_KEY")
+    if provider != "openai":
+        names = KEY_VARIABLES[provider]
+        key = api_key or next(filter(None, map(os.environ.get, names)), None)
         if key is None and base_url is None:
-            msg = "GEMINI_API_KEY is not set (or pass --api-key, or --base-url for a local server)"
+            msg = f"{names[0]} is not set (or pass --api-key, or --base-url for a local server)"
             raise UsageError(msg)
-        await _gemini(
-            output, model=model, prompt=prompt, base_url=base_url, api_key=key or "none", mode=mode
+        await _other(
+            output,
+            provider=provider,
+            model=model,
+            prompt=prompt,
+            base_url=base_url,
+            api_key=key or "none",
+            mode=mode,
         )
         return
     base = base_url or os.environ.get("OPENAI_BASE_URL")
@@ -107,13 +141,15 @@ async def replay(output: Output, *, path: Path, speed: float, mode: Mode) -> Non
     async with httpx.AsyncClient(
         transport=ReplayTransport(emulator), headers={"x-rillet-recording": name}
     ) as http:
-        if kind == "anthropic":
-            msg = "replaying Anthropic recordings needs rillet.anthropic's client (not there yet)"
-            raise UsageError(msg)
-        if kind == "gemini":
-            base = "http://replay"
-            await _gemini(
-                output, model="replay", prompt="", base_url=base, mode=mode, http_client=http
+        if kind != "openai":
+            await _other(
+                output,
+                provider=kind,
+                model="replay",
+                prompt="",
+                base_url="http://replay",
+                mode=mode,
+                http_client=http,
             )
             return
         client = AsyncClient(api_key="replay", base_url="http://replay/v1", http_client=http)

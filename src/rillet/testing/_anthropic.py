@@ -1,4 +1,4 @@
-"""Generated Anthropic Messages streams, the Message they build, and the API's errors.
+"""Generated Anthropic Messages streams, and the API's errors.
 
 Sans-IO, like :mod:`rillet.testing._scenarios` (whose text, tool arguments and thinking it
 reuses): the same request gives the same content. The events have the API's order, fields and
@@ -28,7 +28,7 @@ from rillet.testing._scenarios import (
     request_text,
 )
 
-__all__ = ["anthropic_error", "encode_messages", "final_message", "message_stream", "tool_results"]
+__all__ = ["anthropic_error", "encode_messages", "message_stream", "tool_results"]
 
 _ERROR_TYPES: Final = {
     400: "invalid_request_error",
@@ -228,46 +228,6 @@ def encode_messages(events: list[dict[str, Any]]) -> bytes:
             data = json.dumps(event, separators=(",", ":"), ensure_ascii=False)
         out.append(f"event: {event['type']}\ndata: {data}\n\n")
     return "".join(out).encode()
-
-
-def final_message(events: list[bytes]) -> dict[str, Any]:
-    """The Message these events build (what a request without ``stream`` answers)."""
-    message: dict[str, Any] = {}
-    partial: dict[int, str] = {}
-    for data in events:
-        event: dict[str, Any] = json.loads(data)
-        kind = event.get("type")
-        if kind == "message_start":
-            message = dict(event["message"])
-            message["content"] = list(message.get("content") or [])
-        elif kind == "content_block_start":
-            message["content"].append(dict(event["content_block"]))
-        elif kind == "content_block_delta":
-            block: dict[str, Any] = message["content"][-1]
-            _apply_delta(block, event["delta"], partial, event["index"])
-        elif kind == "content_block_stop" and event["index"] in partial:
-            text = partial.pop(event["index"])
-            message["content"][-1]["input"] = json.loads(text) if text else {}
-        elif kind == "message_delta":
-            message.update(event.get("delta") or {})
-            message["usage"] = {**message.get("usage", {}), **(event.get("usage") or {})}
-    return message
-
-
-def _apply_delta(
-    block: dict[str, Any], delta: dict[str, Any], partial: dict[int, str], index: int
-) -> None:
-    kind = delta.get("type")
-    if kind == "text_delta":
-        block["text"] = block.get("text", "") + delta["text"]
-    elif kind == "thinking_delta":
-        block["thinking"] = block.get("thinking", "") + delta["thinking"]
-    elif kind == "signature_delta":
-        block["signature"] = delta["signature"]
-    elif kind == "input_json_delta":
-        partial[index] = partial.get(index, "") + delta["partial_json"]
-    elif kind == "citations_delta":
-        block.setdefault("citations", []).append(delta["citation"])
 
 
 def anthropic_error(

@@ -37,18 +37,12 @@ import attrs
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._sse import SSEDecoder
 from rillet.events import parse_chat_chunk, parse_event_data
-from rillet.testing._anthropic import (
-    anthropic_error,
-    encode_messages,
-    final_message,
-    message_stream,
-)
+from rillet.testing._anthropic import anthropic_error, encode_messages, message_stream
 from rillet.testing._anthropic import tool_results as anthropic_tool_results
 from rillet.testing._faults import Fault
 from rillet.testing._gemini import (
     INTERNAL,
     encode_gemini,
-    final_response,
     gemini_error,
     gemini_stream,
 )
@@ -677,9 +671,9 @@ def _break_event(body: bytes, number: int) -> bytes:
 def _final(recording: _Recording, events: list[bytes]) -> dict[str, Any]:
     """The object these events build (all of a stream's: what a non-streamed request answers)."""
     if recording.kind == "anthropic":
-        return final_message(events)
+        return _final_message(events)
     if recording.kind == "gemini":
-        return final_response(events)
+        return _final_gemini(events)
     if recording.kind == "chat":
         chat = ChatCompletionAccumulator()
         for data in events:
@@ -690,6 +684,34 @@ def _final(recording: _Recording, events: list[bytes]) -> dict[str, Any]:
     accumulator = ResponseAccumulator(strict=False)
     for data in events:
         accumulator.add(parse_event_data(None, data))
+    response = accumulator.snapshot
+    return response.to_dict() if response is not None else {}
+
+
+def _final_message(events: list[bytes]) -> dict[str, Any]:
+    """The Message an Anthropic stream builds (rillet.anthropic's accumulator)."""
+    from rillet.anthropic import MessageAccumulator, parse_anthropic_event  # noqa: PLC0415
+
+    accumulator = MessageAccumulator()
+    for data in events:
+        accumulator.add(parse_anthropic_event(None, data))
+    message = accumulator.snapshot
+    return message.to_dict() if message is not None else {}
+
+
+def _final_gemini(frames: list[bytes]) -> dict[str, Any]:
+    """The response a Gemini stream builds (rillet.gemini's accumulator): parts merged."""
+    from rillet.gemini import (  # noqa: PLC0415 - a provider's package, when asked for
+        GeminiAccumulator,
+        GenerateContentResponse,
+        parse_gemini_frame,
+    )
+
+    accumulator = GeminiAccumulator()
+    for data in frames:
+        chunk = parse_gemini_frame(data)
+        if isinstance(chunk, GenerateContentResponse):
+            accumulator.add(chunk)
     response = accumulator.snapshot
     return response.to_dict() if response is not None else {}
 

@@ -1,4 +1,4 @@
-"""Generated Gemini ``generateContent`` streams, the response they build, and the API's errors.
+"""Generated Gemini ``generateContent`` streams, and the API's errors.
 
 Sans-IO, like :mod:`rillet.testing._scenarios` (whose text, function arguments and thoughts it
 reuses): the same request gives the same content. Frames are ``data: <json>`` and CRLF line
@@ -30,7 +30,6 @@ from rillet.testing._scenarios import (
 
 __all__ = [
     "encode_gemini",
-    "final_response",
     "function_results",
     "gemini_error",
     "gemini_stream",
@@ -264,42 +263,6 @@ def encode_gemini(frames: list[dict[str, Any]]) -> bytes:
             out.append(f"data: {json.dumps(frame, separators=(',', ': '), ensure_ascii=False)}")
             out.append("\r\n\r\n")
     return "".join(out).encode()
-
-
-def final_response(frames: list[bytes]) -> dict[str, Any]:
-    """The response these frames build (what ``generateContent`` answers): parts merged."""
-    response: dict[str, Any] = {}
-    candidates: dict[int, dict[str, Any]] = {}
-    for data in frames:
-        frame: dict[str, Any] = json.loads(data)
-        for candidate in frame.get("candidates") or ():
-            index = candidate.get("index", 0)
-            whole = candidates.setdefault(index, {"content": {"parts": [], "role": "model"}})
-            for key, value in candidate.items():
-                if key != "content":
-                    whole[key] = value
-            _merge(whole["content"]["parts"], candidate.get("content", {}).get("parts") or [])
-        response.update({k: v for k, v in frame.items() if k != "candidates"})
-    if candidates:
-        response = {"candidates": [candidates[i] for i in sorted(candidates)], **response}
-    return response
-
-
-def _merge(parts: list[dict[str, Any]], more: list[dict[str, Any]]) -> None:
-    """Append parts, joining a text part to the text part before it of the same kind."""
-    for part in more:
-        last = parts[-1] if parts else None
-        if (
-            last is not None
-            and set(part) <= {"text", "thought", "thoughtSignature"}
-            and "text" in last
-            and last.get("thought") == part.get("thought")
-        ):
-            last["text"] += part.get("text", "")
-            if "thoughtSignature" in part:
-                last["thoughtSignature"] = part["thoughtSignature"]
-        else:
-            parts.append(dict(part))
 
 
 def gemini_error(code: int, message: str) -> bytes:
