@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -135,6 +136,28 @@ def test_anthropic_recordings_replay() -> None:
     no_key = rillet("stream", "--provider", "anthropic", "hi")
     assert no_key.returncode == 2
     assert "ANTHROPIC_API_KEY" in no_key.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome", "status", "shown"),
+    [
+        ("anthropic/thinking_signature.sse", "completed", 0, "stop reason  end_turn"),
+        ("anthropic/text_basic_no_trailing_newline.sse", "truncated", 1, "no message_stop"),
+        ("gemini/thoughts_text_signature.sse", "completed", 0, "text (thought)"),
+        ("gemini/function_call_get_capital.sse", "completed", 0, "functionCall get_capital"),
+        ("gemini/error_midstream_bare_json.sse", "error", 1, "error 499 CANCELLED"),
+        ("gemini/prompt_blocked_safety.sse", "blocked", 0, "blocked: SAFETY"),
+    ],
+)
+def test_inspect_reads_anthropic_and_gemini_recordings(
+    name: str, outcome: str, status: int, shown: str
+) -> None:
+    done = rillet("inspect", str(PROVIDER_CORPUS / name))
+    assert done.returncode == status, done.stdout
+    assert re.search(rf"^  outcome +{outcome}$", done.stdout, re.MULTILINE)
+    assert shown in done.stdout
+    api = "Anthropic Messages" if name.startswith("anthropic") else "Gemini"
+    assert f"bytes, {api})" in done.stdout
 
 
 def test_gemini_recordings_replay_and_their_errors_fail() -> None:
