@@ -221,6 +221,23 @@ async def test_tool_results_are_quoted(served: Served) -> None:
     assert text["text"].startswith("From the tools: forecast returned 21C.")
 
 
+async def test_structured_output_is_json_that_follows_the_schema(served: Served) -> None:
+    schema = {
+        "type": "object",
+        "properties": {"city": {"type": "string"}, "days": {"type": "array", "items": CITY}},
+        "required": ["city", "days"],
+        "additionalProperties": False,
+    }
+    for asked in (
+        {"output_config": {"format": {"type": "json_schema", "schema": schema}}},
+        {"output_format": {"type": "json_schema", "schema": schema}},
+    ):
+        decoded = events((await post(served, request("rillet-text", **asked))).content)
+        (text,) = blocks(decoded)
+        assert problems(json.loads(text["text"]), schema) == []
+        assert len(text["deltas"]) > 3
+
+
 async def test_without_stream_the_answer_is_the_message(served: Served) -> None:
     response = await post(served, request("rillet-function_call", tools=TOOLS, stream=False))
     assert response.headers["content-type"] == "application/json"

@@ -135,6 +135,21 @@ async def test_max_tokens_and_a_blocked_prompt(served: Served) -> None:
     assert "usageMetadata" in blocked
 
 
+async def test_json_output_follows_the_response_schema(served: Served) -> None:
+    upper = {"type": "OBJECT", "properties": {"city": {"type": "STRING"}}, "required": ["city"]}
+    for config, schema in (
+        ({"responseMimeType": "application/json", "responseJsonSchema": CITY}, CITY),
+        ({"response_mime_type": "application/json", "response_schema": upper}, CITY),
+    ):
+        decoded = frames(
+            (await stream(served, "rillet-text", body(generationConfig=config))).content
+        )
+        assert problems(json.loads(text_of(decoded)), schema) == []
+    plain = {"responseMimeType": "application/json"}
+    decoded = frames((await stream(served, "rillet-text", body(generationConfig=plain))).content)
+    assert isinstance(json.loads(text_of(decoded)), dict)
+
+
 async def test_an_error_mid_stream_is_bare_json(served: Served) -> None:
     raw = (await stream(served, "rillet-error", body())).content
     decoded = frames(raw)

@@ -19,12 +19,12 @@ from rillet.testing._scenarios import (
     _INCOMPLETE_TOKENS,
     _REFUSAL,
     Scenario,
-    _answer,
     _calls,
     _count,
     _pieces,
     _summaries,
     _tokens,
+    answer_tokens,
     request_text,
 )
 
@@ -86,6 +86,19 @@ def _result_text(content: object) -> str:
         blocks = [cast("dict[str, Any]", b) for b in cast("list[object]", content)]
         return " ".join(str(b.get("text", "")) for b in blocks)
     return str(content)
+
+
+def _output_schema(request: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The JSON schema of structured output, if the request asks for it.
+
+    In ``output_config.format``, or the beta's ``output_format``.
+    """
+    config: Mapping[str, Any] = request.get("output_config") or {}
+    found: Mapping[str, Any] = config.get("format") or request.get("output_format") or {}
+    schema: object = found.get("schema")
+    if found.get("type") != "json_schema" or not isinstance(schema, dict):
+        return None
+    return cast("dict[str, Any]", schema)
 
 
 def _wants_thinking(request: Mapping[str, Any]) -> bool:
@@ -200,11 +213,7 @@ def message_stream(  # noqa: C901 - one branch per scenario
     if scenario == "refusal":
         writer.text(_tokens(_REFUSAL))
         return writer.finish("refusal")
-    if results:
-        quote = "; ".join(f"{name} returned {result}" for name, result in results)
-        tokens = _tokens(f"From the tools: {quote}. {_answer(prompt)}")
-    else:
-        tokens = _tokens(_answer(prompt))
+    tokens = answer_tokens(prompt, results, _output_schema(request))
     limit = request.get("max_tokens")
     if scenario == "incomplete":
         limit = min(limit, _INCOMPLETE_TOKENS) if isinstance(limit, int) else _INCOMPLETE_TOKENS

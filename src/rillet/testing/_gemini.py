@@ -21,12 +21,12 @@ from rillet.testing._scenarios import (
     _DEFAULT_TOOL,
     _INCOMPLETE_TOKENS,
     Scenario,
-    _answer,
     _calls,
     _count,
     _summaries,
-    _tokens,
+    answer_tokens,
 )
+from rillet.testing._schema import JSON_OBJECT_SCHEMA
 
 __all__ = [
     "encode_gemini",
@@ -107,6 +107,20 @@ def _lower_types(schema: object) -> object:
         key: value.lower() if key == "type" and isinstance(value, str) else _lower_types(value)
         for key, value in cast("dict[str, object]", schema).items()
     }
+
+
+def _response_schema(config: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    """The schema of JSON output, if the request asks for JSON.
+
+    ``responseJsonSchema`` or ``responseSchema``; some object for ``responseMimeType:
+    application/json`` alone.
+    """
+    schema: object = _field(config, "responseJsonSchema") or _field(config, "responseSchema")
+    if isinstance(schema, dict):
+        return cast("dict[str, Any]", _lower_types(cast("dict[str, Any]", schema)))
+    if _field(config, "responseMimeType") == "application/json":
+        return JSON_OBJECT_SCHEMA
+    return None
 
 
 def function_results(request: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -229,11 +243,7 @@ def gemini_stream(
         functions = _functions(request) or [_DEFAULT_TOOL]
         writer.calls(_calls({"tools": functions}, prompt, count), signed=thoughtful)
         return writer.frames
-    if results:
-        quote = "; ".join(f"{name} returned {response}" for name, response in results)
-        tokens = _tokens(f"From the tools: {quote}. {_answer(prompt)}")
-    else:
-        tokens = _tokens(_answer(prompt))
+    tokens = answer_tokens(prompt, results, _response_schema(config))
     limit = _field(config, "maxOutputTokens")
     if scenario == "incomplete":
         limit = min(limit, _INCOMPLETE_TOKENS) if isinstance(limit, int) else _INCOMPLETE_TOKENS
