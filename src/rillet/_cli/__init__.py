@@ -25,6 +25,11 @@ __all__ = ["main", "main_exit"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEMO_PROMPT = "What makes a streaming library pleasant to use?"
+DEFAULT_MODELS = {
+    "openai": "gpt-5-mini",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-flash",
+}
 
 
 class UsageError(RilletError):
@@ -112,7 +117,7 @@ def _stream(args: argparse.Namespace, output: Output) -> int:
         lambda: stream(
             output,
             prompt=args.prompt,
-            model=args.model,
+            model=args.model or DEFAULT_MODELS[args.provider],
             base_url=args.base_url,
             api_key=args.api_key,
             mode=_mode(args),
@@ -188,7 +193,10 @@ def _parser() -> argparse.ArgumentParser:
 
     sub = command("stream", _stream, "Stream a response from the API or a compatible server.")
     sub.add_argument("prompt", help="what to ask")
-    sub.add_argument("--model", default="gpt-5-mini", help="the model (default: %(default)s)")
+    sub.add_argument(
+        "--model",
+        help="the model (default: gpt-5-mini, claude-sonnet-4-5 or gemini-2.5-flash)",
+    )
     sub.add_argument("--base-url", help="the API's URL (default: $OPENAI_BASE_URL or OpenAI)")
     sub.add_argument("--api-key", help="the API key (default: $OPENAI_API_KEY)")
     provider(sub)

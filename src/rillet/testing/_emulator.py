@@ -1,4 +1,4 @@
-"""An emulator of the OpenAI endpoints: generated or recorded streams, with faults.
+"""An emulator of the OpenAI, Anthropic and Gemini endpoints: generated or recorded streams, faults.
 
 The emulator decides what to answer (:meth:`Emulator.reply`: a status, headers and the body as
 a list of steps) without doing any I/O, so that two front ends serve exactly the same thing: the
@@ -10,6 +10,11 @@ Per request, the model name or headers choose what is answered and how:
 * ``x-rillet-scenario``, or a model named ``rillet-<scenario>``: a generated stream (see
   :data:`~rillet.testing.SCENARIOS`);
 * ``x-rillet-recording``: the name of a recording to replay;
+The Anthropic Messages API (``POST .../messages``) and Gemini (``POST
+.../models/{model}:streamGenerateContent`` and ``:generateContent``) are answered the same way,
+in their own framing and error shapes, from recordings named ``anthropic/...`` and
+``gemini/...`` (see :mod:`rillet.testing._anthropic` and :mod:`rillet.testing._gemini`).
+
 * neither: the first recording of the endpoint's kind, else the ``text`` scenario (a request
   that no recording can answer, for JSON of a format, after a previous response or with tool
   outputs, is always generated);
@@ -149,8 +154,10 @@ class _Stored:
 
 
 class Emulator:
-    """Answers ``POST /v1/responses`` and ``/v1/chat/completions``: generated or recorded.
+    """Answers the OpenAI, Anthropic and Gemini endpoints: generated or recorded.
 
+    ``POST /v1/responses``, ``/v1/chat/completions``, ``/v1/messages`` (Anthropic) and
+    ``/v1beta/models/{model}:streamGenerateContent`` / ``:generateContent`` (Gemini).
     Streamed or not (the final object as JSON). Responses are kept server-side, as the API
     keeps them (not those created with ``store=false``): ``previous_response_id`` continues
     one (an unknown one is a 404), ``GET /v1/responses/{id}`` returns one
@@ -161,7 +168,8 @@ class Emulator:
 
     Args:
         recordings: Raw SSE streams by name; names starting with ``chat/`` are Chat
-            Completions streams, the others Responses streams.
+            Completions streams, ``anthropic/`` Anthropic Messages streams, ``gemini/``
+            Gemini streams, the others Responses streams.
         chunk_size: Bytes per chunk of a body (0: one chunk per event), unless a request's
             ``x-rillet-chunk-size`` says otherwise.
         delay: Seconds between chunks (the pace of generated text, word by word), unless a
