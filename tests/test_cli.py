@@ -297,6 +297,32 @@ def test_serve_then_stream_from_it() -> None:
     assert "Traceback" not in lines.stderr
 
 
+def test_serve_then_stream_anthropic_and_gemini_from_it() -> None:
+    with serving() as url:
+        root = url.removesuffix("/v1")
+        prompt = "Tell me about rivers"
+        claude = rillet(
+            "stream",
+            prompt,
+            "--provider",
+            "anthropic",
+            "--base-url",
+            root,
+            "--model",
+            "rillet-text",
+        )
+        gemini = rillet(
+            "stream", prompt, "--provider", "gemini", "--base-url", root, "--model", "rillet-text",
+            "--json",
+        )  # fmt: skip
+    assert claude.returncode == 0, claude.stderr
+    assert claude.stdout.startswith(anthropic_text(prompt))
+    assert gemini.returncode == 0, gemini.stderr
+    lines = [json.loads(line) for line in gemini.stdout.splitlines()]
+    assert "candidates" in lines[0]  # a chunk as the server sent it
+    assert lines[-1]["type"] == "finished"
+
+
 def test_serve_on_a_busy_port_says_so() -> None:
     with socket.socket() as busy:
         busy.bind(("127.0.0.1", 0))
