@@ -188,7 +188,8 @@ async def serve_forever(
             output.line(f"{url}/v1")
             output.note(
                 f"rillet emulator on {url}/v1 -- try: OPENAI_BASE_URL={url}/v1 "
-                'rillet stream "hello" --model rillet-reasoning  (Ctrl-C stops it)'
+                'rillet stream "hello" --model rillet-reasoning; Anthropic and Gemini clients: '
+                f"base URL {url}  (Ctrl-C stops it)"
             )
             await anyio.sleep_forever()
     except OSError as error:
