@@ -54,7 +54,7 @@ def event(kind: str, payload: dict[str, Any], pad: int = 3) -> bytes:
 
 def synthetic(texts: int, pieces: int) -> bytes:
     """A long stream: ``texts`` text deltas, then a tool call in ``pieces`` JSON pieces."""
-    message = {
+    message: dict[str, Any] = {
         "id": "msg_bench",
         "type": "message",
         "role": "assistant",
@@ -98,8 +98,9 @@ def synthetic(texts: int, pieces: int) -> bytes:
             )
         )
     out.append(event("content_block_stop", {"type": "content_block_stop", "index": 1}))
-    delta = {"type": "message_delta", "delta": {"stop_reason": "tool_use", "stop_sequence": None}}
-    out.append(event("message_delta", {**delta, "usage": {"output_tokens": texts + pieces}}))
+    end: dict[str, Any] = {"stop_reason": "tool_use", "stop_sequence": None}
+    usage = {"output_tokens": texts + pieces}
+    out.append(event("message_delta", {"type": "message_delta", "delta": end, "usage": usage}))
     out.append(event("message_stop", {"type": "message_stop"}))
     return b"".join(out)
 
@@ -234,22 +235,29 @@ def main() -> None:
     for name, data in bodies.items():
         chunks = chunked(data)
         events = data.count(b"\nevent: ") + 1
-        runs = [
-            ("async iterate", best_async, rillet_iterate, sdk_iterate, rillet_async, sdk_async),
-            ("async final", best_async, rillet_final, sdk_final, rillet_async, sdk_async),
+        table = [
+            (
+                "async iterate",
+                best_async(rillet_iterate, rillet_async(chunks)),
+                best_async(sdk_iterate, sdk_async(chunks)),
+            ),
+            (
+                "async final",
+                best_async(rillet_final, rillet_async(chunks)),
+                best_async(sdk_final, sdk_async(chunks)),
+            ),
             (
                 "sync iterate",
-                best_sync,
-                rillet_sync_iterate,
-                sdk_sync_iterate,
-                rillet_sync,
-                sdk_sync,
+                best_sync(rillet_sync_iterate, rillet_sync(chunks)),
+                best_sync(sdk_sync_iterate, sdk_sync(chunks)),
             ),
-            ("sync final", best_sync, rillet_sync_final, sdk_sync_final, rillet_sync, sdk_sync),
+            (
+                "sync final",
+                best_sync(rillet_sync_final, rillet_sync(chunks)),
+                best_sync(sdk_sync_final, sdk_sync(chunks)),
+            ),
         ]
-        for label, best, mine, theirs, make_mine, make_theirs in runs:
-            ours = best(mine, make_mine(chunks))  # type: ignore[operator]
-            sdk = best(theirs, make_theirs(chunks))  # type: ignore[operator]
+        for label, ours, sdk in table:
             print(
                 f"| {name} | {events} | {label} | {ours * 1000:.2f} | {sdk * 1000:.2f} "
                 f"| {sdk / ours:.1f}x |"

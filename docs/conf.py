@@ -51,6 +51,8 @@ nitpick_ignore_regex = [
     (r"py:class", r"(rillet\.params\.\S+|ResponseCreateParams|ChatCompletionCreateParams)"),
     # The streams' generic bases name these as strings (forward references).
     (r"py:class", r"Response|ResponseEvent|ChatCompletionEvent"),
+    (r"py:class", r"AnthropicEvent( \| AnyNeutralEvent)?"),
+    (r"py:class", r"Base|rillet\._protocols\.StreamProtocol"),  # the shared bases
     (r"py:class", r"_\w+"),  # private names in signatures (sources are made by connect())
     (r"py:(class|obj)", r"(rillet\.(events\.)?_\w+\.)?[A-Z]"),  # type variables
     # What the dispatcher needs from a stream (a protocol that the streams satisfy).

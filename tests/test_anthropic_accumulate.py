@@ -309,3 +309,39 @@ def test_events_before_message_start_are_inconsistent() -> None:
     (event,) = _events('{"type":"content_block_stop","index":0}')
     with pytest.raises(InconsistentStreamError, match="content block 0 was never started"):
         accumulator.add(event)
+
+
+def test_usual_deltas_are_made_as_the_builder_makes_them() -> None:
+    from rillet.anthropic import ContentBlockDeltaEvent  # noqa: PLC0415
+    from rillet.events._model import structure_hook  # noqa: PLC0415
+
+    build = structure_hook(ContentBlockDeltaEvent, routed=True)
+    payloads = [
+        data for name in FILES for kind, data in decoded(name) if kind == "content_block_delta"
+    ]
+    payloads += [  # the odd ones: the builder's (extra fields kept, wrong types refused)
+        b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a","x":1}}',
+        b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"a"},"y":2}',
+    ]
+    for data in payloads:
+        made = parse_anthropic_event("content_block_delta", data)
+        built = build(json.loads(data), ContentBlockDeltaEvent, data)
+        assert made == built
+        assert made.to_dict() == built.to_dict() == json.loads(data)
+        assert made.delta.to_dict() == built.delta.to_dict()  # type: ignore[attr-defined]
+    from rillet import EventDecodeError  # noqa: PLC0415
+
+    bad = b'{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":7}}'
+    with pytest.raises(EventDecodeError, match=r"delta\.text"):
+        parse_anthropic_event("content_block_delta", bad)
+
+
+@given(st.binary(max_size=300))
+def test_arbitrary_bytes_raise_only_rillet_errors(data: bytes) -> None:
+    from rillet import RilletError  # noqa: PLC0415
+
+    body = b"event: content_block_delta\ndata: " + data + b"\n\n"
+    fed = machine([read("reframed/text.reframed.sse")[:400], body])
+    assert fed.failure is None or isinstance(fed.failure, RilletError)
+    with pytest.raises(RilletError):
+        fed.result()

@@ -16,7 +16,7 @@ import anyio.lowlevel
 import attrs
 import pytest
 
-from anthropic_corpus import final, read
+from anthropic_corpus import FILES, final, machine, read
 from rillet import (
     BadRequestError,
     InternalServerError,
@@ -292,7 +292,9 @@ async def test_partial_arguments_while_streaming(server: tuple[Scripted, str]) -
             if isinstance(event, ContentBlockDeltaEvent) and event.delta.type == "input_json_delta":
                 seen.append(stream.partial_arguments(event))
         await anyio.lowlevel.checkpoint()
-    assert seen[-1] == final([read("tool_use_input_json_delta.sse")]).content[1].input  # type: ignore[union-attr]
+    block = final([read("tool_use_input_json_delta.sse")]).content[1]
+    assert block.type == "tool_use"
+    assert seen[-1] == block.input
 
 
 def test_the_blocking_client(app: tuple[Scripted, str]) -> None:
@@ -317,3 +319,75 @@ def test_the_blocking_client(app: tuple[Scripted, str]) -> None:
             stream.get_final_message()
         assert isinstance(raised.value.partial, Message)
     assert scripted.requests[0]["headers"]["x-api-key"] == "sk-sync"
+
+
+async def test_one_router_for_own_and_neutral_events(server: tuple[Scripted, str]) -> None:
+    from rillet import Router  # noqa: PLC0415
+
+    scripted, url = server
+    data = read("tool_use_input_json_delta.sse")
+    scripted.answers.append(Answer(chunks=chunked(data)))
+    router = Router()
+    texts: list[str] = []
+    deltas: list[str] = []
+    done: list[str] = []
+
+    @router.on(TextDelta)
+    def text(event: TextDelta) -> None:
+        texts.append(event.text)
+
+    @router.on("content_block_delta")
+    def delta(event: ContentBlockDeltaEvent) -> None:
+        deltas.append(event.delta.type)
+
+    @router.on("tool_call.done")
+    def tool(event: Any) -> None:
+        done.append(event.arguments)
+
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.messages.create(stream=True, **ASK)
+        message = await stream.dispatch(router)
+    assert "".join(texts) == message.text
+    assert deltas.count("input_json_delta") == data.count(b'"input_json_delta"')
+    call = message.content[1]
+    assert call.type == "tool_use"
+    assert [json.loads(arguments) for arguments in done] == [call.input]
+
+
+@pytest.mark.parametrize("name", FILES)
+async def test_every_corpus_file_over_loopback(server: tuple[Scripted, str], name: str) -> None:
+    """The async stream gives what the sans-IO machine gives (the SDK's message, see
+    test_anthropic_accumulate), on both event loops, the body in small chunks."""
+    scripted, url = server
+    data = read(name)
+    scripted.answers.append(Answer(chunks=chunked(data, 211)))
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.messages.create(stream=True, **ASK)
+        async with stream:
+            if name == "synthetic/spliced_two_messages.reframed.sse":
+                with pytest.raises(StreamTruncatedError):
+                    await stream.final_response()
+                return
+            message = await stream.final_response()
+            events = [event async for event in stream.events()]
+    expected = machine([data])
+    assert message.to_dict() == expected.result().to_dict()
+    assert events == [
+        expected.log.event_at(i, expected.protocol.replay) for i in range(len(events))
+    ]
+    assert len(events) == expected.log.count
+
+
+async def test_partial_output_of_a_json_answer(server: tuple[Scripted, str]) -> None:
+    scripted, url = server
+    data = read("reframed/text_json_output_format.reframed.sse")
+    scripted.answers.append(Answer(chunks=chunked(data, 64)))
+    seen: list[Any] = []
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.messages.create(stream=True, **ASK)
+        async for event in stream.events():
+            if isinstance(event, TextDelta):
+                seen.append(json.dumps(stream.partial_output))
+        message = await stream.final_response()
+    assert json.loads(seen[-1]) == json.loads(message.text)
+    assert len(set(seen)) > 10  # it grew as the text came

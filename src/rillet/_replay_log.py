@@ -44,6 +44,7 @@ class EntryStore:
         "_bases",
         "_block_starts",
         "_blocks",
+        "_count",
         "_data",
         "_ends",
         "_kind",
@@ -68,9 +69,10 @@ class EntryStore:
         self._kinds: list[object] = []
         self._bases = array("Q")
         self._kind: object = _NO_RUN  # the kind of the last run
+        self._count = 0  # entries
 
     def __len__(self) -> int:
-        return len(self._ends) + len(self._objects)
+        return self._count
 
     def __sizeof__(self) -> int:
         """The bytes the store holds (its buffers with their spare room; not kept objects)."""
@@ -80,28 +82,34 @@ class EntryStore:
 
     def append(self, entry: Entry) -> None:
         """Add the entry at the next position (the payload of ``(type, payload)`` is copied)."""
+        # Inline, no call per step: a stream that derives events (chat, Anthropic) alternates
+        # payloads and objects, a new run at almost every entry.
         if type(entry) is tuple:
             kind, payload = entry  # type: ignore[misc] # not a ServerSentEvent (a tuple subclass)
             data = self._data
-            if len(data) + len(payload) > _BLOCK and data:
+            size = len(payload)
+            if len(data) + size > _BLOCK and data:
                 data = self._data = bytearray()
                 self._blocks.append(data)
                 self._block_starts.append(self._size)
             data += payload
-            self._size += len(payload)
+            self._size += size
+            ends = self._ends
             if kind != self._kind:
-                self._run(kind, len(self._ends))
-            self._ends.append(self._size)
+                self._starts.append(self._count)
+                self._kinds.append(kind)
+                self._bases.append(len(ends))
+                self._kind = kind
+            ends.append(self._size)
         else:
+            objects = self._objects
             if self._kind is not _OBJECTS:
-                self._run(_OBJECTS, len(self._objects))
-            self._objects.append(entry)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
-
-    def _run(self, kind: object, base: int) -> None:
-        self._starts.append(len(self))
-        self._kinds.append(kind)
-        self._bases.append(base)
-        self._kind = kind
+                self._starts.append(self._count)
+                self._kinds.append(_OBJECTS)
+                self._bases.append(len(objects))
+                self._kind = _OBJECTS
+            objects.append(entry)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+        self._count += 1
 
     def event_at(self, position: int, replay: Callable[[tuple[str | None, bytes]], Event]) -> Item:
         """The event at ``position``: the object, or its ``(type, payload)`` ``replay``-ed."""

@@ -36,7 +36,7 @@ from rillet._tools import Tools
 from rillet.events import ChatCompletion, Response
 
 if TYPE_CHECKING:
-    from rillet._client import Client
+    import rillet._client
     from rillet._sync_stream import SyncChatCompletionStream, SyncResponseStream
     from rillet.events import Event
     from rillet.params import ChatCompletionCreateParams, ResponseCreateParams
@@ -47,7 +47,7 @@ R = TypeVar("R", Response, ChatCompletion)
 
 
 def run_sync(
-    client: Client,
+    client: rillet._client.Client,
     tools: Tools,
     /,
     *,
@@ -100,7 +100,7 @@ def run_sync(
 
 
 def run_chat_sync(
-    client: Client,
+    client: rillet._client.Client,
     tools: Tools,
     /,
     *,

@@ -33,7 +33,7 @@ from rillet._tool_loop import (
 from rillet._tools import Tools
 
 if TYPE_CHECKING:
-    from rillet._client import AsyncClient
+    import rillet._client
     from rillet._stream import ChatCompletionStream, ResponseStream
     from rillet.events import ChatCompletion, Response
     from rillet.params import ChatCompletionCreateParams, ResponseCreateParams
@@ -97,7 +97,7 @@ class _Turn:
 
 
 async def run(
-    client: AsyncClient,
+    client: rillet._client.AsyncClient,
     tools: Tools,
     /,
     *,
@@ -147,7 +147,7 @@ async def run(
 
 
 async def run_chat(
-    client: AsyncClient,
+    client: rillet._client.AsyncClient,
     tools: Tools,
     /,
     *,

@@ -39,6 +39,7 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL: Final = "https://api.anthropic.com"
+"""Where requests go when neither ``base_url`` nor ``ANTHROPIC_BASE_URL`` says otherwise."""
 ANTHROPIC_VERSION: Final = "2023-06-01"
 """The API version every request names (``anthropic-version``)."""
 

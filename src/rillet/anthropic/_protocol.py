@@ -7,8 +7,8 @@ result is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Literal
+from collections.abc import Callable, Iterable
+from typing import Any, Final, Literal, cast
 
 from rillet._errors import StreamTruncatedError
 from rillet._json import JSONValue, Loads, PayloadReader, loads
@@ -17,14 +17,19 @@ from rillet._sse import ServerSentEvent, SSEDecoder
 from rillet.anthropic._accumulate import MessageAccumulator
 from rillet.anthropic._events import (
     ANTHROPIC_EVENT_TYPES,
+    AnthropicErrorEvent,
     AnthropicStreamEvent,
+    ContentBlockDeltaEvent,
+    InputJSONBlockDelta,
     MessageStopEvent,
     PingEvent,
+    TextBlockDelta,
+    ThinkingBlockDelta,
 )
 from rillet.anthropic._message import Message, Usage
-from rillet.events import Event, TextDelta, UnknownEvent
+from rillet.events import Event, ReasoningDelta, TextDelta, UnknownEvent
 from rillet.events._direct import Direct, direct_decoder
-from rillet.events._model import Build, structure_hook
+from rillet.events._model import Build, Model, maker, structure_hook
 from rillet.events._parse import (
     _INVALID,
     OnInvalid,
@@ -87,6 +92,10 @@ def read_anthropic_event(  # noqa: C901, PLR0911 - the usual cases return early,
     json_type = payload.get("type", event_type)
     if type(json_type) is not str:
         return _invalid(event_type, data, "type", "no type string", on_invalid)
+    if json_type == "content_block_delta":
+        made = _usual_delta(payload, data)
+        if made is not None:
+            return made
     route = _builders.get(json_type)
     if route is None:
         if json_type not in ANTHROPIC_EVENT_TYPES:
@@ -97,6 +106,36 @@ def read_anthropic_event(  # noqa: C901, PLR0911 - the usual cases return early,
         return build(payload, cls, data)
     except _INVALID as error:
         return _not_valid(error, cls, payload, data, event_type=json_type, on_invalid=on_invalid)
+
+
+_delta_event = maker(ContentBlockDeltaEvent, "index", "delta", "_source")
+_USUAL_DELTAS: Final[dict[object, tuple[str, Callable[..., Model]]]] = {
+    "text_delta": ("text", maker(TextBlockDelta, "text", "_source")),
+    "input_json_delta": ("partial_json", maker(InputJSONBlockDelta, "partial_json", "_source")),
+    "thinking_delta": ("thinking", maker(ThinkingBlockDelta, "thinking", "_source")),
+}
+
+
+def _usual_delta(payload: dict[str, Any], data: bytes) -> Event | None:
+    """A ``content_block_delta`` of text, tool input or thinking, made as the builder makes it.
+
+    Most of a stream is these: made directly (two slot-setting constructors), not through the
+    builder and the delta union's hook; other fields (which the builder would not read either)
+    stay in their JSON, which both keep. ``None`` for anything else: the builder then makes the
+    event, or explains what is wrong.
+    """
+    index, found = payload.get("index"), payload.get("delta")
+    if type(index) is not int or type(found) is not dict:
+        return None
+    delta = cast("dict[str, Any]", found)
+    usual = _USUAL_DELTAS.get(delta.get("type"))
+    if usual is None:
+        return None
+    field, make = usual
+    value = delta.get(field)
+    if type(value) is not str:
+        return None
+    return _delta_event(index, make(value, delta), data)
 
 
 class AnthropicProtocol(StreamProtocol[Message]):
@@ -130,8 +169,13 @@ class AnthropicProtocol(StreamProtocol[Message]):
             derived = add(event)
             record(event, (routed, data))
             for neutral in derived:
-                record(neutral, neutral)
-            if derived and self._over():
+                if type(neutral) is TextDelta:
+                    record(neutral, (routed, _TEXT + neutral.text.encode()))
+                elif type(neutral) is ReasoningDelta:
+                    record(neutral, (routed, _REASONING + neutral.text.encode()))
+                else:
+                    record(neutral, neutral)
+            if type(event) in _ENDS and self._over():
                 return True
         return False
 
@@ -178,8 +222,12 @@ class AnthropicProtocol(StreamProtocol[Message]):
         return None if snapshot is None else snapshot.usage
 
     def replay(self, entry: tuple[str | None, bytes]) -> Event:
-        """Parse a logged event again."""
-        return parse_anthropic_event(entry[0], entry[1], on_invalid="return")
+        """Parse a logged event again (or make a logged text or reasoning delta again)."""
+        kind, payload = entry
+        if payload[:1] == b"\r":
+            text = payload[2:].decode()
+            return _text_delta(text) if payload[:2] == _TEXT else _reasoning_delta(text)
+        return parse_anthropic_event(kind, payload, on_invalid="return")
 
     def result(self, cut: str) -> Message:
         """The final message, or the error that says why there is none."""
@@ -188,3 +236,17 @@ class AnthropicProtocol(StreamProtocol[Message]):
             reason = f"{cut}, with no {what}"
             raise StreamTruncatedError(reason, partial=self.snapshot)
         return self.accumulator.result()
+
+
+# The log keeps the derived text and reasoning deltas as their text (kept as objects, the many
+# small events of a long stream would all be tracked by the garbage collector, whose passes over
+# them cost more than making them again when a second pass reads the log), under the type of
+# the event they come from (a run of one type costs the log least), marked by a first byte no
+# server's data can have: a carriage return ends an SSE line, it is never in a field's value.
+_TEXT: Final = b"\rT"
+_REASONING: Final = b"\rR"
+_text_delta = maker(TextDelta, "text")
+_reasoning_delta = maker(ReasoningDelta, "text")
+
+_ENDS: Final = frozenset({MessageStopEvent, AnthropicErrorEvent})
+"""The events that may end a stream."""

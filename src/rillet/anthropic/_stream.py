@@ -90,11 +90,11 @@ class MessageStream(
 
     Use it as an async context manager. ``await final_response()`` (or ``get_final_message()``,
     as the official SDK names it) reads the rest and returns the :class:`Message`;
-    ``snapshot`` is the message so far; :meth:`text_deltas` yields only the text.
+    ``snapshot`` is the message so far; ``text_deltas()`` yields only the text.
     """
 
     async def get_final_message(self) -> Message:
-        """:meth:`final_response`, by the official SDK's name."""
+        """``final_response()``, by the official SDK's name."""
         return await self.final_response()
 
 
@@ -105,5 +105,5 @@ class SyncMessageStream(
     """A Messages API stream for blocking code: ``for event in stream``."""
 
     def get_final_message(self) -> Message:
-        """:meth:`get_final_response`, by the official SDK's name."""
+        """``get_final_response()``, by the official SDK's name."""
         return self.get_final_response()
