@@ -47,6 +47,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"rillet\._closing\.\w+"),  # the context managers' mixins
     (r"py:class", r"rillet\._client_base\.\w+"),  # what every provider's client shares
     (r"py:class", r"rillet\._routing\.\w+"),  # the mixin that types on() for checkers
+    (r"py:class", r"rillet\._protocols\.\w+"),  # the machine's seam, a provider's protocol base
     # rillet.params (generated TypedDicts) is not in the reference (see check_reference.py).
     (r"py:class", r"(rillet\.params\.\S+|ResponseCreateParams|ChatCompletionCreateParams)"),
     # The streams' generic bases name these as strings (forward references).
@@ -59,7 +60,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (
         r"py:class",
-        r"ErrorPolicy|Headers|Query|Body|Send|SyncSend|StreamMachine|Registrar",
+        r"ErrorPolicy|Headers|Query|Body|Send|SyncSend|StreamMachine|Registrar|Base",
     ),  # aliases, spelled out where used; streams are made by the clients, not by users
 ]
 
@@ -92,5 +93,19 @@ def _fill_docstring(
         lines[:] = documented
 
 
+# Annotations that name a client rillet imports only for type checkers stay unqualified
+# (``AsyncClient``): they mean the OpenAI clients, not those of rillet.gemini or other providers.
+_CLIENTS = {"AsyncClient": "rillet.AsyncClient", "Client": "rillet.Client"}
+
+
+def _qualify_clients(app: Sphinx, what: str, name: str, *_: object) -> None:
+    del what
+    annotations = app.env.current_document.autodoc_annotations.get(name, {})
+    for key, value in annotations.items():
+        annotations[key] = _CLIENTS.get(value, value)
+
+
 def setup(app: Sphinx) -> None:
     app.connect("autodoc-process-docstring", _fill_docstring)
+    # After autodoc records the type hints (its handler has the default priority, 500).
+    app.connect("autodoc-process-signature", _qualify_clients, priority=600)

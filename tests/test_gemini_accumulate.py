@@ -14,6 +14,7 @@ finish reason, prompt block reason and the error it raised. Where rillet differs
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -382,3 +383,15 @@ def test_invalid_chunks_are_decode_errors_naming_the_field() -> None:
         parse_gemini_frame(b'{"candidates": [{"finishReason": 3}]}')
     invalid = parse_gemini_frame(b"[1]", on_invalid="return")
     assert invalid.type == "invalid"
+
+
+def test_partial_output_is_the_text_parsed_as_far_as_it_came() -> None:
+    accumulator = GeminiAccumulator()
+    seen = []
+    for data in frames("json_output_after_function_response.sse"):
+        chunk = parse_gemini_frame(data)
+        assert isinstance(chunk, GenerateContentResponse)
+        accumulator.add(chunk)
+        seen.append(copy.deepcopy(accumulator.partial_output))  # the value is live: it grows
+    assert seen[0] == {"city": "Mexico"}
+    assert seen[-1] == {"city": "Mexico City", "country": "Mexico"}

@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import pytest
 
-from gemini_corpus import machine, read
+from gemini_corpus import FILES, machine, outcome, read
 from rillet import (
     BadRequestError,
     NotFoundError,
@@ -136,6 +136,32 @@ async def test_streams_give_the_chunks_events_and_result(
         "contents": [{"role": "user", "parts": [{"text": "Hello"}]}],
         "tools": [{"codeExecution": {}}],
     }
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("name", FILES)
+async def test_every_recording_reads_over_the_network_as_sans_io(
+    server: tuple[Scripted, str], name: str
+) -> None:
+    """Each corpus file, in small chunks over loopback: the result (or error) the sans-IO
+    reading gives, which test_gemini_accumulate checks against google-genai's."""
+    scripted, url = server
+    data = read(name)
+    scripted.answers.append(Answer(chunks=chunked(data, 61)))
+    expected = outcome(machine([data]))
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.models.generate_content(model=MODEL, contents="x", stream=True)
+        async with stream:
+            try:
+                result: GenerateContentResponse | RilletError = await stream.final_response()
+            except RilletError as error:
+                result = error
+    assert type(result) is type(expected)
+    if isinstance(result, GenerateContentResponse):
+        assert result == expected
+    else:
+        assert str(result).split(" after ")[0] == str(expected).split(" after ")[0]
+        assert getattr(result, "partial", None) == getattr(expected, "partial", None)
 
 
 @pytest.mark.anyio
@@ -292,3 +318,56 @@ def test_no_key_for_the_real_api_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
         monkeypatch.delenv(variable, raising=False)
     with pytest.raises(RilletError, match="GEMINI_API_KEY or GOOGLE_API_KEY"):
         Client()
+
+
+@pytest.mark.anyio
+async def test_partial_output_and_arguments_grow_while_streaming(
+    server: tuple[Scripted, str],
+) -> None:
+    scripted, url = server
+    scripted.answers.append(Answer(chunks=[read("json_output_after_function_response.sse")]))
+    scripted.answers.append(
+        Answer(
+            chunks=[read("reframed/streamed_function_call_args_array_no_terminator.reframed.sse")]
+        )
+    )
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.models.generate_content(model=MODEL, contents="x", stream=True)
+        seen: list[Any] = []
+        async with stream:
+            async for _ in stream:
+                seen.append(stream.partial_output)
+            result = await stream.final_response()
+        assert seen[-1] == json.loads(result.text)
+        stream = await client.models.generate_content(model=MODEL, contents="x", stream=True)
+        async with stream:
+            arguments = [
+                stream.partial_arguments(event)
+                async for event in stream.events()
+                if isinstance(event, ToolCallDone)
+            ]
+            result = await stream.final_response()
+    assert arguments == [call.args for call in result.function_calls]
+    assert arguments[0]["operations"][1]["price"] == 0.3
+
+
+@pytest.mark.anyio
+async def test_an_invalid_chunk_can_be_returned_instead_of_raised(
+    server: tuple[Scripted, str],
+) -> None:
+    scripted, url = server
+    bad = b'data: {"candidates": [{"index": "zero"}]}\r\n\r\n'
+    scripted.answers.append(Answer(chunks=[bad, read("text_single_frame.sse")]))
+    scripted.answers.append(Answer(chunks=[bad]))
+    async with AsyncClient(api_key="k", base_url=url) as client:
+        stream = await client.models.generate_content(
+            model=MODEL, contents="x", stream=True, on_invalid="return"
+        )
+        async with stream:
+            kinds = [event.type async for event in stream.events()]
+            result = await stream.final_response()
+        assert kinds[0] == "invalid"
+        assert result.text == "Paris"
+        stream = await client.models.generate_content(model=MODEL, contents="x", stream=True)
+        with pytest.raises(RilletError, match=r"candidates\[0\]\.index"):
+            await stream.final_response()

@@ -11,8 +11,6 @@ from collections.abc import Coroutine, Mapping
 from typing import Any, ClassVar, Final, Literal, TypeVar, Unpack, overload
 from urllib.parse import quote
 
-import httpx
-
 from rillet._client_base import (
     AsyncBase,
     Base,
@@ -38,12 +36,11 @@ DEFAULT_BASE_URL: Final = "https://generativelanguage.googleapis.com"
 """Where requests go when neither ``base_url`` nor ``GOOGLE_GEMINI_BASE_URL`` says otherwise."""
 API_VERSION: Final = "v1beta"
 
-H = TypeVar("H", httpx.AsyncClient, httpx.Client)
 S = TypeVar("S")
 J = TypeVar("J")
 
 
-class _Gemini(Base[H]):
+class _Gemini(Base[Any]):
     """The Gemini API's differences: the key in ``x-goog-api-key``, its own variables."""
 
     _key_variables = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
@@ -174,7 +171,7 @@ class Models(_Models[SyncGenerateContentStream, GenerateContentResponse]):
         return self._generate(model, contents, config, options, stream=stream)
 
 
-class AsyncClient(_Gemini[httpx.AsyncClient], AsyncBase):
+class AsyncClient(_Gemini, AsyncBase):
     """An async client of the Gemini API.
 
     Use it as an async context manager (or call ``aclose()``).
@@ -203,8 +200,8 @@ class AsyncClient(_Gemini[httpx.AsyncClient], AsyncBase):
         self.models = AsyncModels(self)
 
 
-class Client(_Gemini[httpx.Client], SyncBase):
-    """A blocking client of the Gemini API; arguments as for :class:`AsyncClient`.
+class Client(_Gemini, SyncBase):
+    """A blocking client of the Gemini API; arguments as for its ``AsyncClient``.
 
     Attributes:
         models: ``client.models.generate_content(...)``.

@@ -56,7 +56,7 @@ class GenerateContentStream(
 ):
     """A Gemini stream: ``async for`` yields each chunk (a ``GenerateContentResponse``).
 
-    :meth:`events` also yields the neutral events (``TextDelta``, ``ToolCallDone``,
+    ``events()`` also yields the neutral events (``TextDelta``, ``ToolCallDone``,
     ``Finished``...) after the chunk they come from. ``await final_response()`` returns the
     whole response, its parts joined.
     """
