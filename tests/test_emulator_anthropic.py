@@ -369,3 +369,29 @@ async def test_the_official_sdk_stops_at_max_tokens_and_raises_mid_stream_errors
     )
     assert created.stop_reason == "tool_use"
     await client.close()
+
+
+@pytest.mark.parametrize("size", [1, 7, 64])
+async def test_the_official_sdk_reads_any_chunking(served: Served, size: int) -> None:
+    client = sdk(served)
+    async with client.messages.stream(
+        model="rillet-parallel_function_calls",
+        max_tokens=1024,
+        messages=[{"role": "user", "content": PROMPT}],
+        tools=[{"name": "forecast", "input_schema": CITY}],
+        extra_headers={"x-rillet-chunk-size": str(size)},
+    ) as stream:
+        chunked = await stream.get_final_message()
+    async with client.messages.stream(
+        model="rillet-parallel_function_calls",
+        max_tokens=1024,
+        messages=[{"role": "user", "content": PROMPT}],
+        tools=[{"name": "forecast", "input_schema": CITY}],
+    ) as stream:
+        whole = await stream.get_final_message()
+    strip = {"id"}  # fresh per request
+    assert [b.model_dump(exclude=strip) for b in chunked.content] == [
+        b.model_dump(exclude=strip) for b in whole.content
+    ]
+    assert chunked.stop_reason == whole.stop_reason == "tool_use"
+    await client.close()

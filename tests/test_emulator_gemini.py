@@ -217,8 +217,8 @@ async def test_recordings_replay_byte_for_byte(served: Served, name: str) -> Non
 # -- the official SDK reads the emulator's streams ----------------------------------------------
 
 
-def sdk(served: Served) -> genai.Client:
-    options = types.HttpOptions(base_url=root(served), timeout=10_000)
+def sdk(served: Served, headers: dict[str, str] | None = None) -> genai.Client:
+    options = types.HttpOptions(base_url=root(served), timeout=10_000, headers=headers)
     return genai.Client(api_key="test-key", http_options=options)
 
 
@@ -227,10 +227,11 @@ async def collect(
     model: str,
     config: types.GenerateContentConfig | None = None,
     received: list[types.GenerateContentResponse] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> list[types.GenerateContentResponse]:
     """The chunks google-genai yields: its async client on asyncio (the only loop it runs on),
     its blocking client in a worker thread on trio."""
-    client = sdk(served)
+    client = sdk(served, headers)
     chunks = [] if received is None else received
     if sniffio.current_async_library() == "asyncio":
         async for chunk in await client.aio.models.generate_content_stream(
@@ -314,3 +315,28 @@ async def test_the_official_sdk_sees_max_tokens_blocks_and_errors(served: Served
         expected := frames((await stream(served, "rillet-text", body())).content)
     )
     assert expected
+
+
+@pytest.mark.parametrize("size", [1, 7, 64])
+async def test_the_official_sdk_reads_any_chunking(served: Served, size: int) -> None:
+    config = types.GenerateContentConfig(
+        thinking_config=types.ThinkingConfig(include_thoughts=True)
+    )
+    chunked = await collect(
+        served, "rillet-text", config, headers={"x-rillet-chunk-size": str(size)}
+    )
+    whole = await collect(served, "rillet-text", config)
+
+    def seen(chunks: list[types.GenerateContentResponse]) -> list[object]:
+        """Each chunk's parts (text, thought) and finish reason (signatures are fresh)."""
+        candidates = [(chunk.candidates or [])[0] for chunk in chunks]
+        return [
+            (
+                [(p.text, p.thought) for p in (c.content.parts if c.content else None) or []],
+                c.finish_reason,
+            )
+            for c in candidates
+        ]
+
+    assert seen(chunked) == seen(whole)
+    assert len(whole) > 3
