@@ -43,15 +43,19 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture(scope="session")
 def emulator_recordings() -> dict[str, bytes]:
-    """Every recorded stream of the corpus, by name (``responses/...``, ``chat/...``)."""
-    from corpus_files import CORPUS  # noqa: PLC0415
+    """Every recorded stream of the corpus, by name (``responses/...``, ``chat/...``), and the
+    Anthropic and Gemini recordings (``anthropic/...``, ``gemini/...``, re-framed ones too)."""
+    from corpus_files import CORPUS, PROVIDER_CORPUS, provider_files  # noqa: PLC0415
 
-    return {
+    recordings = {
         str(path.relative_to(CORPUS)): path.read_bytes()
         for path in sorted(CORPUS.rglob("*.sse"))
         if "reframed" not in path.parts[-2]
         and path.relative_to(CORPUS).parts[0] in ("responses", "chat")  # the OpenAI APIs
     }
+    for name in [*provider_files("anthropic"), *provider_files("gemini")]:
+        recordings[name] = (PROVIDER_CORPUS / name).read_bytes()
+    return recordings
 
 
 @attrs.frozen

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -16,10 +17,12 @@ from pathlib import Path
 import pytest
 
 from clients import decoded
-from corpus_files import CORPUS
+from corpus_files import CORPUS, PROVIDER_CORPUS
 from rillet._cli._output import Output
 from rillet.events import Response, parse_chat_chunk
 from rillet.sse import SSEDecoder
+from rillet.testing._anthropic import message_stream
+from rillet.testing._gemini import gemini_stream
 from rillet.testing._scenarios import response_stream
 
 RECORDING = CORPUS / "responses" / "function_call_parallel.sse"
@@ -40,7 +43,10 @@ def rillet(*args: str, env: dict[str, str] | None = None) -> subprocess.Complete
 
 
 def clean_env() -> dict[str, str]:
-    drop = {"OPENAI_API_KEY", "OPENAI_BASE_URL", "NO_COLOR"}
+    drop = {
+        "OPENAI_API_KEY", "OPENAI_BASE_URL", "NO_COLOR", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL",
+        "GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL",
+    }  # fmt: skip
     return {k: v for k, v in os.environ.items() if k not in drop}
 
 
@@ -61,6 +67,114 @@ def test_demo_streams_from_the_emulator_and_sums_up(backend: str) -> None:
         assert label in done.stdout
     assert "response.output_text.delta" in done.stdout
     assert "\x1b[" not in done.stdout  # piped: plain
+
+
+def gemini_text(prompt: str) -> str:
+    """What the emulator answers to ``prompt`` in Gemini's text scenario."""
+    request = {"contents": [{"parts": [{"text": prompt}]}]}
+    frames = gemini_stream("text", request, "rillet-text")
+    return "".join(p["text"] for f in frames for p in f["candidates"][0]["content"]["parts"])
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_gemini_demo_streams_from_the_emulator(backend: str) -> None:
+    prompt = "Tell me about rivers in Lima"
+    done = rillet(
+        "--backend", backend, "demo", "--provider", "gemini", "--scenario", "text", "--delay", "0",
+        "--prompt", prompt,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert gemini_text(prompt) in done.stdout
+    assert "gemini.chunk" in done.stdout
+    assert "candidatesTokenCount" in done.stdout
+    called = rillet(
+        "demo", "--provider", "gemini", "--scenario", "function_call", "--prompt", prompt
+    )
+    assert called.returncode == 0, called.stderr
+    assert '-> get_weather({"city": "Lima"})' in called.stdout
+
+
+def anthropic_text(prompt: str) -> str:
+    """What the emulator answers to ``prompt`` in Anthropic's text scenario."""
+    request = {"messages": [{"role": "user", "content": prompt}]}
+    events = message_stream("text", request)
+    return "".join(e["delta"]["text"] for e in events if e["type"] == "content_block_delta")
+
+
+@pytest.mark.parametrize("backend", ["asyncio", "trio"])
+def test_the_anthropic_demo_streams_from_the_emulator(backend: str) -> None:
+    prompt = "Tell me about rivers in Oslo"
+    done = rillet(
+        "--backend", backend, "demo", "--provider", "anthropic", "--scenario", "text",
+        "--delay", "0", "--prompt", prompt,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert anthropic_text(prompt) in done.stdout
+    assert "content_block_delta" in done.stdout
+    assert "output_tokens" in done.stdout
+    thought = rillet("demo", "--provider", "anthropic", "--delay", "0", "--prompt", prompt)
+    assert thought.returncode == 0, thought.stderr
+    assert "**Reading the question**" in thought.stdout  # the thinking, then the text
+    assert anthropic_text(prompt) in thought.stdout
+    called = rillet(
+        "demo", "--provider", "anthropic", "--scenario", "function_call", "--prompt", prompt
+    )
+    assert '-> get_weather({"city": "Oslo"})' in called.stdout
+    failed = rillet("demo", "--provider", "anthropic", "--scenario", "error", "--delay", "0")
+    assert failed.returncode == 1
+    assert "Overloaded" in failed.stderr
+
+
+def test_anthropic_recordings_replay() -> None:
+    recording = PROVIDER_CORPUS / "anthropic" / "tool_use_input_json_delta.sse"
+    done = rillet("replay", "--speed", "0", str(recording))
+    assert done.returncode == 0, done.stderr
+    assert "I'll check the current weather in Paris for you." in done.stdout
+    assert '-> get_weather({"location": "Paris"})' in done.stdout
+    events = rillet("replay", "--speed", "0", "--events", str(recording))
+    assert events.stdout.count("content_block_delta") == 7
+    no_key = rillet("stream", "--provider", "anthropic", "hi")
+    assert no_key.returncode == 2
+    assert "ANTHROPIC_API_KEY" in no_key.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "outcome", "status", "shown"),
+    [
+        ("anthropic/thinking_signature.sse", "completed", 0, "stop reason  end_turn"),
+        ("anthropic/text_basic_no_trailing_newline.sse", "truncated", 1, "no message_stop"),
+        ("gemini/thoughts_text_signature.sse", "completed", 0, "text (thought)"),
+        ("gemini/function_call_get_capital.sse", "completed", 0, "functionCall get_capital"),
+        ("gemini/error_midstream_bare_json.sse", "error", 1, "error 499 CANCELLED"),
+        ("gemini/prompt_blocked_safety.sse", "blocked", 0, "blocked: SAFETY"),
+    ],
+)
+def test_inspect_reads_anthropic_and_gemini_recordings(
+    name: str, outcome: str, status: int, shown: str
+) -> None:
+    done = rillet("inspect", str(PROVIDER_CORPUS / name))
+    assert done.returncode == status, done.stdout
+    assert re.search(rf"^  outcome +{outcome}$", done.stdout, re.MULTILINE)
+    assert shown in done.stdout
+    api = "Anthropic Messages" if name.startswith("anthropic") else "Gemini"
+    assert f"bytes, {api})" in done.stdout
+
+
+def test_gemini_recordings_replay_and_their_errors_fail() -> None:
+    done = rillet(
+        "replay", "--speed", "0", str(PROVIDER_CORPUS / "gemini" / "text_three_frames.sse")
+    )
+    assert done.returncode == 0, done.stderr
+    assert "The capital of France is Paris." in done.stdout
+    failed = rillet(
+        "replay", "--speed", "0", str(PROVIDER_CORPUS / "gemini" / "error_midstream_bare_json.sse")
+    )
+    assert failed.returncode == 1
+    assert "First Second" in failed.stdout
+    assert "CANCELLED" in failed.stderr
+    no_key = rillet("stream", "--provider", "gemini", "hi")
+    assert no_key.returncode == 2
+    assert "GEMINI_API_KEY" in no_key.stderr
 
 
 def test_the_default_demo_shows_reasoning_then_text_through_the_console_script() -> None:
@@ -181,6 +295,32 @@ def test_serve_then_stream_from_it() -> None:
     assert [json.loads(line)["type"] for line in lines.stdout.splitlines()][-1] == "response.failed"
     assert "error" in lines.stderr
     assert "Traceback" not in lines.stderr
+
+
+def test_serve_then_stream_anthropic_and_gemini_from_it() -> None:
+    with serving() as url:
+        root = url.removesuffix("/v1")
+        prompt = "Tell me about rivers"
+        claude = rillet(
+            "stream",
+            prompt,
+            "--provider",
+            "anthropic",
+            "--base-url",
+            root,
+            "--model",
+            "rillet-text",
+        )
+        gemini = rillet(
+            "stream", prompt, "--provider", "gemini", "--base-url", root, "--model", "rillet-text",
+            "--json",
+        )  # fmt: skip
+    assert claude.returncode == 0, claude.stderr
+    assert claude.stdout.startswith(anthropic_text(prompt))
+    assert gemini.returncode == 0, gemini.stderr
+    lines = [json.loads(line) for line in gemini.stdout.splitlines()]
+    assert all("candidates" in line for line in lines)  # the chunks as the server sent them
+    assert lines[-1]["candidates"][0]["finishReason"] == "STOP"
 
 
 def test_serve_on_a_busy_port_says_so() -> None:

@@ -55,6 +55,8 @@ HEAVY = [
     "rillet._sync_stream",
     "rillet.testing._emulator",
     "rillet.testing._server",
+    "rillet.testing._anthropic",  # the emulator's, imported with it
+    "rillet.testing._gemini",
     "pydantic_core",  # imported by the models' pydantic hooks, when pydantic calls them
     "rillet.events._pydantic",
     "rillet._partial_json",  # light, but few use it: its patterns are compiled on first use

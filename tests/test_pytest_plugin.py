@@ -51,6 +51,25 @@ def test_code_that_makes_its_own_client(rillet_openai_env):
     assert openai_like.BASE_URL_SEEN == [rillet_openai_env] * 2
 
 
+def test_anthropic_code_that_makes_its_own_client(rillet_anthropic_env):
+    import anthropic
+
+    message = anthropic.Anthropic().messages.create(
+        model="rillet-function_call",
+        max_tokens=100,
+        messages=[{"role": "user", "content": "Weather in Oslo?"}],
+    )
+    assert message.stop_reason == "tool_use"
+
+
+def test_gemini_code_that_makes_its_own_client(rillet_gemini_env):
+    from google import genai
+
+    client = genai.Client()  # kept: google-genai closes its connections when it is collected
+    response = client.models.generate_content(model="rillet-incomplete", contents="hi")
+    assert response.candidates[0].finish_reason == "MAX_TOKENS"
+
+
 def test_faults(rillet_client):
     fault = Fault(kind="drop-after-events", count=4)
     with pytest.raises(StreamTruncatedError) as caught:
@@ -91,7 +110,7 @@ def test_the_fixtures_work_in_a_user_suite(pytester: pytest.Pytester) -> None:
     pytester.makeconftest(USER_CONFTEST)
     pytester.makepyfile(test_user=USER_TESTS, openai_like=USER_MODULE)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=6)  # five tests, the async one on both loops
+    result.assert_outcomes(passed=8)  # seven tests, the async one on both loops
 
 
 def test_the_plugin_is_not_loaded_unless_asked_for(pytester: pytest.Pytester) -> None:

@@ -59,6 +59,11 @@ SANS_IO = [
     "rillet.gemini._parse",
     "rillet.gemini._protocol",
     "rillet.gemini._types",
+    "rillet.testing._anthropic",  # the emulator's answers are decided without I/O
+    "rillet.testing._faults",
+    "rillet.testing._gemini",
+    "rillet.testing._scenarios",
+    "rillet.testing._schema",
 ]
 # pydantic_core: imported only by the models' pydantic hooks, when pydantic (FastAPI) calls them.
 ALLOWED_THIRD_PARTY = {"attrs", "cattrs", "orjson", "msgspec", "pydantic_core", "typing_extensions"}

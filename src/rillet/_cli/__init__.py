@@ -25,6 +25,11 @@ __all__ = ["main", "main_exit"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 DEMO_PROMPT = "What makes a streaming library pleasant to use?"
+DEFAULT_MODELS = {
+    "openai": "gpt-5-mini",
+    "anthropic": "claude-sonnet-4-5",
+    "gemini": "gemini-2.5-flash",
+}
 
 
 class UsageError(RilletError):
@@ -93,7 +98,14 @@ def _demo(args: argparse.Namespace, output: Output) -> int:
     from rillet._cli._commands import demo  # noqa: PLC0415 - see the module's docstring
 
     return _run(
-        args, lambda: demo(output, scenario=args.scenario, prompt=args.prompt, delay=args.delay)
+        args,
+        lambda: demo(
+            output,
+            scenario=args.scenario,
+            prompt=args.prompt,
+            delay=args.delay,
+            provider=args.provider,
+        ),
     )
 
 
@@ -105,10 +117,11 @@ def _stream(args: argparse.Namespace, output: Output) -> int:
         lambda: stream(
             output,
             prompt=args.prompt,
-            model=args.model,
+            model=args.model or DEFAULT_MODELS[args.provider],
             base_url=args.base_url,
             api_key=args.api_key,
             mode=_mode(args),
+            provider=args.provider,
         ),
     )
 
@@ -160,6 +173,14 @@ def _parser() -> argparse.ArgumentParser:
         group.add_argument("--events", action="store_true", help="print every event, one a line")
         group.add_argument("--json", action="store_true", help="print every event as JSON lines")
 
+    def provider(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument(
+            "--provider",
+            choices=["openai", "anthropic", "gemini"],
+            default="openai",
+            help="whose API to speak (default: %(default)s)",
+        )
+
     sub = command(
         "demo", _demo, "Stream a response from the built-in emulator: no key, no network."
     )
@@ -168,12 +189,17 @@ def _parser() -> argparse.ArgumentParser:
         "--scenario", choices=SCENARIOS, default="reasoning", help="what the emulator answers"
     )
     sub.add_argument("--delay", type=_seconds, default=0.02, help="seconds between events")
+    provider(sub)
 
     sub = command("stream", _stream, "Stream a response from the API or a compatible server.")
     sub.add_argument("prompt", help="what to ask")
-    sub.add_argument("--model", default="gpt-5-mini", help="the model (default: %(default)s)")
+    sub.add_argument(
+        "--model",
+        help="the model (default: gpt-5-mini, claude-sonnet-4-5 or gemini-2.5-flash)",
+    )
     sub.add_argument("--base-url", help="the API's URL (default: $OPENAI_BASE_URL or OpenAI)")
     sub.add_argument("--api-key", help="the API key (default: $OPENAI_API_KEY)")
+    provider(sub)
     modes(sub)
 
     sub = command("replay", _replay, "Replay a recorded .sse stream through the whole pipeline.")

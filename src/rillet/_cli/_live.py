@@ -9,14 +9,15 @@ from rillet._cli._output import Output
 from rillet._dispatch import Router
 from rillet._machine import StreamStats
 from rillet.events import (
-    ChatCompletion,
     ChatCompletionChunk,
     ChatContentDeltaEvent,
     ChatRefusalDeltaEvent,
     CompletionUsage,
     Event,
+    Finished,
     FunctionCallItem,
     NeutralEvent,
+    ReasoningDelta,
     Response,
     ResponseCompletedEvent,
     ResponseIncompleteEvent,
@@ -26,9 +27,47 @@ from rillet.events import (
     ResponseReasoningSummaryTextDeltaEvent,
     ResponseRefusalDeltaEvent,
     ResponseUsage,
+    TextDelta,
+    ToolCallDone,
 )
 
 Mode = Literal["text", "events", "json"]
+
+
+def neutral_router(output: Output, mode: Mode) -> Router:
+    """Handlers that show any provider's stream by its provider-neutral events.
+
+    Its text, thinking and calls (every event, in ``events`` and ``json`` modes).
+    """
+    if mode != "text":
+        return live_router(output, mode)
+    router = Router()
+
+    @router.on(ReasoningDelta)
+    def thinking(event: ReasoningDelta) -> None:
+        output.write(event.text, "dim")
+        output.thought = True
+
+    @router.on(TextDelta)
+    def answer(event: TextDelta) -> None:
+        if output.thought:  # the answer starts below the thinking
+            output.end_line()
+            output.write("\n")
+            output.thought = False
+
+        output.write(event.text)
+
+    @router.on(ToolCallDone)
+    def call(event: ToolCallDone) -> None:
+        output.line(f"-> {event.name}({event.arguments})", "cyan")
+
+    @router.on(Finished)
+    def finished(event: Finished) -> None:
+        output.end_line()
+        if event.reason not in ("stop", "tool_calls"):
+            output.note(f"finished: {event.reason} ({event.provider_reason})")
+
+    return router
 
 
 def live_router(output: Output, mode: Mode) -> Router:
@@ -119,7 +158,7 @@ def show_chat(output: Output, event: Event, mode: Mode) -> None:
         output.write(event.delta, "yellow")
 
 
-def summary(output: Output, stats: StreamStats, result: Response | ChatCompletion | None) -> None:
+def summary(output: Output, stats: StreamStats, result: object) -> None:
     """Events by type, time to first token, tokens per second and usage."""
     output.end_line()
     output.line()
@@ -147,13 +186,18 @@ def summary(output: Output, stats: StreamStats, result: Response | ChatCompletio
     output.table([(f"{count:>6}", kind) for kind, count in by_count], indent=4)
 
 
-def _output_tokens(usage: ResponseUsage | CompletionUsage | None) -> int:
+def _output_tokens(usage: object) -> int:
     if isinstance(usage, ResponseUsage):
         return usage.output_tokens
-    return usage.completion_tokens if usage is not None else 0
+    if isinstance(usage, CompletionUsage):
+        return usage.completion_tokens
+    return 0
 
 
-def _usage(usage: ResponseUsage | CompletionUsage) -> str:
+def _usage(usage: object) -> str:
+    if not isinstance(usage, ResponseUsage | CompletionUsage):  # another provider's: its counts
+        fields: dict[str, object] = getattr(usage, "to_dict", dict)()
+        return ", ".join(f"{k} {v}" for k, v in fields.items() if isinstance(v, int))
     if isinstance(usage, CompletionUsage):
         used, made = usage.prompt_tokens, f"{usage.completion_tokens} out"
     else:

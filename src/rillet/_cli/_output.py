@@ -18,6 +18,7 @@ class Output:
         self.err = err or sys.stderr
         self.styled = _is_terminal(self.out) and not os.environ.get("NO_COLOR")
         self.at_line_start = True
+        self.thought = False  # the last text shown was thinking
 
     def style(self, text: str, *names: str) -> str:
         """``text`` in the named styles, when styling is on."""

@@ -1,4 +1,4 @@
-"""Test your code against an emulator of the OpenAI API: no key, no network.
+"""Test your code against an emulator of the OpenAI, Anthropic and Gemini APIs: no key, no network.
 
 :class:`Emulator` is an ASGI app that generates realistic streams (see ``SCENARIOS``) or
 replays recorded ones, with faults on demand. Serve it on 127.0.0.1 with :func:`serve` or

@@ -1,4 +1,4 @@
-"""An emulator of the OpenAI endpoints: generated or recorded streams, with faults.
+"""An emulator of the OpenAI, Anthropic and Gemini endpoints: generated or recorded streams, faults.
 
 The emulator decides what to answer (:meth:`Emulator.reply`: a status, headers and the body as
 a list of steps) without doing any I/O, so that two front ends serve exactly the same thing: the
@@ -10,6 +10,11 @@ Per request, the model name or headers choose what is answered and how:
 * ``x-rillet-scenario``, or a model named ``rillet-<scenario>``: a generated stream (see
   :data:`~rillet.testing.SCENARIOS`);
 * ``x-rillet-recording``: the name of a recording to replay;
+The Anthropic Messages API (``POST .../messages``) and Gemini (``POST
+.../models/{model}:streamGenerateContent`` and ``:generateContent``) are answered the same way,
+in their own framing and error shapes, from recordings named ``anthropic/...`` and
+``gemini/...`` (see :mod:`rillet.testing._anthropic` and :mod:`rillet.testing._gemini`).
+
 * neither: the first recording of the endpoint's kind, else the ``text`` scenario (a request
   that no recording can answer, for JSON of a format, after a previous response or with tool
   outputs, is always generated);
@@ -23,11 +28,12 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final, Literal, cast
 from urllib.parse import parse_qs
 
 import anyio
@@ -36,7 +42,16 @@ import attrs
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._sse import SSEDecoder
 from rillet.events import parse_chat_chunk, parse_event_data
+from rillet.testing._anthropic import anthropic_error, encode_messages, message_stream
+from rillet.testing._anthropic import tool_results as anthropic_tool_results
 from rillet.testing._faults import Fault
+from rillet.testing._gemini import (
+    INTERNAL,
+    encode_gemini,
+    gemini_error,
+    gemini_stream,
+)
+from rillet.testing._gemini import function_results as gemini_function_results
 from rillet.testing._scenarios import (
     SCENARIOS,
     Scenario,
@@ -83,6 +98,26 @@ class Reply:
     body: Iterator[Step]
 
 
+Kind = Literal["responses", "chat", "anthropic", "gemini"]
+"""Which API a request or recording is of."""
+_PREFIXES: Final[dict[str, Kind]] = {
+    "chat/": "chat",
+    "anthropic/": "anthropic",
+    "gemini/": "gemini",
+}
+_GEMINI_CALL: Final = re.compile(
+    r"/models/(?P<model>[^/:]+):(?P<method>streamGenerateContent|generateContent)$"
+)
+
+
+def _kind_of(name: str) -> Kind:
+    """A recording's API, from its name (``chat/...``, ``anthropic/...``, ``gemini/...``)."""
+    for prefix, kind in _PREFIXES.items():
+        if name.startswith(prefix):
+            return kind
+    return "responses"
+
+
 @attrs.frozen
 class _Recording:
     name: str
@@ -90,6 +125,10 @@ class _Recording:
     events: list[tuple[int, bytes]]  # (end offset of the event's block, data)
     response_id: str | None
     background: bool = False
+
+    @property
+    def kind(self) -> Kind:
+        return _kind_of(self.name)
 
 
 @attrs.define
@@ -115,8 +154,10 @@ class _Stored:
 
 
 class Emulator:
-    """Answers ``POST /v1/responses`` and ``/v1/chat/completions``: generated or recorded.
+    """Answers the OpenAI, Anthropic and Gemini endpoints: generated or recorded.
 
+    ``POST /v1/responses``, ``/v1/chat/completions``, ``/v1/messages`` (Anthropic) and
+    ``/v1beta/models/{model}:streamGenerateContent`` / ``:generateContent`` (Gemini).
     Streamed or not (the final object as JSON). Responses are kept server-side, as the API
     keeps them (not those created with ``store=false``): ``previous_response_id`` continues
     one (an unknown one is a 404), ``GET /v1/responses/{id}`` returns one
@@ -127,7 +168,8 @@ class Emulator:
 
     Args:
         recordings: Raw SSE streams by name; names starting with ``chat/`` are Chat
-            Completions streams, the others Responses streams.
+            Completions streams, ``anthropic/`` Anthropic Messages streams, ``gemini/``
+            Gemini streams, the others Responses streams.
         chunk_size: Bytes per chunk of a body (0: one chunk per event), unless a request's
             ``x-rillet-chunk-size`` says otherwise.
         delay: Seconds between chunks (the pace of generated text, word by word), unless a
@@ -177,40 +219,57 @@ class Emulator:
 
     # -- what to answer ---------------------------------------------------------------------
 
-    def reply(  # noqa: PLR0911 - one return per kind of answer
+    def reply(  # noqa: C901, PLR0911 - one return per kind of answer
         self, method: str, path: str, query: str, headers: Mapping[str, str], body: bytes
     ) -> Reply:
         """What to answer to a request (no I/O: the front ends do that)."""
         self.requests.append((method, f"{path}?{query}" if query else path, dict(headers), body))
+        route = _route(path)
+        gemini = _GEMINI_CALL.search(path.rstrip("/"))
+        kind: Kind = "anthropic" if route == "messages" else "gemini" if gemini else "responses"
+        if kind == "responses" and route == "chat/completions":
+            kind = "chat"
         spec = headers.get("x-rillet-fault")
         try:
             fault = Fault.parse(spec) if spec else None
         except ValueError as error:
-            return _error(400, str(error))
+            return _error(400, str(error), kind=kind)
+        if kind in ("anthropic", "gemini"):
+            refused = _refused(kind, headers, query)
+            if refused is not None:
+                return refused
         if fault is not None and fault.kind in ("status", "fail-first"):
             key = f"{spec} {headers.get('x-rillet-key', '')}"
             self._failures[key] += 1
             if fault.kind == "status" or self._failures[key] <= fault.count:
-                return _error(fault.status, "injected fault", fault.retry_after)
-        route = _route(path)
-        if method == "POST" and route in ("responses", "chat/completions"):
+                return _error(fault.status, "injected fault", fault.retry_after, kind=kind)
+        if method == "POST" and (kind != "responses" or route == "responses"):
             try:
                 request = json.loads(body or b"{}")
             except ValueError:
-                return _error(400, "the request body is not valid JSON")
+                return _error(400, "the request body is not valid JSON", kind=kind)
             if not isinstance(request, dict):
-                return _error(400, "the request body is not a JSON object")
+                return _error(400, "the request body is not a JSON object", kind=kind)
             request = cast("dict[str, Any]", request)  # a JSON object
-            return self._create(request, chat=route != "responses", fault=fault, headers=headers)
+            streaming = bool(request.get("stream"))
+            if gemini is not None:
+                request = {**request, "model": gemini.group("model")}
+                streaming = gemini.group("method") == "streamGenerateContent"
+            elif kind == "anthropic" and not isinstance(request.get("max_tokens"), int):
+                return _error(400, "max_tokens: Field required", kind=kind)
+            return self._create(
+                request, kind=kind, streaming=streaming, fault=fault, headers=headers
+            )
         if route.startswith("responses/"):
             return self._stored(method, route, parse_qs(query), fault, headers)
-        return _error(404, f"no route {method} {path}")
+        return _error(404, f"no route {method} {path}", kind=kind)
 
-    def _create(
+    def _create(  # noqa: C901, PLR0911 - one return per kind of answer
         self,
         request: dict[str, Any],
         *,
-        chat: bool,
+        kind: Kind,
+        streaming: bool,
         fault: Fault | None,
         headers: Mapping[str, str],
     ) -> Reply:
@@ -219,26 +278,32 @@ class Emulator:
         model = str(request.get("model", ""))
         if scenario is None and model.startswith("rillet-"):
             scenario = model.removeprefix("rillet-")
-        default = scenario is None and not needs_generating(request)
-        if name is not None or (default and self._pick(None, chat=chat)):
-            recording = self._pick(name, chat=chat)
+        default = scenario is None and not _needs_generating(kind, request)
+        if name is not None or (default and self._pick(None, kind=kind)):
+            recording = self._pick(name, kind=kind)
             if recording is None:
-                return _error(404, f"no recording {name!r} for {'chat' if chat else 'responses'}")
+                return _error(404, f"no recording {name!r} for {kind}", kind=kind)
         else:
             chosen = (scenario or "text").replace("-", "_")
             if chosen not in SCENARIOS:
                 known = ", ".join(SCENARIOS)
-                return _error(400, f"unknown scenario {chosen!r}; the scenarios are: {known}")
-            history = self._history(request.get("previous_response_id")) if not chat else []
+                message = f"unknown scenario {chosen!r}; the scenarios are: {known}"
+                return _error(400, message, kind=kind)
+            history = (
+                self._history(request.get("previous_response_id")) if kind == "responses" else []
+            )
             if history is None:
                 previous = request.get("previous_response_id")
                 message = f"Previous response with id '{previous}' not found."
                 code = "previous_response_not_found"
                 return _error(404, message, code=code, param="previous_response_id")
-            recording = _generate(chosen, request, history, chat=chat)
-        streaming = bool(request.get("stream"))
-        if not streaming and _ends_in_error(recording):
-            return _error(500, "The server had an error while processing your request.")
+            if kind == "gemini" and chosen == "failed":  # before any frame: an HTTP error
+                return _error(INTERNAL[0], INTERNAL[1], kind=kind)
+            recording = _generate(chosen, request, history, kind=kind)
+        if not streaming:
+            failure = _failure(recording)
+            if failure is not None:
+                return failure
         kept = request.get("store") is not False or recording.background
         if recording.response_id is not None and kept:
             # Kept for GET; a background response runs on at the stream's pace, read or not.
@@ -329,11 +394,11 @@ class Emulator:
                 return _Stored(recording, started=0.0, delay=0.0)
         return None
 
-    def _pick(self, name: str | None, *, chat: bool) -> _Recording | None:
-        if name is not None:  # a recording of the other endpoint's kind is not found here
+    def _pick(self, name: str | None, *, kind: Kind) -> _Recording | None:
+        if name is not None:  # a recording of another endpoint's kind is not found here
             found = self._recordings.get(name)
-            return found if found is not None and name.startswith("chat/") == chat else None
-        return next((r for n, r in self._recordings.items() if n.startswith("chat/") == chat), None)
+            return found if found is not None and found.kind == kind else None
+        return next((r for r in self._recordings.values() if r.kind == kind), None)
 
     def _answer(
         self,
@@ -346,10 +411,11 @@ class Emulator:
         produced: int = 1,
         until: int | None = None,
     ) -> Reply:
-        request_id = [(b"x-request-id", f"req_{len(self.requests)}".encode())]
+        header = b"request-id" if recording.kind == "anthropic" else b"x-request-id"
+        request_id = [(header, f"req_{len(self.requests)}".encode())]
         if not streaming or (fault is not None and fault.kind == "non-sse"):
-            final = _final(recording.name, [data for _, data in recording.events])
-            return _json(final, request_id)
+            final = _final(recording, [data for _, data in recording.events])
+            return _json(final, request_id, pretty=recording.kind == "gemini")
         body = recording.body
         if until is not None:
             body = body[: recording.events[until - 1][0]] if until else b""
@@ -457,6 +523,8 @@ def _route(path: str) -> str:
     path = path.rstrip("/")
     if path.endswith("/chat/completions"):
         return "chat/completions"
+    if path.endswith("/messages"):
+        return "messages"
     found = path.rfind("/responses")
     return path[found + 1 :] if found >= 0 else path.lstrip("/")
 
@@ -488,7 +556,7 @@ def _index(name: str, body: bytes) -> _Recording:
         events.extend((block_end, sse.raw_data) for sse in decoder.feed(body[position:block_end]))
         position = block_end
     decoder.feed(body[position:])
-    for _, data in events:
+    for _, data in events if _kind_of(name) == "responses" else ():
         if data.startswith(b"{") and b'"response":' in data:
             response = json.loads(data).get("response", {})
             return _Recording(name, body, events, response.get("id"), response.get("background"))
@@ -496,11 +564,60 @@ def _index(name: str, body: bytes) -> _Recording:
 
 
 def _generate(
-    scenario: Scenario, request: Mapping[str, Any], history: list[Any], *, chat: bool
+    scenario: Scenario, request: Mapping[str, Any], history: list[Any], *, kind: Kind
 ) -> _Recording:
-    if chat:
+    if kind == "chat":
         return _index(f"chat/{scenario}", encode(chat_stream(scenario, request)))
+    if kind == "anthropic":
+        return _index(f"anthropic/{scenario}", encode_messages(message_stream(scenario, request)))
+    if kind == "gemini":
+        frames = gemini_stream(scenario, request, str(request.get("model")))
+        return _index(f"gemini/{scenario}", encode_gemini(frames))
     return _index(scenario, encode(response_stream(scenario, request, history)))
+
+
+def _needs_generating(kind: Kind, request: Mapping[str, Any]) -> bool:
+    """Whether no recording can answer ``request`` (it hands tool results back...)."""
+    if kind == "anthropic":
+        return bool(anthropic_tool_results(request))
+    if kind == "gemini":
+        return bool(gemini_function_results(request))
+    return needs_generating(request)
+
+
+def _refused(kind: Kind, headers: Mapping[str, str], query: str) -> Reply | None:
+    """The API's answer to a request without its key (or version header), else None."""
+    if kind == "anthropic":
+        if "x-api-key" not in headers and "authorization" not in headers:
+            return _error(401, "x-api-key header is required", kind=kind)
+        if "anthropic-version" not in headers:
+            return _error(400, "anthropic-version: header is required", kind=kind)
+    elif "x-goog-api-key" not in headers and "key" not in parse_qs(query):
+        message = (
+            "Method doesn't allow unregistered callers (callers without established identity)."
+            " Please use API Key or other form of API consumer identity to call this API."
+        )
+        return _error(403, message, kind=kind)
+    return None
+
+
+def _failure(recording: _Recording) -> Reply | None:
+    """The HTTP error a request without ``stream`` gets when the stream ends in an error."""
+    if recording.kind == "gemini":
+        ends = recording.events[-1][0] if recording.events else 0
+        rest = recording.body[ends:].strip()
+        if not rest.startswith(b"{"):
+            return None
+        error: dict[str, Any] = json.loads(rest).get("error") or {}
+        return _error(int(error.get("code", 500)), str(error.get("message")), kind="gemini")
+    if not _ends_in_error(recording):
+        return None
+    if recording.kind == "anthropic":
+        error = cast("dict[str, str]", json.loads(recording.events[-1][1]).get("error") or {})
+        status = 529 if error.get("type") == "overloaded_error" else 500
+        body = anthropic_error(status, error)
+        return Reply(status, list(_JSON), iter([body]))
+    return _error(500, "The server had an error while processing your request.")
 
 
 def _ends_in_error(recording: _Recording) -> bool:
@@ -513,12 +630,13 @@ def _ends_in_error(recording: _Recording) -> bool:
     return last.startswith((b'{"type":"error"', b'{"error"'))
 
 
+_BLANK_LINE: Final = re.compile(rb"(?:\r\n|\r(?!\n)|\n)(?:\r\n|\r(?!\n)|\n)")
+
+
 def _block_ends(body: bytes) -> Iterator[int]:
-    """Offsets just after each blank line (the recordings are LF-framed)."""
-    start = 0
-    while (found := body.find(b"\n\n", start)) >= 0:
-        start = found + 2
-        yield start
+    """Offsets just after each blank line (LF, CRLF or CR line ends)."""
+    for found in _BLANK_LINE.finditer(body):
+        yield found.end()
 
 
 def _cut(body: bytes, size: int, ends: list[int]) -> list[bytes]:
@@ -558,9 +676,13 @@ def _break_event(body: bytes, number: int) -> bytes:
     return body[:start] + broken + body[end:]
 
 
-def _final(name: str, events: list[bytes]) -> dict[str, Any]:
+def _final(recording: _Recording, events: list[bytes]) -> dict[str, Any]:
     """The object these events build (all of a stream's: what a non-streamed request answers)."""
-    if name.startswith("chat/"):
+    if recording.kind == "anthropic":
+        return _final_message(events)
+    if recording.kind == "gemini":
+        return _final_gemini(events)
+    if recording.kind == "chat":
         chat = ChatCompletionAccumulator()
         for data in events:
             if data != b"[DONE]":
@@ -574,17 +696,48 @@ def _final(name: str, events: list[bytes]) -> dict[str, Any]:
     return response.to_dict() if response is not None else {}
 
 
+def _final_message(events: list[bytes]) -> dict[str, Any]:
+    """The Message an Anthropic stream builds (rillet.anthropic's accumulator)."""
+    from rillet.anthropic import MessageAccumulator, parse_anthropic_event  # noqa: PLC0415
+
+    accumulator = MessageAccumulator()
+    for data in events:
+        accumulator.add(parse_anthropic_event(None, data))
+    message = accumulator.snapshot
+    return message.to_dict() if message is not None else {}
+
+
+def _final_gemini(frames: list[bytes]) -> dict[str, Any]:
+    """The response a Gemini stream builds (rillet.gemini's accumulator): parts merged."""
+    from rillet.gemini import (  # noqa: PLC0415 - a provider's package, when asked for
+        GeminiAccumulator,
+        GenerateContentResponse,
+        parse_gemini_frame,
+    )
+
+    accumulator = GeminiAccumulator()
+    for data in frames:
+        chunk = parse_gemini_frame(data)
+        if isinstance(chunk, GenerateContentResponse):
+            accumulator.add(chunk)
+    response = accumulator.snapshot
+    return response.to_dict() if response is not None else {}
+
+
 def _snapshot(stored: _Stored) -> dict[str, Any]:
     """A kept response as it stands: complete, still running, or cancelled."""
     produced = stored.produced()
-    response = _final(stored.recording.name, [d for _, d in stored.recording.events[:produced]])
+    response = _final(stored.recording, [d for _, d in stored.recording.events[:produced]])
     if stored.cancelled_after is not None:
         response["status"] = "cancelled"
     return response
 
 
-def _json(value: object, headers: list[tuple[bytes, bytes]] | None = None) -> Reply:
-    return Reply(200, _JSON + (headers or []), iter([json.dumps(value).encode()]))
+def _json(
+    value: object, headers: list[tuple[bytes, bytes]] | None = None, *, pretty: bool = False
+) -> Reply:
+    body = json.dumps(value, indent=2 if pretty else None).encode()
+    return Reply(200, _JSON + (headers or []), iter([body]))
 
 
 def _error(
@@ -594,11 +747,22 @@ def _error(
     *,
     code: str | None = None,
     param: str | None = None,
+    kind: Kind = "responses",
 ) -> Reply:
+    """An error in the shape of the API of ``kind``."""
     headers = list(_JSON)
     if retry_after is not None:
         headers.append((b"retry-after", str(retry_after).encode()))
+    if kind == "anthropic":
+        return Reply(status, headers, iter([anthropic_error(status, message=message)]))
+    if kind == "gemini":
+        return Reply(status, headers, iter([gemini_error(status, message)]))
     kinds = {429: "rate_limit_exceeded", 404: "not_found"}
-    kind = "server_error" if status >= 500 else "invalid_request_error"
-    error = {"message": message, "type": kind, "code": code or kinds.get(status), "param": param}
+    error_kind = "server_error" if status >= 500 else "invalid_request_error"
+    error = {
+        "message": message,
+        "type": error_kind,
+        "code": code or kinds.get(status),
+        "param": param,
+    }
     return Reply(status, headers, iter([json.dumps({"error": error}).encode()]))

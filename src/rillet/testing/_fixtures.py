@@ -50,3 +50,30 @@ def rillet_openai_env(rillet_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setenv("OPENAI_BASE_URL", rillet_url)
     monkeypatch.setenv("OPENAI_API_KEY", API_KEY)
     return rillet_url
+
+
+@pytest.fixture
+def rillet_anthropic_env(rillet_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point Anthropic clients made by the code under test at the emulator.
+
+    Sets ``ANTHROPIC_BASE_URL`` (the emulator's root URL) and ``ANTHROPIC_API_KEY`` for the
+    test (``rillet.anthropic``'s clients and the official SDK's read them); returns the URL.
+    """
+    url = rillet_url.removesuffix("/v1")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+    return url
+
+
+@pytest.fixture
+def rillet_gemini_env(rillet_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Point Gemini clients made by the code under test at the emulator.
+
+    Sets ``GOOGLE_GEMINI_BASE_URL`` (the emulator's root URL) and ``GEMINI_API_KEY`` for the
+    test (``rillet.gemini``'s clients and google-genai read them); returns the URL.
+    """
+    url = rillet_url.removesuffix("/v1")
+    monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", url)
+    monkeypatch.setenv("GEMINI_API_KEY", API_KEY)
+    monkeypatch.delenv("GOOGLE_API_KEY", raising=False)  # google-genai would prefer it
+    return url

@@ -18,7 +18,15 @@ from typing import Any, Final, Literal, cast, get_args
 
 from rillet.testing._schema import JSON_OBJECT_SCHEMA, json_document, json_pieces, seed_of
 
-__all__ = ["SCENARIOS", "Scenario", "chat_stream", "encode", "request_text", "response_stream"]
+__all__ = [
+    "SCENARIOS",
+    "Scenario",
+    "answer_tokens",
+    "chat_stream",
+    "encode",
+    "request_text",
+    "response_stream",
+]
 
 Scenario = Literal[
     "text",
@@ -96,19 +104,27 @@ def _answer(prompt: str) -> str:
 
 
 def _reply(request: Mapping[str, Any], prompt: str, history: list[Any]) -> list[str]:
-    """The deltas of the text answer: JSON when asked for a format, else words.
-
-    Either quotes the tool outputs that the request hands back, if any.
-    """
+    """The deltas of the text answer to a Responses or Chat request (see :func:`answer_tokens`)."""
+    size = _knob(request, "rillet_json_bytes") or 0
     outputs = _tool_outputs(request, history)
-    quote = None
-    if outputs:
-        quote = "; ".join(f"{name} returned {output}" for name, output in outputs)
-    schema = _format_schema(request)
+    return answer_tokens(prompt, outputs, _format_schema(request), size=size)
+
+
+def answer_tokens(
+    prompt: str,
+    results: list[tuple[str, str]],
+    schema: Mapping[str, Any] | None,
+    *,
+    size: int = 0,
+) -> list[str]:
+    """The deltas of a text answer: JSON when there is a schema to follow, else words.
+
+    Either quotes the tool ``results`` ((name, output) pairs) handed back, if any.
+    """
+    quote = "; ".join(f"{name} returned {output}" for name, output in results) or None
     if schema is None:
         return _tokens(f"From the tools: {quote}. {_answer(prompt)}" if quote else _answer(prompt))
     seed = seed_of(prompt, schema)
-    size = _knob(request, "rillet_json_bytes") or 0
     document = json_document(schema, seed, size=size, words=_names(prompt), quote=quote)
     return json_pieces(json.dumps(document, ensure_ascii=False), seed)
 
