@@ -356,7 +356,12 @@ class MessageAccumulator:
                 ) from None
             if block.call >= 0:
                 start: Any = block.start
-                derived.append(_tool_done(block.call, start.id, start.name, block.arguments()))
+                arguments = block.arguments()
+                if block.json is None or not block.json.value():
+                    # Its input came whole (in the block's start): one delta of all of it, so
+                    # that the deltas make the arguments, as for a streamed input.
+                    derived.append(_arguments_delta(block.call, start.id, start.name, arguments))
+                derived.append(_tool_done(block.call, start.id, start.name, arguments))
         elif block.kind == "text":
             derived.append(_text_done(block.text.value() if block.text else block.start.text))
 
