@@ -78,7 +78,10 @@ def _defined_docs() -> dict[str, list[str]]:
     modules = pkgutil.walk_packages(rillet.__path__, "rillet.")
     skipped = ("__main__", "._pydantic")  # (._pydantic needs pydantic: an optional integration)
     for module in sorted(info.name for info in modules if not info.name.endswith(skipped)):
-        importlib.import_module(module)
+        try:
+            importlib.import_module(module)
+        except ImportError:  # it needs an optional dependency (msgspec...) that is not here
+            continue
         for (scope, name), lines in ModuleAnalyzer.for_module(module).find_attr_docs().items():
             if not scope:
                 docs.setdefault(name, list(lines))

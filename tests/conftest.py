@@ -45,7 +45,7 @@ def anyio_backend(request: pytest.FixtureRequest) -> str:
 def emulator_recordings() -> dict[str, bytes]:
     """Every recorded stream of the corpus, by name (``responses/...``, ``chat/...``), and the
     Anthropic and Gemini recordings (``anthropic/...``, ``gemini/...``, re-framed ones too)."""
-    from corpus_files import CORPUS, PROVIDER_CORPUS, provider_files  # noqa: PLC0415
+    from corpus_files import CORPUS, provider_files  # noqa: PLC0415
 
     recordings = {
         str(path.relative_to(CORPUS)): path.read_bytes()
@@ -54,7 +54,7 @@ def emulator_recordings() -> dict[str, bytes]:
         and path.relative_to(CORPUS).parts[0] in ("responses", "chat")  # the OpenAI APIs
     }
     for name in [*provider_files("anthropic"), *provider_files("gemini")]:
-        recordings[name] = (PROVIDER_CORPUS / name).read_bytes()
+        recordings[name] = (CORPUS / name).read_bytes()
     return recordings
 
 

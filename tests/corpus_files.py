@@ -28,13 +28,6 @@ def read(name: str) -> bytes:
     return (CORPUS / name).read_bytes()
 
 
-PROVIDER_CORPUS = Path(__file__).parents[2] / "shared" / "corpus"
-"""The Anthropic and Gemini recordings (``anthropic/``, ``gemini/``), in ../shared."""
-
-
 def provider_files(provider: str) -> list[str]:
     """The names (``anthropic/...``) of one provider's recorded streams, re-framed ones too."""
-    return sorted(
-        str(path.relative_to(PROVIDER_CORPUS))
-        for path in (PROVIDER_CORPUS / provider).rglob("*.sse")
-    )
+    return sorted(str(path.relative_to(CORPUS)) for path in (CORPUS / provider).rglob("*.sse"))

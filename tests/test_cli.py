@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from clients import decoded
-from corpus_files import CORPUS, PROVIDER_CORPUS
+from corpus_files import CORPUS
 from rillet._cli._output import Output
 from rillet.events import Response, parse_chat_chunk
 from rillet.sse import SSEDecoder
@@ -126,7 +126,7 @@ def test_the_anthropic_demo_streams_from_the_emulator(backend: str) -> None:
 
 
 def test_anthropic_recordings_replay() -> None:
-    recording = PROVIDER_CORPUS / "anthropic" / "tool_use_input_json_delta.sse"
+    recording = CORPUS / "anthropic" / "tool_use_input_json_delta.sse"
     done = rillet("replay", "--speed", "0", str(recording))
     assert done.returncode == 0, done.stderr
     assert "I'll check the current weather in Paris for you." in done.stdout
@@ -152,7 +152,7 @@ def test_anthropic_recordings_replay() -> None:
 def test_inspect_reads_anthropic_and_gemini_recordings(
     name: str, outcome: str, status: int, shown: str
 ) -> None:
-    done = rillet("inspect", str(PROVIDER_CORPUS / name))
+    done = rillet("inspect", str(CORPUS / name))
     assert done.returncode == status, done.stdout
     assert re.search(rf"^  outcome +{outcome}$", done.stdout, re.MULTILINE)
     assert shown in done.stdout
@@ -161,13 +161,11 @@ def test_inspect_reads_anthropic_and_gemini_recordings(
 
 
 def test_gemini_recordings_replay_and_their_errors_fail() -> None:
-    done = rillet(
-        "replay", "--speed", "0", str(PROVIDER_CORPUS / "gemini" / "text_three_frames.sse")
-    )
+    done = rillet("replay", "--speed", "0", str(CORPUS / "gemini" / "text_three_frames.sse"))
     assert done.returncode == 0, done.stderr
     assert "The capital of France is Paris." in done.stdout
     failed = rillet(
-        "replay", "--speed", "0", str(PROVIDER_CORPUS / "gemini" / "error_midstream_bare_json.sse")
+        "replay", "--speed", "0", str(CORPUS / "gemini" / "error_midstream_bare_json.sse")
     )
     assert failed.returncode == 1
     assert "First Second" in failed.stdout

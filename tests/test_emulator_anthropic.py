@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from conftest import Served
-from corpus_files import PROVIDER_CORPUS, provider_files
+from corpus_files import CORPUS, provider_files
 from rillet.sse import SSEDecoder
 from rillet.testing import Fault
 from schema_check import problems
@@ -296,7 +296,7 @@ async def test_recordings_replay_byte_for_byte(served: Served, name: str) -> Non
     headers = {"x-rillet-recording": name}
     response = await post(served, request("claude-sonnet-4-5"), headers)
     assert response.status_code == 200
-    assert response.content == (PROVIDER_CORPUS / name).read_bytes()
+    assert response.content == (CORPUS / name).read_bytes()
 
 
 # -- the official SDK reads the emulator's streams ----------------------------------------------

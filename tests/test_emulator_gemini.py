@@ -15,7 +15,7 @@ from google import genai
 from google.genai import errors, types
 
 from conftest import Served
-from corpus_files import PROVIDER_CORPUS, provider_files
+from corpus_files import CORPUS, provider_files
 from rillet.sse import SSEDecoder
 from rillet.testing import Fault
 from schema_check import problems
@@ -210,7 +210,7 @@ async def test_faults_apply_to_gemini_streams(served: Served) -> None:
 async def test_recordings_replay_byte_for_byte(served: Served, name: str) -> None:
     response = await stream(served, "gemini-2.5-flash", body(), {"x-rillet-recording": name})
     assert response.status_code == 200
-    assert response.content == (PROVIDER_CORPUS / name).read_bytes()
+    assert response.content == (CORPUS / name).read_bytes()
     assert re.match(rb"data: |\{", response.content)
 
 
