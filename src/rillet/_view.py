@@ -22,10 +22,17 @@ from rillet.events import (
     ChatContentDeltaEvent,
     ChatToolCallArgumentsDeltaEvent,
     ChatToolCallArgumentsDoneEvent,
+    CompletionUsage,
     Event,
     Response,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
     ResponseOutputTextDeltaEvent,
+    ResponseUsage,
     TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
 )
 
 if TYPE_CHECKING:
@@ -63,7 +70,7 @@ class _StreamView(Generic[R]):
         return self._machine.headers.get("x-request-id")
 
     @property
-    def stats(self) -> StreamStats:
+    def stats(self) -> StreamStats[Any]:
         """Timings, event counts, bytes and usage, so far."""
         return self._machine.stats(self._clock())
 
@@ -96,7 +103,7 @@ class _EventsView(_StreamView[R], Registering):
         raise NotImplementedError
 
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
-        """The arguments so far of the call ``event`` is about, parsed as JSON."""
+        """The arguments so far of the tool call ``event`` is about, parsed as JSON."""
         raise NotImplementedError
 
 
@@ -122,6 +129,11 @@ class _ResponseView(_EventsView[Response]):
         return ResumePosition(response_id=snapshot.id, sequence_number=number)
 
     @property
+    def stats(self) -> StreamStats[ResponseUsage]:
+        """Timings, event counts, bytes and usage (the response's), so far."""
+        return self._machine.stats(self._clock())
+
+    @property
     def accumulator(self) -> ResponseAccumulator:
         """The accumulator behind ``snapshot`` (outcome, final response, problems)."""
         return self._protocol.accumulator
@@ -140,12 +152,21 @@ class _ResponseView(_EventsView[Response]):
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The arguments so far of the function call ``event`` is about, parsed as JSON.
 
+        ``event`` is a neutral tool call event or a function call's arguments event; any other
+        gives ``None``.
+
         Raises:
             PartialJSONError: The arguments are not JSON.
         """
-        if isinstance(event, ChatToolCallArgumentsDeltaEvent | ChatToolCallArgumentsDoneEvent):
-            return None
-        return self._protocol.accumulator.partial_arguments(event.item_id)
+        accumulator = self._protocol.accumulator
+        if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
+            item_id = accumulator.function_call_id(event.index)
+            return None if item_id is None else accumulator.partial_arguments(item_id)
+        if isinstance(
+            event, ResponseFunctionCallArgumentsDeltaEvent | ResponseFunctionCallArgumentsDoneEvent
+        ):
+            return accumulator.partial_arguments(event.item_id)
+        return None
 
 
 class _ChatView(_EventsView[ChatCompletion]):
@@ -156,6 +177,11 @@ class _ChatView(_EventsView[ChatCompletion]):
     @property
     def _protocol(self) -> ChatProtocol:
         return cast("ChatProtocol", self._machine.protocol)
+
+    @property
+    def stats(self) -> StreamStats[CompletionUsage]:
+        """Timings, event counts, bytes and usage (the completion's), so far."""
+        return self._machine.stats(self._clock())
 
     @property
     def accumulator(self) -> ChatCompletionAccumulator:
@@ -174,11 +200,16 @@ class _ChatView(_EventsView[ChatCompletion]):
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The arguments so far of the tool call ``event`` is about, parsed as JSON.
 
+        ``event`` is a neutral tool call event or a chat tool call's arguments event; any other
+        gives ``None``.
+
         Raises:
             PartialJSONError: The arguments are not JSON.
         """
+        accumulator = self._protocol.accumulator
+        if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
+            return accumulator.partial_call_arguments(event.index, event.choice)
         if isinstance(event, ChatToolCallArgumentsDeltaEvent | ChatToolCallArgumentsDoneEvent):
-            accumulator = self._protocol.accumulator
             return accumulator.partial_arguments(event.index, event.choice_index)
         return None
 

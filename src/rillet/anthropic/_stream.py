@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from rillet._dispatch import ArgumentsEvent
+from rillet._machine import StreamStats
 from rillet._protocols import Item
 from rillet._stream import _EventStream
 from rillet._sync_stream import _SyncEventStream
@@ -19,10 +21,9 @@ from rillet.anthropic._events import (
     ContentBlockStartEvent,
     ContentBlockStopEvent,
 )
-from rillet.anthropic._message import Message
+from rillet.anthropic._message import Message, Usage
 from rillet.anthropic._protocol import AnthropicProtocol
 from rillet.events import (
-    Event,
     ToolCallArgumentsDelta,
     ToolCallDone,
     ToolCallStarted,
@@ -51,6 +52,11 @@ class _MessageView(_EventsView[Message]):
         return cast("AnthropicProtocol", self._machine.protocol)
 
     @property
+    def stats(self) -> StreamStats[Usage]:
+        """Timings, event counts, bytes and usage (the message's), so far."""
+        return self._machine.stats(self._clock())
+
+    @property
     def accumulator(self) -> MessageAccumulator:
         """The accumulator behind ``snapshot``."""
         return self._protocol.accumulator
@@ -64,7 +70,7 @@ class _MessageView(_EventsView[Message]):
         """
         return self._protocol.accumulator.partial_output
 
-    def partial_arguments(self, event: Event) -> Any:  # noqa: ANN401 - JSON
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The input so far of the tool block ``event`` is about, parsed as JSON.
 
         ``event`` is a ``content_block_*`` event of a tool block, or a neutral tool call event
@@ -74,9 +80,9 @@ class _MessageView(_EventsView[Message]):
             PartialJSONError: The input is not JSON.
         """
         accumulator = self._protocol.accumulator
-        if isinstance(event, ContentBlockDeltaEvent | ContentBlockStartEvent):
-            return accumulator.partial_arguments(event.index)
-        if isinstance(event, ContentBlockStopEvent):
+        if isinstance(
+            event, ContentBlockStartEvent | ContentBlockDeltaEvent | ContentBlockStopEvent
+        ):
             return accumulator.partial_arguments(event.index)
         if isinstance(event, ToolCallArgumentsDelta | ToolCallDone | ToolCallStarted):
             return accumulator.partial_arguments(accumulator.block_of_call(event.index))

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any, TypeAlias, cast
 
+from rillet._dispatch import ArgumentsEvent
+from rillet._machine import StreamStats
 from rillet._protocols import Item
 from rillet._stream import _EventStream
 from rillet._sync_stream import _SyncEventStream
 from rillet._view import _EventsView
-from rillet.events import AnyNeutralEvent, InvalidEvent, ToolCallArgumentsDelta, ToolCallDone
+from rillet.events import (
+    AnyNeutralEvent,
+    InvalidEvent,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+)
 from rillet.gemini._accumulate import GeminiAccumulator
 from rillet.gemini._protocol import GeminiProtocol
-from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse
+from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse, UsageMetadata
 
 __all__ = ["GeminiStreamEvent", "GenerateContentStream", "SyncGenerateContentStream"]
 
@@ -31,6 +39,11 @@ class _GeminiView(_EventsView[GenerateContentResponse]):
         return cast("GeminiProtocol", self._machine.protocol)
 
     @property
+    def stats(self) -> StreamStats[UsageMetadata]:
+        """Timings, event counts, bytes and usage (the last ``usageMetadata``), so far."""
+        return self._machine.stats(self._clock())
+
+    @property
     def accumulator(self) -> GeminiAccumulator:
         """The accumulator behind ``snapshot``."""
         return self._protocol.accumulator
@@ -44,9 +57,12 @@ class _GeminiView(_EventsView[GenerateContentResponse]):
         """
         return self._protocol.accumulator.partial_output
 
-    def partial_arguments(self, event: object) -> Any:  # noqa: ANN401 - JSON
-        """The arguments so far of the function call a neutral tool-call event is about."""
-        if isinstance(event, ToolCallArgumentsDelta | ToolCallDone):
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
+        """The arguments so far of the function call a neutral tool call event is about.
+
+        Any other event gives ``None`` (Gemini's own chunks carry whole calls).
+        """
+        if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
             return self._protocol.accumulator.partial_arguments(event.index, event.choice)
         return None
 
