@@ -8,13 +8,13 @@ the machine, the same way for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, cast
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._dispatch import ArgumentsEvent, Router
 from rillet._machine import StreamMachine, StreamStats
 from rillet._policy import ResumePosition
-from rillet._protocols import ChatProtocol, Item, ResponsesProtocol
+from rillet._protocols import Item, ResponsesProtocol
 from rillet._routing import Registering, Registrar
 from rillet.events import (
     ChatCompletion,
@@ -43,7 +43,14 @@ if TYPE_CHECKING:
     AnyChatEvent: TypeAlias = ChatCompletionEvent | AnyNeutralEvent
 
 # The views are the bases of the streams of _stream.py and _sync_stream.py (private to rillet).
-__all__ = ["_ChatView", "_EventsView", "_ResponseView", "_StreamView", "text_of"]
+__all__ = [
+    "_AccumulatorView",
+    "_ChatView",
+    "_EventsView",
+    "_ResponseView",
+    "_StreamView",
+    "text_of",
+]
 
 R = TypeVar("R")
 H = TypeVar("H", bound=Callable[..., Any])
@@ -107,8 +114,48 @@ class _EventsView(_StreamView[R], Registering):
         raise NotImplementedError
 
 
-class _ResponseView(_EventsView[Response]):
-    """What a Responses API stream adds: its position and its accumulator."""
+class _PartialOutput(Protocol):
+    """What an accumulator of a stream of typed events has (besides the result so far)."""
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        ...
+
+
+A = TypeVar("A", bound=_PartialOutput)  # the protocol's accumulator
+U = TypeVar("U")  # the usage object of the result
+
+
+class _AccumulatorView(_EventsView[R], Generic[R, A, U]):
+    """What every provider's stream of typed events adds: its accumulator, and what it knows."""
+
+    @property
+    def accumulator(self) -> A:
+        """The accumulator behind ``snapshot``."""
+        protocol: Any = self._machine.protocol  # each provider's protocol has its accumulator
+        return cast("A", protocol.accumulator)
+
+    @property
+    def stats(self) -> StreamStats[U]:
+        """Timings, event counts, bytes and usage (the provider's own object), so far."""
+        return self._machine.stats(self._clock())
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The output text so far parsed as JSON, as far as it goes (structured output).
+
+        The first message's text (Responses), the first choice's content (Chat Completions),
+        the first text block (Messages), the first candidate's text (Gemini); live (see
+        :class:`~rillet.PartialJSON`), ``None`` before it starts.
+
+        Raises:
+            PartialJSONError: The text is not JSON.
+        """
+        return self.accumulator.partial_output
+
+
+class _ResponseView(_AccumulatorView[Response, ResponseAccumulator, ResponseUsage]):
+    """What a Responses API stream adds: its position."""
 
     _yields: type[Item] = Event  # its log holds its own events (events() derives the others)
 
@@ -128,27 +175,6 @@ class _ResponseView(_EventsView[Response]):
             return None
         return ResumePosition(response_id=snapshot.id, sequence_number=number)
 
-    @property
-    def stats(self) -> StreamStats[ResponseUsage]:
-        """Timings, event counts, bytes and usage (the response's), so far."""
-        return self._machine.stats(self._clock())
-
-    @property
-    def accumulator(self) -> ResponseAccumulator:
-        """The accumulator behind ``snapshot`` (outcome, final response, problems)."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The output text so far parsed as JSON, as far as it goes (structured output).
-
-        The first message's text; live (see :class:`~rillet.PartialJSON`).
-
-        Raises:
-            PartialJSONError: The output text is not JSON.
-        """
-        return self._protocol.accumulator.partial_output
-
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The arguments so far of the function call ``event`` is about, parsed as JSON.
 
@@ -158,7 +184,7 @@ class _ResponseView(_EventsView[Response]):
         Raises:
             PartialJSONError: The arguments are not JSON.
         """
-        accumulator = self._protocol.accumulator
+        accumulator = self.accumulator
         if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
             item_id = accumulator.function_call_id(event.index)
             return None if item_id is None else accumulator.partial_arguments(item_id)
@@ -169,33 +195,10 @@ class _ResponseView(_EventsView[Response]):
         return None
 
 
-class _ChatView(_EventsView[ChatCompletion]):
-    """What a Chat Completions stream adds: its accumulator; it yields chunks."""
+class _ChatView(_AccumulatorView[ChatCompletion, ChatCompletionAccumulator, CompletionUsage]):
+    """What a Chat Completions stream adds: it yields chunks."""
 
     _yields: type[Item] = ChatCompletionChunk
-
-    @property
-    def _protocol(self) -> ChatProtocol:
-        return cast("ChatProtocol", self._machine.protocol)
-
-    @property
-    def stats(self) -> StreamStats[CompletionUsage]:
-        """Timings, event counts, bytes and usage (the completion's), so far."""
-        return self._machine.stats(self._clock())
-
-    @property
-    def accumulator(self) -> ChatCompletionAccumulator:
-        """The accumulator behind ``snapshot``."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The first choice's content so far parsed as JSON, as far as it goes (live).
-
-        Raises:
-            PartialJSONError: The content is not JSON.
-        """
-        return self._protocol.accumulator.partial_output
 
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The arguments so far of the tool call ``event`` is about, parsed as JSON.
@@ -206,7 +209,7 @@ class _ChatView(_EventsView[ChatCompletion]):
         Raises:
             PartialJSONError: The arguments are not JSON.
         """
-        accumulator = self._protocol.accumulator
+        accumulator = self.accumulator
         if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
             return accumulator.partial_call_arguments(event.index, event.choice)
         if isinstance(event, ChatToolCallArgumentsDeltaEvent | ChatToolCallArgumentsDoneEvent):

@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Any, assert_type
 
-from rillet import AsyncClient, Client, DispatchContext, Router, StreamStats, anthropic, gemini
+from rillet import (
+    AsyncClient,
+    ChatCompletionAccumulator,
+    Client,
+    DispatchContext,
+    ResponseAccumulator,
+    Router,
+    StreamStats,
+    anthropic,
+    gemini,
+)
 from rillet.events import (
     ChatToolCallArgumentsDeltaEvent,
     CompletionUsage,
@@ -29,15 +39,19 @@ async def usage_of_each_stream(
     async with await openai.responses.create(model="m", input="hi", stream=True) as responses:
         assert_type(responses.stats, StreamStats[ResponseUsage])
         assert_type(responses.stats.usage, ResponseUsage | None)
+        assert_type(responses.accumulator, ResponseAccumulator)
     chat = await openai.chat.completions.create(model="m", messages=[], stream=True)
     async with chat:
         assert_type(chat.stats.usage, CompletionUsage | None)
+        assert_type(chat.accumulator, ChatCompletionAccumulator)
     messages = await claude.messages.create(model="m", max_tokens=1, messages=ASK, stream=True)
     async with messages:
         assert_type(messages.stats.usage, anthropic.Usage | None)
+        assert_type(messages.accumulator, anthropic.MessageAccumulator)
     chunks = await google.models.generate_content(model="m", contents="hi", stream=True)
     async with chunks:
         assert_type(chunks.stats.usage, gemini.UsageMetadata | None)
+        assert_type(chunks.accumulator, gemini.GeminiAccumulator)
 
 
 def usage_of_each_blocking_stream(

@@ -9,11 +9,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, cast
 
 from rillet._dispatch import ArgumentsEvent
-from rillet._machine import StreamStats
 from rillet._protocols import Item
 from rillet._stream import _EventStream
 from rillet._sync_stream import _SyncEventStream
-from rillet._view import _EventsView
+from rillet._view import _AccumulatorView
 from rillet.anthropic._accumulate import MessageAccumulator
 from rillet.anthropic._events import (
     AnthropicStreamEvent,
@@ -22,7 +21,6 @@ from rillet.anthropic._events import (
     ContentBlockStopEvent,
 )
 from rillet.anthropic._message import Message, Usage
-from rillet.anthropic._protocol import AnthropicProtocol
 from rillet.events import (
     ToolCallArgumentsDelta,
     ToolCallDone,
@@ -42,33 +40,10 @@ _OWN = cast("type[Item]", (AnthropicStreamEvent, UnknownEvent))
 # classes, which the log's cursor takes as isinstance() does).
 
 
-class _MessageView(_EventsView[Message]):
-    """What a Messages API stream adds: its accumulator, and the partial JSON of its parts."""
+class _MessageView(_AccumulatorView[Message, MessageAccumulator, Usage]):
+    """What a Messages API stream adds: the partial JSON of its tool blocks."""
 
     _yields: type[Item] = _OWN
-
-    @property
-    def _protocol(self) -> AnthropicProtocol:
-        return cast("AnthropicProtocol", self._machine.protocol)
-
-    @property
-    def stats(self) -> StreamStats[Usage]:
-        """Timings, event counts, bytes and usage (the message's), so far."""
-        return self._machine.stats(self._clock())
-
-    @property
-    def accumulator(self) -> MessageAccumulator:
-        """The accumulator behind ``snapshot``."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The first text block so far parsed as JSON, as far as it goes (structured output).
-
-        Raises:
-            PartialJSONError: The text is not JSON.
-        """
-        return self._protocol.accumulator.partial_output
 
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The input so far of the tool block ``event`` is about, parsed as JSON.
@@ -79,7 +54,7 @@ class _MessageView(_EventsView[Message]):
         Raises:
             PartialJSONError: The input is not JSON.
         """
-        accumulator = self._protocol.accumulator
+        accumulator = self.accumulator
         if isinstance(
             event, ContentBlockStartEvent | ContentBlockDeltaEvent | ContentBlockStopEvent
         ):

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 
 from rillet._dispatch import ArgumentsEvent
-from rillet._machine import StreamStats
 from rillet._protocols import Item
 from rillet._stream import _EventStream
 from rillet._sync_stream import _SyncEventStream
-from rillet._view import _EventsView
+from rillet._view import _AccumulatorView
 from rillet.events import (
     AnyNeutralEvent,
     InvalidEvent,
@@ -18,7 +17,6 @@ from rillet.events import (
     ToolCallStarted,
 )
 from rillet.gemini._accumulate import GeminiAccumulator
-from rillet.gemini._protocol import GeminiProtocol
 from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse, UsageMetadata
 
 __all__ = ["GeminiStreamEvent", "GenerateContentStream", "SyncGenerateContentStream"]
@@ -29,33 +27,10 @@ GeminiStreamEvent: TypeAlias = (
 """What ``stream.events()`` yields: the chunks, an error object, and the neutral events."""
 
 
-class _GeminiView(_EventsView[GenerateContentResponse]):
-    """What a Gemini stream adds: its accumulator; iteration yields the chunks."""
+class _GeminiView(_AccumulatorView[GenerateContentResponse, GeminiAccumulator, UsageMetadata]):
+    """What a Gemini stream adds: iteration yields the chunks."""
 
     _yields: type[Item] = GenerateContentResponse
-
-    @property
-    def _protocol(self) -> GeminiProtocol:
-        return cast("GeminiProtocol", self._machine.protocol)
-
-    @property
-    def stats(self) -> StreamStats[UsageMetadata]:
-        """Timings, event counts, bytes and usage (the last ``usageMetadata``), so far."""
-        return self._machine.stats(self._clock())
-
-    @property
-    def accumulator(self) -> GeminiAccumulator:
-        """The accumulator behind ``snapshot``."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The first candidate's text so far parsed as JSON, as far as it goes (live).
-
-        Raises:
-            PartialJSONError: The text is not JSON.
-        """
-        return self._protocol.accumulator.partial_output
 
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The arguments so far of the function call a neutral tool call event is about.
@@ -63,7 +38,7 @@ class _GeminiView(_EventsView[GenerateContentResponse]):
         Any other event gives ``None`` (Gemini's own chunks carry whole calls).
         """
         if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
-            return self._protocol.accumulator.partial_arguments(event.index, event.choice)
+            return self.accumulator.partial_arguments(event.index, event.choice)
         return None
 
 
