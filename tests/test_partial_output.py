@@ -198,3 +198,29 @@ async def test_a_chat_stream_gives_partial_arguments_by_event() -> None:
             assert stream.partial_output == DOCUMENT
     assert isinstance(completion, ChatCompletion)
     assert json.loads(seen[-1]) == json.loads(ARGUMENTS)
+
+
+def test_the_neutral_index_of_a_call_finds_its_arguments() -> None:
+    """Neutral events count calls from 0 in the order they start, whatever the API's index."""
+    responses = ResponseAccumulator()
+    for event in responses_events(["{}"], pieces(ARGUMENTS, 3)):
+        responses.add(parse_event_data(None, json.dumps(event).encode()))
+    assert responses.function_call_id(0) == "fc_1"  # output item 1, after the message
+    assert responses.function_call_id(1) is None
+    chat = ChatCompletionAccumulator()
+    base = {"id": "c", "object": "chat.completion.chunk", "created": 0, "model": "m"}
+    deltas: list[dict[str, Any]] = [
+        {"tool_calls": [{"index": 7, "id": "a", "function": {"name": "f", "arguments": "[1"}}]},
+        {"tool_calls": [{"index": 3, "id": "b", "function": {"name": "g", "arguments": "[2]"}}]},
+        {"tool_calls": [{"index": 7, "function": {"arguments": "]"}}]},
+    ]
+    for delta in deltas:
+        choice = {"index": 0, "delta": delta, "finish_reason": None}
+        chat.add(parse_chat_chunk(json.dumps({**base, "choices": [choice]}).encode()))
+    assert [chat.partial_call_arguments(i) for i in range(3)] == [[1], [2], None]
+    legacy = ChatCompletionAccumulator()
+    for piece in ['{"city"', ': "Lima"']:
+        choice = {"index": 0, "delta": {"function_call": {"name": "f", "arguments": piece}}}
+        legacy.add(parse_chat_chunk(json.dumps({**base, "choices": [choice]}).encode()))
+    assert legacy.partial_call_arguments(0) == {"city": "Lima"}
+    assert legacy.partial_call_arguments(0, choice=1) is None

@@ -141,10 +141,10 @@ class _OpenAI(Base[H]):
     def _resumed(self, plan: Plan, resume: object) -> Plan:
         if not isinstance(resume, ResumePosition):
             return plan
-        path = f"responses/{resume.response_id}"
+        url = self._url(f"responses/{resume.response_id}")
         # A retrieve's own query (include...) stays; a create's body does not apply.
         after = {**(plan.params or {}), **_resume_params(resume.sequence_number)}
-        return attrs.evolve(plan, method="GET", path=path, content=None, params=after)
+        return attrs.evolve(plan, method="GET", url=url, content=None, params=after)
 
 
 class _Responses(Resource[S, J]):

@@ -12,6 +12,7 @@ of answer, and which stream class wraps it.
 
 from __future__ import annotations
 
+import functools
 import os
 import time
 from collections.abc import Mapping
@@ -85,6 +86,12 @@ def _check_key(key: object, origin: str) -> None:
     raise RilletError(msg)
 
 
+@functools.lru_cache(maxsize=256)
+def _joined(base: httpx.URL, path: str) -> httpx.URL:
+    """``base`` joined with ``path``: a client calls the same few, and httpx's join is slow."""
+    return base.join(path)
+
+
 # -- what one call is -------------------------------------------------------------------------
 
 
@@ -108,14 +115,19 @@ class Call:
 
     def timeout_within(self, seconds: float | None) -> httpx.Timeout:
         """The httpx timeouts of this call, none longer than ``seconds`` (``None``: no limit)."""
+        timeouts = self.timeouts
         if seconds is None:
-            return httpx_timeout(self.timeouts)
-        limited = {
-            name: seconds if value is None else min(value, seconds)
-            for name, value in attrs.asdict(self.timeouts).items()
-            if name in ("connect", "read", "write", "pool")
-        }
-        return httpx_timeout(attrs.evolve(self.timeouts, **limited))
+            return httpx_timeout(timeouts)
+
+        def within(value: float | None) -> float:
+            return seconds if value is None else min(value, seconds)
+
+        return httpx.Timeout(
+            connect=within(timeouts.connect),
+            read=within(timeouts.read),
+            write=within(timeouts.write),
+            pool=within(timeouts.pool),
+        )
 
 
 @attrs.frozen
@@ -123,7 +135,7 @@ class Plan:
     """One call: what to send, and how its answer is read (``stream`` ``None``: one JSON)."""
 
     method: str
-    path: str
+    url: httpx.URL
     model: Model
     call: Call
     stream: StreamOptions | None
@@ -279,7 +291,11 @@ class Base(Generic[H]):
         extra = options.get("extra_body")
         whole = None if body is None and extra is None else {**(body or {}), **(extra or {})}
         content = None if whole is None else encode_body(whole)
-        return Plan(method, path, model, call, reading, content, params)
+        return Plan(method, self._url(path), model, call, reading, content, params)
+
+    def _url(self, path: str) -> httpx.URL:
+        """Where a request to ``path`` goes."""
+        return _joined(self.base_url, path)
 
     def _machine(self, plan: Plan, started: float) -> StreamMachine[Any]:
         """The machine of a call: a stream read by the provider's protocol, or JSON."""
@@ -301,7 +317,7 @@ class Base(Generic[H]):
             cache=reading is None or reading.cache,
             resumable=reading is not None and self._resumable(plan),
             idempotent=plan.method == "GET" or any(k.lower() == "idempotency-key" for k in headers),
-            label=f"{plan.method} {self.base_url.join(plan.path).path}",
+            label=f"{plan.method} {plan.url.path}",
         )
 
     def _request(self, plan: Plan, resume: object, within: float | None) -> httpx.Request:
@@ -320,7 +336,7 @@ class Base(Generic[H]):
         query = {**self.default_query, **(plan.params or {}), **call.query}
         request = self._http.build_request(
             plan.method,
-            self.base_url.join(plan.path),
+            plan.url,
             content=plan.content,
             params=query or None,
             headers=headers,

@@ -38,7 +38,9 @@ from typing import (
     NoReturn,
     Protocol,
     Self,
+    TypeAlias,
     TypeVar,
+    Union,
     cast,
 )
 
@@ -55,23 +57,43 @@ from rillet.events import (
     Event,
     ResponseFunctionCallArgumentsDeltaEvent,
     ResponseFunctionCallArgumentsDoneEvent,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
     UnknownEvent,
 )
 
-ArgumentsEvent = (
-    ResponseFunctionCallArgumentsDeltaEvent
-    | ResponseFunctionCallArgumentsDoneEvent
-    | ChatToolCallArgumentsDeltaEvent
-    | ChatToolCallArgumentsDoneEvent
-)
-"""An event about a tool call's arguments, whose partial value ``partial_arguments()`` gives."""
-
 if TYPE_CHECKING:
     # Annotations only: anyio imports its memory streams when a dispatch first makes one, and
-    # ``import rillet`` is ~10 ms shorter without them.
+    # ``import rillet`` is ~10 ms shorter without them; a provider's package is imported when
+    # its user imports it.
     from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
     from rillet._machine import StreamStats
+    from rillet.anthropic import (
+        ContentBlockDeltaEvent,
+        ContentBlockStartEvent,
+        ContentBlockStopEvent,
+    )
+
+# Union[]: the providers' classes are named as strings (imported for type checkers only).
+ArgumentsEvent: TypeAlias = Union[
+    ToolCallStarted,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
+    ChatToolCallArgumentsDeltaEvent,
+    ChatToolCallArgumentsDoneEvent,
+    "ContentBlockStartEvent",
+    "ContentBlockDeltaEvent",
+    "ContentBlockStopEvent",
+]
+"""An event about a tool call, whose arguments so far ``partial_arguments()`` gives.
+
+A neutral tool call event (any stream), a Responses function call's or a chat tool call's
+arguments event, or a Messages stream's ``content_block_*`` event of a tool block.
+"""
 
 __all__ = [
     "AsyncDispatchSource",
@@ -149,7 +171,7 @@ class DispatchSource(Protocol[R]):
         ...
 
     @property
-    def stats(self) -> StreamStats:
+    def stats(self) -> StreamStats[Any]:
         """The statistics so far."""
         ...
 
@@ -202,7 +224,7 @@ class DispatchContext(Generic[R]):
         return self._stream.snapshot
 
     @property
-    def stats(self) -> StreamStats:
+    def stats(self) -> StreamStats[Any]:
         """The stream's statistics so far."""
         return self._stream.stats
 
@@ -218,9 +240,11 @@ class DispatchContext(Generic[R]):
         return self._stream.partial_output
 
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
-        """The arguments so far of the call an arguments event is about, parsed as JSON.
+        """The arguments so far of the tool call ``event`` is about, parsed as JSON.
 
-        ``event`` is a function call's (or chat tool call's) arguments delta or done event.
+        ``event`` is a neutral tool call event (``ToolCallStarted``, ``ToolCallArgumentsDelta``,
+        ``ToolCallDone``: the same on every stream), or a provider's own arguments event;
+        ``None`` before the arguments start.
 
         Raises:
             PartialJSONError: The arguments are not JSON.

@@ -17,9 +17,10 @@ from __future__ import annotations
 import logging
 from collections import Counter, deque
 from collections.abc import Mapping
-from typing import Any, Final, Generic, TypeVar, cast
+from typing import Any, Final, Generic, cast
 
 import attrs
+from typing_extensions import TypeVar
 
 from rillet._accumulate._responses_neutral import Derivers
 from rillet._attempts import Attempts
@@ -40,12 +41,7 @@ from rillet._errors import (
 from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._protocols import Item, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
-from rillet.events import (
-    NEUTRAL_EVENT_TYPES,
-    CompletionUsage,
-    Event,
-    ResponseUsage,
-)
+from rillet.events import NEUTRAL_EVENT_TYPES, Event
 
 __all__ = [
     "DONE",
@@ -61,6 +57,7 @@ __all__ = [
 
 R = TypeVar("R")
 E = TypeVar("E", bound=Item)
+U = TypeVar("U", default=Any)  # a provider's usage object
 
 DRAIN_SECONDS: Final = 2.0
 """After the stream's own end, how long to wait for the rest of the body before closing."""
@@ -117,8 +114,12 @@ Action = Open | Read | Done | Fail
 
 
 @attrs.frozen(kw_only=True)
-class StreamStats:
-    """What a stream did so far.
+class StreamStats(Generic[U]):
+    """What a stream did so far; ``U`` is the provider's usage object.
+
+    ``U`` is the result's own usage class: ``ResponseUsage`` on a Responses stream,
+    ``CompletionUsage`` on a Chat Completions stream, ``rillet.anthropic.Usage`` on a Messages
+    stream, ``rillet.gemini.UsageMetadata`` on a Gemini stream.
 
     Attributes:
         time_to_first_event: Seconds from sending the request to the first event.
@@ -137,7 +138,7 @@ class StreamStats:
     bytes_received: int
     duration: float
     retries: int
-    usage: ResponseUsage | CompletionUsage | None
+    usage: U | None
     reconnects: int = 0
 
 
@@ -317,7 +318,7 @@ class StreamMachine(Generic[R]):
             reconnects=self.attempts.resumes,
         )
 
-    def stats(self, now: float) -> StreamStats:
+    def stats(self, now: float) -> StreamStats[Any]:
         """The statistics so far."""
         deadlines = self.deadlines
         started = deadlines.started

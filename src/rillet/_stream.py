@@ -202,7 +202,7 @@ class _Stream(_StreamView[R], AsyncClosing, Generic[R, Y]):
         # response is closed, httpx's generator runs out when pulled (what the connection had
         # buffered, then an error), which finishes every generator beneath it: none is left to
         # the garbage collector.
-        with anyio.CancelScope(shield=True), anyio.move_on_after(1):
+        with anyio.move_on_after(1, shield=True):
             await response.aclose()
             with contextlib.suppress(Exception):
                 async for _ in chunks:

@@ -8,13 +8,13 @@ the machine, the same way for both.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypeAlias, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeAlias, TypeVar, cast
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
 from rillet._dispatch import ArgumentsEvent, Router
 from rillet._machine import StreamMachine, StreamStats
 from rillet._policy import ResumePosition
-from rillet._protocols import ChatProtocol, Item, ResponsesProtocol
+from rillet._protocols import Item, ResponsesProtocol
 from rillet._routing import Registering, Registrar
 from rillet.events import (
     ChatCompletion,
@@ -22,10 +22,17 @@ from rillet.events import (
     ChatContentDeltaEvent,
     ChatToolCallArgumentsDeltaEvent,
     ChatToolCallArgumentsDoneEvent,
+    CompletionUsage,
     Event,
     Response,
+    ResponseFunctionCallArgumentsDeltaEvent,
+    ResponseFunctionCallArgumentsDoneEvent,
     ResponseOutputTextDeltaEvent,
+    ResponseUsage,
     TextDelta,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
 )
 
 if TYPE_CHECKING:
@@ -36,7 +43,14 @@ if TYPE_CHECKING:
     AnyChatEvent: TypeAlias = ChatCompletionEvent | AnyNeutralEvent
 
 # The views are the bases of the streams of _stream.py and _sync_stream.py (private to rillet).
-__all__ = ["_ChatView", "_EventsView", "_ResponseView", "_StreamView", "text_of"]
+__all__ = [
+    "_AccumulatorView",
+    "_ChatView",
+    "_EventsView",
+    "_ResponseView",
+    "_StreamView",
+    "text_of",
+]
 
 R = TypeVar("R")
 H = TypeVar("H", bound=Callable[..., Any])
@@ -63,7 +77,7 @@ class _StreamView(Generic[R]):
         return self._machine.headers.get("x-request-id")
 
     @property
-    def stats(self) -> StreamStats:
+    def stats(self) -> StreamStats[Any]:
         """Timings, event counts, bytes and usage, so far."""
         return self._machine.stats(self._clock())
 
@@ -96,12 +110,52 @@ class _EventsView(_StreamView[R], Registering):
         raise NotImplementedError
 
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
-        """The arguments so far of the call ``event`` is about, parsed as JSON."""
+        """The arguments so far of the tool call ``event`` is about, parsed as JSON."""
         raise NotImplementedError
 
 
-class _ResponseView(_EventsView[Response]):
-    """What a Responses API stream adds: its position and its accumulator."""
+class _PartialOutput(Protocol):
+    """What an accumulator of a stream of typed events has (besides the result so far)."""
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        ...
+
+
+A = TypeVar("A", bound=_PartialOutput)  # the protocol's accumulator
+U = TypeVar("U")  # the usage object of the result
+
+
+class _AccumulatorView(_EventsView[R], Generic[R, A, U]):
+    """What every provider's stream of typed events adds: its accumulator, and what it knows."""
+
+    @property
+    def accumulator(self) -> A:
+        """The accumulator behind ``snapshot``."""
+        protocol: Any = self._machine.protocol  # each provider's protocol has its accumulator
+        return cast("A", protocol.accumulator)
+
+    @property
+    def stats(self) -> StreamStats[U]:
+        """Timings, event counts, bytes and usage (the provider's own object), so far."""
+        return self._machine.stats(self._clock())
+
+    @property
+    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
+        """The output text so far parsed as JSON, as far as it goes (structured output).
+
+        The first message's text (Responses), the first choice's content (Chat Completions),
+        the first text block (Messages), the first candidate's text (Gemini); live (see
+        :class:`~rillet.PartialJSON`), ``None`` before it starts.
+
+        Raises:
+            PartialJSONError: The text is not JSON.
+        """
+        return self.accumulator.partial_output
+
+
+class _ResponseView(_AccumulatorView[Response, ResponseAccumulator, ResponseUsage]):
+    """What a Responses API stream adds: its position."""
 
     _yields: type[Item] = Event  # its log holds its own events (events() derives the others)
 
@@ -121,64 +175,44 @@ class _ResponseView(_EventsView[Response]):
             return None
         return ResumePosition(response_id=snapshot.id, sequence_number=number)
 
-    @property
-    def accumulator(self) -> ResponseAccumulator:
-        """The accumulator behind ``snapshot`` (outcome, final response, problems)."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The output text so far parsed as JSON, as far as it goes (structured output).
-
-        The first message's text; live (see :class:`~rillet.PartialJSON`).
-
-        Raises:
-            PartialJSONError: The output text is not JSON.
-        """
-        return self._protocol.accumulator.partial_output
-
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The arguments so far of the function call ``event`` is about, parsed as JSON.
+
+        ``event`` is a neutral tool call event or a function call's arguments event; any other
+        gives ``None``.
 
         Raises:
             PartialJSONError: The arguments are not JSON.
         """
-        if isinstance(event, ChatToolCallArgumentsDeltaEvent | ChatToolCallArgumentsDoneEvent):
-            return None
-        return self._protocol.accumulator.partial_arguments(event.item_id)
+        accumulator = self.accumulator
+        if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
+            item_id = accumulator.function_call_id(event.index)
+            return None if item_id is None else accumulator.partial_arguments(item_id)
+        if isinstance(
+            event, ResponseFunctionCallArgumentsDeltaEvent | ResponseFunctionCallArgumentsDoneEvent
+        ):
+            return accumulator.partial_arguments(event.item_id)
+        return None
 
 
-class _ChatView(_EventsView[ChatCompletion]):
-    """What a Chat Completions stream adds: its accumulator; it yields chunks."""
+class _ChatView(_AccumulatorView[ChatCompletion, ChatCompletionAccumulator, CompletionUsage]):
+    """What a Chat Completions stream adds: it yields chunks."""
 
     _yields: type[Item] = ChatCompletionChunk
-
-    @property
-    def _protocol(self) -> ChatProtocol:
-        return cast("ChatProtocol", self._machine.protocol)
-
-    @property
-    def accumulator(self) -> ChatCompletionAccumulator:
-        """The accumulator behind ``snapshot``."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The first choice's content so far parsed as JSON, as far as it goes (live).
-
-        Raises:
-            PartialJSONError: The content is not JSON.
-        """
-        return self._protocol.accumulator.partial_output
 
     def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The arguments so far of the tool call ``event`` is about, parsed as JSON.
 
+        ``event`` is a neutral tool call event or a chat tool call's arguments event; any other
+        gives ``None``.
+
         Raises:
             PartialJSONError: The arguments are not JSON.
         """
+        accumulator = self.accumulator
+        if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
+            return accumulator.partial_call_arguments(event.index, event.choice)
         if isinstance(event, ChatToolCallArgumentsDeltaEvent | ChatToolCallArgumentsDoneEvent):
-            accumulator = self._protocol.accumulator
             return accumulator.partial_arguments(event.index, event.choice_index)
         return None
 

@@ -212,6 +212,24 @@ class ChatCompletionAccumulator:
         call = None if found is None else found.tool_calls.get(tool_call)
         return None if call is None else self._partials.read((choice, tool_call), call.arguments)
 
+    def partial_call_arguments(self, call: int, choice: int = 0) -> Any:  # noqa: ANN401 - JSON
+        """As :meth:`partial_arguments`, of tool call number ``call`` (the neutral events' index).
+
+        The calls are counted in the order they started; a legacy ``function_call`` is call 0.
+
+        Raises:
+            PartialJSONError: The arguments are not JSON.
+        """
+        found = self._choices.get(choice)
+        if found is None:
+            return None
+        calls = list(found.tool_calls.values())  # in the order they started
+        if 0 <= call < len(calls):
+            return self.partial_arguments(calls[call].index, choice)
+        if call == 0 and found.function_arguments is not None:
+            return self._partials.read((choice, -1), found.function_arguments)
+        return None
+
     def close(self) -> None:
         """Note that the stream ended."""
         self._closed = True

@@ -300,6 +300,14 @@ class ResponseAccumulator:
                 return self._partials.read(item_id, item.streamed)
         return None
 
+    def function_call_id(self, call: int) -> str | None:
+        """The item id of function call number ``call`` of the output (the neutral events' index).
+
+        ``None`` until that call starts.
+        """
+        calls = [item.id for item in self._items if type(item.model) is FunctionCallItem]
+        return calls[call] if 0 <= call < len(calls) else None
+
     def result(self) -> Response:
         """The final response: the terminal event's, unchanged, for completed or incomplete.
 

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
+from rillet._dispatch import ArgumentsEvent
 from rillet._protocols import Item
 from rillet._stream import _EventStream
 from rillet._sync_stream import _SyncEventStream
-from rillet._view import _EventsView
+from rillet._view import _AccumulatorView
 from rillet.anthropic._accumulate import MessageAccumulator
 from rillet.anthropic._events import (
     AnthropicStreamEvent,
@@ -19,10 +20,8 @@ from rillet.anthropic._events import (
     ContentBlockStartEvent,
     ContentBlockStopEvent,
 )
-from rillet.anthropic._message import Message
-from rillet.anthropic._protocol import AnthropicProtocol
+from rillet.anthropic._message import Message, Usage
 from rillet.events import (
-    Event,
     ToolCallArgumentsDelta,
     ToolCallDone,
     ToolCallStarted,
@@ -41,30 +40,12 @@ _OWN = cast("type[Item]", (AnthropicStreamEvent, UnknownEvent))
 # classes, which the log's cursor takes as isinstance() does).
 
 
-class _MessageView(_EventsView[Message]):
-    """What a Messages API stream adds: its accumulator, and the partial JSON of its parts."""
+class _MessageView(_AccumulatorView[Message, MessageAccumulator, Usage]):
+    """What a Messages API stream adds: the partial JSON of its tool blocks."""
 
     _yields: type[Item] = _OWN
 
-    @property
-    def _protocol(self) -> AnthropicProtocol:
-        return cast("AnthropicProtocol", self._machine.protocol)
-
-    @property
-    def accumulator(self) -> MessageAccumulator:
-        """The accumulator behind ``snapshot``."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The first text block so far parsed as JSON, as far as it goes (structured output).
-
-        Raises:
-            PartialJSONError: The text is not JSON.
-        """
-        return self._protocol.accumulator.partial_output
-
-    def partial_arguments(self, event: Event) -> Any:  # noqa: ANN401 - JSON
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
         """The input so far of the tool block ``event`` is about, parsed as JSON.
 
         ``event`` is a ``content_block_*`` event of a tool block, or a neutral tool call event
@@ -73,10 +54,10 @@ class _MessageView(_EventsView[Message]):
         Raises:
             PartialJSONError: The input is not JSON.
         """
-        accumulator = self._protocol.accumulator
-        if isinstance(event, ContentBlockDeltaEvent | ContentBlockStartEvent):
-            return accumulator.partial_arguments(event.index)
-        if isinstance(event, ContentBlockStopEvent):
+        accumulator = self.accumulator
+        if isinstance(
+            event, ContentBlockStartEvent | ContentBlockDeltaEvent | ContentBlockStopEvent
+        ):
             return accumulator.partial_arguments(event.index)
         if isinstance(event, ToolCallArgumentsDelta | ToolCallDone | ToolCallStarted):
             return accumulator.partial_arguments(accumulator.block_of_call(event.index))

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeAlias, cast
+from typing import Any, TypeAlias
 
+from rillet._dispatch import ArgumentsEvent
 from rillet._protocols import Item
 from rillet._stream import _EventStream
 from rillet._sync_stream import _SyncEventStream
-from rillet._view import _EventsView
-from rillet.events import AnyNeutralEvent, InvalidEvent, ToolCallArgumentsDelta, ToolCallDone
+from rillet._view import _AccumulatorView
+from rillet.events import (
+    AnyNeutralEvent,
+    InvalidEvent,
+    ToolCallArgumentsDelta,
+    ToolCallDone,
+    ToolCallStarted,
+)
 from rillet.gemini._accumulate import GeminiAccumulator
-from rillet.gemini._protocol import GeminiProtocol
-from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse
+from rillet.gemini._types import GeminiErrorEvent, GenerateContentResponse, UsageMetadata
 
 __all__ = ["GeminiStreamEvent", "GenerateContentStream", "SyncGenerateContentStream"]
 
@@ -21,33 +27,18 @@ GeminiStreamEvent: TypeAlias = (
 """What ``stream.events()`` yields: the chunks, an error object, and the neutral events."""
 
 
-class _GeminiView(_EventsView[GenerateContentResponse]):
-    """What a Gemini stream adds: its accumulator; iteration yields the chunks."""
+class _GeminiView(_AccumulatorView[GenerateContentResponse, GeminiAccumulator, UsageMetadata]):
+    """What a Gemini stream adds: iteration yields the chunks."""
 
     _yields: type[Item] = GenerateContentResponse
 
-    @property
-    def _protocol(self) -> GeminiProtocol:
-        return cast("GeminiProtocol", self._machine.protocol)
+    def partial_arguments(self, event: ArgumentsEvent) -> Any:  # noqa: ANN401 - JSON
+        """The arguments so far of the function call a neutral tool call event is about.
 
-    @property
-    def accumulator(self) -> GeminiAccumulator:
-        """The accumulator behind ``snapshot``."""
-        return self._protocol.accumulator
-
-    @property
-    def partial_output(self) -> Any:  # noqa: ANN401 - JSON
-        """The first candidate's text so far parsed as JSON, as far as it goes (live).
-
-        Raises:
-            PartialJSONError: The text is not JSON.
+        Any other event gives ``None`` (Gemini's own chunks carry whole calls).
         """
-        return self._protocol.accumulator.partial_output
-
-    def partial_arguments(self, event: object) -> Any:  # noqa: ANN401 - JSON
-        """The arguments so far of the function call a neutral tool-call event is about."""
-        if isinstance(event, ToolCallArgumentsDelta | ToolCallDone):
-            return self._protocol.accumulator.partial_arguments(event.index, event.choice)
+        if isinstance(event, ToolCallStarted | ToolCallArgumentsDelta | ToolCallDone):
+            return self.accumulator.partial_arguments(event.index, event.choice)
         return None
 
 
