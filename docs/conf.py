@@ -60,7 +60,7 @@ nitpick_ignore_regex = [
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (
         r"py:class",
-        r"ErrorPolicy|Headers|Query|Body|Send|SyncSend|StreamMachine|Registrar|Base",
+        r"ErrorPolicy|Headers|Query|Body|Send|SyncSend|StreamMachine|Registrar|Base|ArgumentsEvent",
     ),  # aliases, spelled out where used; streams are made by the clients, not by users
 ]
 
