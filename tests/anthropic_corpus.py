@@ -8,9 +8,8 @@ from typing import Any
 import anthropic
 import httpx2
 
-from corpus_files import CORPUS
+from corpus_files import CORPUS, fed_machine
 from rillet._machine import StreamMachine
-from rillet._policy import RetryPolicy, Timeouts
 from rillet.anthropic import AnthropicProtocol, Message
 
 ROOT = CORPUS / "anthropic"
@@ -32,13 +31,7 @@ def read(name: str) -> bytes:
 
 def machine(chunks: list[bytes]) -> StreamMachine[Message]:
     """A stream machine fed ``chunks`` as one body, then its end (no I/O)."""
-    fed = StreamMachine(AnthropicProtocol(), timeouts=Timeouts(), retry=RetryPolicy(), started=0)
-    fed.next_action()
-    fed.receive_headers(200, {"content-type": "text/event-stream"}, 0)
-    for chunk in chunks:
-        fed.receive_data(chunk, 0)
-    fed.receive_eof(0)
-    return fed
+    return fed_machine(AnthropicProtocol(), chunks)
 
 
 def final(chunks: list[bytes]) -> Message:

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
+from rillet._machine import StreamMachine
+from rillet._policy import RetryPolicy, Timeouts
+from rillet._protocols import StreamProtocol
+
+R = TypeVar("R")
 CORPUS = Path(__file__).parent / "corpus"
 
 
@@ -31,3 +36,14 @@ def read(name: str) -> bytes:
 def provider_files(provider: str) -> list[str]:
     """The names (``anthropic/...``) of one provider's recorded streams, re-framed ones too."""
     return sorted(str(path.relative_to(CORPUS)) for path in (CORPUS / provider).rglob("*.sse"))
+
+
+def fed_machine(protocol: StreamProtocol[R], chunks: list[bytes]) -> StreamMachine[R]:
+    """A stream machine of ``protocol`` fed ``chunks`` as one body, then its end (no I/O)."""
+    fed = StreamMachine(protocol, timeouts=Timeouts(), retry=RetryPolicy(), started=0)
+    fed.next_action()
+    fed.receive_headers(200, {"content-type": "text/event-stream"}, 0)
+    for chunk in chunks:
+        fed.receive_data(chunk, 0)
+    fed.receive_eof(0)
+    return fed

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from corpus_files import CORPUS
+from corpus_files import CORPUS, fed_machine
 from rillet._errors import RilletError
 from rillet._machine import StreamMachine
-from rillet._policy import RetryPolicy, Timeouts
 from rillet._protocols import Item
 from rillet.gemini import GeminiProtocol, GenerateContentResponse
 
@@ -30,13 +29,7 @@ def read(name: str) -> bytes:
 
 def machine(chunks: list[bytes]) -> StreamMachine[GenerateContentResponse]:
     """A stream machine fed ``chunks`` as one body, then its end (no I/O)."""
-    fed = StreamMachine(GeminiProtocol(), timeouts=Timeouts(), retry=RetryPolicy(), started=0)
-    fed.next_action()
-    fed.receive_headers(200, {"content-type": "text/event-stream"}, 0)
-    for chunk in chunks:
-        fed.receive_data(chunk, 0)
-    fed.receive_eof(0)
-    return fed
+    return fed_machine(GeminiProtocol(), chunks)
 
 
 def events_of(fed: StreamMachine[Any]) -> list[Item]:

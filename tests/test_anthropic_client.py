@@ -8,12 +8,10 @@ read: corpus recordings, error answers, a mid-stream ``error`` event, a cut body
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import anyio
 import anyio.lowlevel
-import attrs
 import pytest
 
 from anthropic_corpus import FILES, final, machine, read
@@ -34,11 +32,9 @@ from rillet.anthropic import (
     PingEvent,
 )
 from rillet.events import Finished, TextDelta
-from rillet.testing import serve_in_thread
+from scripted import JSON, Answer, Scripted, chunked
 
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
-SSE = [(b"content-type", b"text/event-stream")]
-JSON = [(b"content-type", b"application/json")]
 STREAMS = [
     "text_basic_no_trailing_newline.sse",
     "tool_use_parallel_two_calls.sse",
@@ -47,57 +43,10 @@ STREAMS = [
 ]
 
 
-@attrs.define
-class Answer:
-    """One scripted answer: its status, headers and body chunks."""
-
-    status: int = 200
-    headers: list[tuple[bytes, bytes]] = attrs.field(factory=lambda: list(SSE))
-    chunks: list[bytes] = attrs.field(factory=list)
-
-
-@attrs.define
-class Scripted:
-    """An ASGI app that answers requests in order, and keeps them."""
-
-    answers: list[Answer] = attrs.field(factory=list)
-    requests: list[dict[str, Any]] = attrs.field(factory=list)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        self.requests.append({"path": scope["path"], "headers": headers, "body": body})
-        answer = self.answers.pop(0) if self.answers else Answer(404, JSON, [b"{}"])
-        await send(
-            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
-        )
-        for chunk in answer.chunks:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-
-
-@pytest.fixture(scope="module")
-def app() -> Iterator[tuple[Scripted, str]]:
-    scripted = Scripted()
-    with serve_in_thread(scripted) as url:
-        yield scripted, url
-
-
 @pytest.fixture
 def server(app: tuple[Scripted, str]) -> tuple[Scripted, str]:
-    scripted, _ = app
-    scripted.answers.clear()
-    scripted.requests.clear()
+    app[0].reset()
     return app
-
-
-def chunked(data: bytes, size: int = 97) -> list[bytes]:
-    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 def overloaded_midstream() -> bytes:
@@ -126,7 +75,7 @@ pytestmark = pytest.mark.anyio
 async def test_streams_give_the_message_and_events(server: tuple[Scripted, str], name: str) -> None:
     scripted, url = server
     data = read(name)
-    scripted.answers.append(Answer(chunks=chunked(data)))
+    scripted.answers.append(Answer(chunks=chunked(data, 97)))
     async with AsyncClient(api_key="sk-test", base_url=url) as client:
         stream = await client.messages.create(stream=True, betas=["b-1", "b-2"], **ASK)
         async with stream:
@@ -270,7 +219,7 @@ async def test_a_cut_body_is_truncated(server: tuple[Scripted, str]) -> None:
     scripted, url = server
     data = read("tool_use_parallel_two_calls.sse")
     cut = data[: data.index(b"event: message_delta")]
-    scripted.answers.append(Answer(chunks=chunked(cut)))
+    scripted.answers.append(Answer(chunks=chunked(cut, 97)))
     async with AsyncClient(api_key="k", base_url=url) as client:
         stream = await client.messages.create(stream=True, **ASK)
         with pytest.raises(StreamTruncatedError) as raised:
@@ -303,8 +252,8 @@ def test_the_blocking_client(app: tuple[Scripted, str]) -> None:
     scripted.requests.clear()
     data = read(STREAMS[2])
     scripted.answers += [
-        Answer(chunks=chunked(data)),
-        Answer(chunks=chunked(overloaded_midstream())),
+        Answer(chunks=chunked(data, 97)),
+        Answer(chunks=chunked(overloaded_midstream(), 97)),
     ]
     with Client(api_key="sk-sync", base_url=url) as client:
         with client.messages.create(stream=True, **ASK) as stream:
@@ -326,7 +275,7 @@ async def test_one_router_for_own_and_neutral_events(server: tuple[Scripted, str
 
     scripted, url = server
     data = read("tool_use_input_json_delta.sse")
-    scripted.answers.append(Answer(chunks=chunked(data)))
+    scripted.answers.append(Answer(chunks=chunked(data, 97)))
     router = Router()
     texts: list[str] = []
     deltas: list[str] = []

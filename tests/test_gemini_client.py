@@ -8,10 +8,8 @@ chunks) and keeps what it received: the tests check the requests as sent (path, 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any, assert_type
 
-import attrs
 import pytest
 
 from gemini_corpus import FILES, machine, outcome, read
@@ -33,11 +31,9 @@ from rillet.gemini import (
     GenerateContentResponse,
     GenerateContentStream,
 )
-from rillet.testing import serve_in_thread
+from scripted import JSON, Answer, Scripted, chunked
 
 FAST = RetryPolicy(max_retries=2, initial_delay=0.01, max_delay=0.02)
-SSE = [(b"content-type", b"text/event-stream")]
-JSON = [(b"content-type", b"application/json; charset=UTF-8")]
 STREAMS = [
     "text_long.sse",
     "thoughts_text_signature.sse",
@@ -47,62 +43,12 @@ STREAMS = [
 ]
 
 
-@attrs.define
-class Answer:
-    """One scripted answer: its status, headers and body chunks."""
-
-    status: int = 200
-    headers: list[tuple[bytes, bytes]] = attrs.field(factory=lambda: list(SSE))
-    chunks: list[bytes] = attrs.field(factory=list)
-
-
-@attrs.define
-class Scripted:
-    """An ASGI app that answers requests in order, and keeps them."""
-
-    answers: list[Answer] = attrs.field(factory=list)
-    requests: list[dict[str, Any]] = attrs.field(factory=list)
-
-    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
-        body = b""
-        while True:
-            message = await receive()
-            body += message.get("body", b"")
-            if not message.get("more_body"):
-                break
-        headers = {k.decode().lower(): v.decode() for k, v in scope["headers"]}
-        query = scope["query_string"].decode()
-        self.requests.append(
-            {"path": scope["path"], "query": query, "headers": headers, "body": body}
-        )
-        answer = self.answers.pop(0) if self.answers else Answer(404, JSON, [b"{}"])
-        await send(
-            {"type": "http.response.start", "status": answer.status, "headers": answer.headers}
-        )
-        for chunk in answer.chunks:
-            await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        await send({"type": "http.response.body", "body": b""})
-
-
-@pytest.fixture(scope="module")
-def app() -> Iterator[tuple[Scripted, str]]:
-    scripted = Scripted()
-    with serve_in_thread(scripted) as url:
-        yield scripted, url
-
-
 @pytest.fixture
 def server(app: tuple[Scripted, str], monkeypatch: pytest.MonkeyPatch) -> tuple[Scripted, str]:
     for variable in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
         monkeypatch.delenv(variable, raising=False)
-    scripted, _ = app
-    scripted.answers.clear()
-    scripted.requests.clear()
+    app[0].reset()
     return app
-
-
-def chunked(data: bytes, size: int = 89) -> list[bytes]:
-    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 MODEL = "gemini-2.5-flash"
@@ -115,7 +61,7 @@ async def test_streams_give_the_chunks_events_and_result(
 ) -> None:
     scripted, url = server
     data = read(name)
-    scripted.answers.append(Answer(chunks=chunked(data)))
+    scripted.answers.append(Answer(chunks=chunked(data, 89)))
     async with AsyncClient(api_key="key-1", base_url=url) as client:
         stream = await client.models.generate_content(
             model=MODEL, contents="Hello", stream=True, config={"tools": [{"codeExecution": {}}]}
@@ -177,7 +123,7 @@ async def test_the_mid_stream_error_raises_with_the_partial_response(
     server: tuple[Scripted, str],
 ) -> None:
     scripted, url = server
-    scripted.answers.append(Answer(chunks=chunked(read("error_midstream_bare_json.sse"))))
+    scripted.answers.append(Answer(chunks=chunked(read("error_midstream_bare_json.sse"), 89)))
     async with AsyncClient(api_key="k", base_url=url) as client:
         stream = await client.models.generate_content(model=MODEL, contents="x", stream=True)
         texts: list[str] = []
