@@ -25,6 +25,8 @@ from rillet.testing._anthropic import message_stream
 from rillet.testing._gemini import gemini_stream
 from rillet.testing._scenarios import response_stream
 
+pytestmark = pytest.mark.json_independent
+
 RECORDING = CORPUS / "responses" / "function_call_parallel.sse"
 CHAT_RECORDING = CORPUS / "chat" / "refusal.sse"
 COMMANDS = ["demo", "stream", "replay", "inspect", "serve"]

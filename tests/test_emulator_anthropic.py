@@ -16,7 +16,7 @@ from rillet.sse import SSEDecoder
 from rillet.testing import Fault
 from schema_check import problems
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.json_independent]
 
 HEADERS = {"x-api-key": "sk-ant-test", "anthropic-version": "2023-06-01"}
 CITY: dict[str, object] = {

@@ -20,7 +20,7 @@ from rillet.sse import SSEDecoder
 from rillet.testing import Fault
 from schema_check import problems
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.json_independent]
 
 HEADERS = {"x-goog-api-key": "test-key"}
 CITY = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}

@@ -13,7 +13,7 @@ from rillet import APITimeoutError, AsyncClient, Timeouts
 from rillet._pool import ShardedTransport
 from rillet.testing import Emulator, serve
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.json_independent]
 
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:

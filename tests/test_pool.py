@@ -17,7 +17,7 @@ from rillet import AsyncClient, Timeouts
 from rillet._pool import PoolTransport, ShardedTransport
 from rillet.testing import serve_in_thread
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.json_independent]
 
 BODY = {"model": "m", "input": "hi", "stream": True}
 TEXT = "responses/plain_text_sorted_keys_2026.sse"

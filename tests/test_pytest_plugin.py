@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+pytestmark = pytest.mark.json_independent
+
 USER_CONFTEST = """
 import pytest
 

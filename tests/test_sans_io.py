@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.json_independent
+
 SRC = Path(__file__).parent.parent / "src" / "rillet"
 SANS_IO = [
     "rillet._accumulate",

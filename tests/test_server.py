@@ -27,7 +27,7 @@ from rillet.events import Response
 from rillet.sse import SSEDecoder
 from rillet.testing import Fault
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.json_independent]
 
 TEXT = "responses/plain_text_sorted_keys_2026.sse"
 

@@ -11,6 +11,8 @@ from conftest import serve_with_uvicorn
 from rillet import NotEventStreamError, NotFoundError, StreamTruncatedError
 from rillet.sse import connect, connect_sync
 
+pytestmark = pytest.mark.json_independent
+
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 

@@ -16,6 +16,8 @@ from conftest import serve_with_uvicorn
 from rillet import APITimeoutError, NotFoundError, RilletError, StreamTruncatedError
 from rillet.sse import connect, connect_sync
 
+pytestmark = pytest.mark.json_independent
+
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 EVENT_STREAM = [(b"content-type", b"text/event-stream")]

@@ -7,6 +7,8 @@ import pytest
 from corpus_files import Entry, manifest, read
 from rillet.sse import ServerSentEvent, SSEDecoder
 
+pytestmark = pytest.mark.json_independent
+
 ENTRIES = manifest()
 TRUNCATED = "responses/error_insufficient_quota_failed.sse"
 

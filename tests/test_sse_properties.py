@@ -10,6 +10,8 @@ from rillet import EventTooLargeError, SSEError
 from rillet.sse import DEFAULT_MAX_EVENT_SIZE, ServerSentEvent, SSEDecoder, UnterminatedEvent
 from sse_reference import reference_decode
 
+pytestmark = pytest.mark.json_independent
+
 # Fragments that make the interesting cases likely: field names with and without the space,
 # every line ending, BOMs, NUL, invalid UTF-8, digits for retry (and retry values past int()'s
 # limit of 4,300 digits), text with a colon in it.

@@ -9,6 +9,8 @@ from rillet._errors import EXCERPT_BYTES
 from rillet.sse import ServerSentEvent, SSEDecoder, UnterminatedEvent
 from sse_reference import reference_decode
 
+pytestmark = pytest.mark.json_independent
+
 BOM = b"\xef\xbb\xbf"
 Seen = tuple[str, str, str]  # (event type, data, id)
 
