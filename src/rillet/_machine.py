@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, deque
 from collections.abc import Mapping
-from typing import Any, Final, Generic, cast
+from typing import TYPE_CHECKING, Any, Final, Generic, cast
 
 import attrs
 from typing_extensions import TypeVar
@@ -42,6 +42,9 @@ from rillet._policy import ResumePosition, RetryPolicy, Timeouts
 from rillet._protocols import Item, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
 from rillet.events import NEUTRAL_EVENT_TYPES, Event
+
+if TYPE_CHECKING:
+    from rillet._telemetry import StreamRecorder
 
 __all__ = [
     "DONE",
@@ -221,6 +224,7 @@ class StreamMachine(Generic[R]):
         resumable: Whether the caller can resume a broken stream (``Open(resume=...)``).
         idempotent: Whether the request may be sent again after it may have arrived.
         label: What the request is, for log lines.
+        recorder: What reports the stream to OpenTelemetry (told once, when it ends), if any.
     """
 
     def __init__(
@@ -234,6 +238,7 @@ class StreamMachine(Generic[R]):
         resumable: bool = False,
         idempotent: bool = False,
         label: str = "the request",
+        recorder: StreamRecorder | None = None,
     ) -> None:
         self.protocol = protocol
         self.label = label
@@ -259,6 +264,9 @@ class StreamMachine(Generic[R]):
         self._failure: RilletError | None = None
         self.headers: Mapping[str, str] = {}
         """The headers of the response being read."""
+        self.closed = False
+        """Whether the reader closed the stream before its own end."""
+        self._recorder = recorder
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -441,7 +449,9 @@ class StreamMachine(Generic[R]):
 
     def close(self, now: float) -> None:
         """The reader closed the stream: no more events will be read."""
-        self._finish(now)
+        if not self.finished:
+            self.closed = not self.protocol.ended  # after the stream's own end: no loss
+            self._finish(now)
 
     def interrupt(self, why: str, now: float) -> None:
         """Reading was cancelled or interrupted (``why``): later readers get an error."""
@@ -641,8 +651,7 @@ class StreamMachine(Generic[R]):
     def _finish(self, now: float) -> None:
         if not self.finished:
             self._phase = "done"
-            if self._ended_at is None:
-                self._ended_at = now
+            self._ended(now)
 
     def _fail(self, error: RilletError, now: float) -> None:
         if self.finished:
@@ -651,5 +660,11 @@ class StreamMachine(Generic[R]):
             error.progress = self.progress()
         self._failure = error
         self._phase = "failed"
+        self._ended(now)
+
+    def _ended(self, now: float) -> None:
+        """The stream is over (done or failed): its time stops, its recorder is told."""
         if self._ended_at is None:
             self._ended_at = now
+        if self._recorder is not None:
+            self._recorder.ended(self, now)
