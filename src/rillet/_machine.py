@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, deque
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Final, Generic, cast
+from typing import Any, Final, Generic, Protocol, cast
 
 import attrs
 from typing_extensions import TypeVar
@@ -43,9 +43,6 @@ from rillet._protocols import Item, StreamProtocol, Unresumable
 from rillet._replay_log import ReplayLog
 from rillet.events import NEUTRAL_EVENT_TYPES, Event
 
-if TYPE_CHECKING:
-    from rillet._telemetry import StreamRecorder
-
 __all__ = [
     "DONE",
     "Action",
@@ -54,6 +51,7 @@ __all__ = [
     "Fail",
     "Open",
     "Read",
+    "Recorder",
     "StreamMachine",
     "StreamStats",
 ]
@@ -143,6 +141,14 @@ class StreamStats(Generic[U]):
     retries: int
     usage: U | None
     reconnects: int = 0
+
+
+class Recorder(Protocol):
+    """What is told once, when a stream ends (rillet._telemetry's, for OpenTelemetry)."""
+
+    def ended(self, machine: StreamMachine[Any], now: float) -> None:
+        """The stream ended (done or failed) at ``now``."""
+        ...
 
 
 # -- reading ----------------------------------------------------------------------------------
@@ -238,7 +244,7 @@ class StreamMachine(Generic[R]):
         resumable: bool = False,
         idempotent: bool = False,
         label: str = "the request",
-        recorder: StreamRecorder | None = None,
+        recorder: Recorder | None = None,
     ) -> None:
         self.protocol = protocol
         self.label = label
