@@ -282,3 +282,24 @@ anyio.run(stream)
 print(unconfigured, [span.name for span in spans.get_finished_spans()])
 """
     assert run(code) == "None ['chat rillet-text']"
+
+
+class Failing(SimpleSpanProcessor):
+    """A span processor whose export fails (as a broken exporter's would)."""
+
+    def on_end(self, span: ReadableSpan) -> None:
+        del span
+        msg = "the exporter is down"
+        raise RuntimeError(msg)
+
+
+def test_telemetry_that_fails_does_not_break_the_stream(
+    url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    tracer_provider = TracerProvider()
+    tracer_provider.add_span_processor(Failing(InMemorySpanExporter()))
+    with Client(api_key="k", base_url=f"{url}/v1", tracer_provider=tracer_provider) as client:
+        with client.responses.create(model="rillet-text", input="Hi", stream=True) as stream:
+            response = stream.get_final_response()
+    assert response.status == "completed"
+    assert "reporting a stream to OpenTelemetry failed" in caplog.text

@@ -10,6 +10,7 @@ told once, when the stream ends.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from typing import TYPE_CHECKING, Any, Final
@@ -34,6 +35,7 @@ _BUCKETS: Final = (*_SECONDS, 40.96, 81.92)
 _TOKEN_BUCKETS: Final = tuple(4**power for power in range(14))
 _TRACE: Final = "opentelemetry.trace"
 _METRICS: Final = "opentelemetry.metrics"
+_log = logging.getLogger("rillet")
 
 
 def _global_tracer_provider() -> TracerProvider | None:
@@ -211,7 +213,16 @@ class StreamRecorder:
             )
 
     def ended(self, machine: StreamMachine[Any], now: float) -> None:
-        """The stream ended (``machine`` says how): end the span, record the measurements."""
+        """The stream ended (``machine`` says how): end the span, record the measurements.
+
+        Whatever goes wrong here is logged, never raised: telemetry does not break a stream.
+        """
+        try:
+            self._end(machine, now)
+        except Exception:  # noqa: BLE001 - an exporter's or a processor's, say
+            _log.warning("reporting a stream to OpenTelemetry failed", exc_info=True)
+
+    def _end(self, machine: StreamMachine[Any], now: float) -> None:
         stats = machine.stats(now)
         neutral, error = _outcome(machine)
         usage = neutral.usage if neutral is not None else None
