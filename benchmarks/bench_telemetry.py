@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Generator
 from contextlib import contextmanager
 from typing import Any
 
@@ -44,7 +44,7 @@ OTEL_MODULES = ("opentelemetry.trace", "opentelemetry.metrics")
 
 
 @contextmanager
-def absent() -> Iterator[None]:
+def absent() -> Generator[None]:
     """OpenTelemetry as a stream sees it when it is not installed: not imported."""
     saved = {name: sys.modules.pop(name) for name in OTEL_MODULES}
     try:
@@ -55,7 +55,7 @@ def absent() -> Iterator[None]:
 
 def client(chunks: list[bytes], **options: Any) -> AsyncClient:  # noqa: ANN401
     async def handler(_: httpx.Request) -> httpx.Response:
-        async def body() -> Any:  # noqa: ANN401
+        async def body() -> AsyncIterator[bytes]:
             for chunk in chunks:
                 yield chunk
 
