@@ -58,6 +58,9 @@ from rillet.events import ChatCompletion, Response
 from rillet.events._parsed import ParsedChatCompletion, ParsedResponse
 
 if TYPE_CHECKING:  # rillet.params is for type checkers: importing it costs ~10 ms
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
+
     from rillet.params import ChatCompletionCreateParams, IncludeEnumParam, ResponseCreateParams
 
 __all__ = [
@@ -106,6 +109,8 @@ class _OpenAI(Base[H]):
         http_client: H | None = None,
         timeout: Timeouts | float | None = NOT_GIVEN,
         max_retries: int | RetryPolicy = 2,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         self.organization = organization or os.environ.get("OPENAI_ORG_ID")
         """Sent as ``OpenAI-Organization``."""
@@ -119,6 +124,8 @@ class _OpenAI(Base[H]):
             http_client=http_client,
             timeout=timeout,
             max_retries=max_retries,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
         )
 
     def _own_options(self) -> dict[str, Any]:
@@ -592,6 +599,10 @@ class AsyncClient(_OpenAI[httpx.AsyncClient], AsyncBase):
             and pool.
         max_retries: How many times a failed request is tried again, or a whole
             :class:`~rillet.RetryPolicy` (backoff, resumption of broken background streams).
+        tracer_provider: Where streams' OpenTelemetry spans go (the global tracer provider
+            when not given; see :doc:`/observability`).
+        meter_provider: Where streams' OpenTelemetry metrics go (the global meter provider
+            when not given).
 
     Attributes:
         responses: The Responses API.

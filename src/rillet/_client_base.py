@@ -16,7 +16,7 @@ import functools
 import os
 import time
 from collections.abc import Mapping
-from typing import Any, ClassVar, Final, Generic, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Generic, Self, TypeVar, cast
 
 import anyio
 import attrs
@@ -33,9 +33,14 @@ from rillet._protocols import JSONProtocol, StreamProtocol
 from rillet._stream import _Stream
 from rillet._structured import parse_result
 from rillet._sync_stream import _SyncStream
+from rillet._telemetry import Telemetry
 from rillet._transport import httpx_timeout
 from rillet._version import __version__
 from rillet.events import OnInvalid
+
+if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
 
 __all__ = [
     "NOT_GIVEN",
@@ -142,6 +147,7 @@ class Plan:
     content: bytes | None = None  # the JSON body, written once for every attempt
     params: Query | None = None
     output_format: type[Any] | None = None  # the result is parsed into it (text_format=...)
+    request_model: str | None = None  # the model asked for, as telemetry names it
 
 
 # -- configuration and requests ---------------------------------------------------------------
@@ -159,6 +165,10 @@ class Base(Generic[H]):
     """The environment variable that holds the API's address, if the provider has one."""
     _default_base_url: ClassVar[str]
     """Where requests go when neither ``base_url`` nor the variable says otherwise."""
+    _provider_name: ClassVar[str] = "openai"
+    """The provider, as OpenTelemetry's conventions name it (``gen_ai.provider.name``)."""
+    _operation_name: ClassVar[str] = "chat"
+    """What a streamed call is, as OpenTelemetry's conventions name it."""
 
     def __init__(
         self,
@@ -170,6 +180,8 @@ class Base(Generic[H]):
         http_client: H | None = None,
         timeout: Timeouts | float | None = NOT_GIVEN,
         max_retries: int | RetryPolicy = 2,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         key, origin = api_key, ""
         if key is None:
@@ -199,6 +211,12 @@ class Base(Generic[H]):
             else RetryPolicy(max_retries=max_retries)
         )
         """When failed requests are tried again, and broken streams resumed."""
+        self._telemetry = Telemetry(
+            tracer_provider,
+            meter_provider,
+            provider=self._provider_name,
+            operation=self._operation_name,
+        )
         self._owns_http = http_client is None
         self._http: H = http_client or self._new_http()
         self._attach()
@@ -221,6 +239,8 @@ class Base(Generic[H]):
             "timeout": self.timeouts,
             "max_retries": self.retry,
             "http_client": self._http,
+            "tracer_provider": self._telemetry.tracer_provider,
+            "meter_provider": self._telemetry.meter_provider,
             **self._own_options(),
         }
         return type(self)(**{**options, **changes})
@@ -278,6 +298,7 @@ class Base(Generic[H]):
         *,
         body: Body | None = None,
         params: Query | None = None,
+        request_model: str | None = None,
     ) -> Plan:
         max_retries = options.get("max_retries")
         call = Call(
@@ -291,7 +312,11 @@ class Base(Generic[H]):
         extra = options.get("extra_body")
         whole = None if body is None and extra is None else {**(body or {}), **(extra or {})}
         content = None if whole is None else encode_body(whole)
-        return Plan(method, self._url(path), model, call, reading, content, params)
+        if request_model is None and whole is not None:
+            named = whole.get("model")
+            request_model = named if isinstance(named, str) else None
+        url = self._url(path)
+        return Plan(method, url, model, call, reading, content, params, None, request_model)
 
     def _url(self, path: str) -> httpx.URL:
         """Where a request to ``path`` goes."""
@@ -318,6 +343,9 @@ class Base(Generic[H]):
             resumable=reading is not None and self._resumable(plan),
             idempotent=plan.method == "GET" or any(k.lower() == "idempotency-key" for k in headers),
             label=f"{plan.method} {plan.url.path}",
+            recorder=None
+            if reading is None
+            else self._telemetry.start(plan.request_model, plan.url, started),
         )
 
     def _request(self, plan: Plan, resume: object, within: float | None) -> httpx.Request:
@@ -382,9 +410,19 @@ class Resource(Generic[S, J]):
         body: Body | None = None,
         params: Query | None = None,
         fmt: type[Any] | None = None,
+        request_model: str | None = None,
     ) -> Any:  # noqa: ANN401 - what the client's _run returns
         client, model = self._client, self._model
-        plan = client._plan(method, path, model, options, reading, body=body, params=params)  # noqa: SLF001
+        plan = client._plan(  # noqa: SLF001
+            method,
+            path,
+            model,
+            options,
+            reading,
+            body=body,
+            params=params,
+            request_model=request_model,
+        )
         if fmt is not None:
             plan = attrs.evolve(plan, output_format=fmt)
         return client._run(plan)  # noqa: SLF001

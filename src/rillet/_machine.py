@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 from collections import Counter, deque
 from collections.abc import Mapping
-from typing import Any, Final, Generic, cast
+from typing import Any, Final, Generic, Protocol, cast
 
 import attrs
 from typing_extensions import TypeVar
@@ -51,6 +51,7 @@ __all__ = [
     "Fail",
     "Open",
     "Read",
+    "Recorder",
     "StreamMachine",
     "StreamStats",
 ]
@@ -142,6 +143,14 @@ class StreamStats(Generic[U]):
     reconnects: int = 0
 
 
+class Recorder(Protocol):
+    """What is told once, when a stream ends (rillet._telemetry's, for OpenTelemetry)."""
+
+    def ended(self, machine: StreamMachine[Any], now: float) -> None:
+        """The stream ended (done or failed) at ``now``."""
+        ...
+
+
 # -- reading ----------------------------------------------------------------------------------
 
 
@@ -221,6 +230,7 @@ class StreamMachine(Generic[R]):
         resumable: Whether the caller can resume a broken stream (``Open(resume=...)``).
         idempotent: Whether the request may be sent again after it may have arrived.
         label: What the request is, for log lines.
+        recorder: What reports the stream to OpenTelemetry (told once, when it ends), if any.
     """
 
     def __init__(
@@ -234,6 +244,7 @@ class StreamMachine(Generic[R]):
         resumable: bool = False,
         idempotent: bool = False,
         label: str = "the request",
+        recorder: Recorder | None = None,
     ) -> None:
         self.protocol = protocol
         self.label = label
@@ -259,6 +270,9 @@ class StreamMachine(Generic[R]):
         self._failure: RilletError | None = None
         self.headers: Mapping[str, str] = {}
         """The headers of the response being read."""
+        self.closed = False
+        """Whether the reader closed the stream before its own end."""
+        self._recorder = recorder
 
     # -- questions ---------------------------------------------------------------------------
 
@@ -441,7 +455,9 @@ class StreamMachine(Generic[R]):
 
     def close(self, now: float) -> None:
         """The reader closed the stream: no more events will be read."""
-        self._finish(now)
+        if not self.finished:
+            self.closed = not self.protocol.ended  # after the stream's own end: no loss
+            self._finish(now)
 
     def interrupt(self, why: str, now: float) -> None:
         """Reading was cancelled or interrupted (``why``): later readers get an error."""
@@ -641,8 +657,7 @@ class StreamMachine(Generic[R]):
     def _finish(self, now: float) -> None:
         if not self.finished:
             self._phase = "done"
-            if self._ended_at is None:
-                self._ended_at = now
+            self._ended(now)
 
     def _fail(self, error: RilletError, now: float) -> None:
         if self.finished:
@@ -651,5 +666,11 @@ class StreamMachine(Generic[R]):
             error.progress = self.progress()
         self._failure = error
         self._phase = "failed"
+        self._ended(now)
+
+    def _ended(self, now: float) -> None:
+        """The stream is over (done or failed): its time stops, its recorder is told."""
         if self._ended_at is None:
             self._ended_at = now
+        if self._recorder is not None:
+            self._recorder.ended(self, now)

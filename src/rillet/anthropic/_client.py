@@ -52,6 +52,7 @@ class _Anthropic(Base[H]):
     """The Messages API's differences: ``x-api-key``, ``anthropic-version``, its protocol."""
 
     _key_variables = ("ANTHROPIC_API_KEY",)
+    _provider_name = "anthropic"
     _base_url_variable = "ANTHROPIC_BASE_URL"
     _default_base_url = DEFAULT_BASE_URL
 
@@ -169,6 +170,9 @@ class AsyncClient(_Anthropic[httpx.AsyncClient], AsyncBase):
         timeout: A :class:`~rillet.Timeouts`, or seconds for connect, read, write and pool.
         max_retries: How many times a failed request is tried again, or a
             :class:`~rillet.RetryPolicy`.
+        tracer_provider: Where streams' OpenTelemetry spans go (the global tracer provider
+            when not given; see :doc:`/observability`).
+        meter_provider: Where streams' OpenTelemetry metrics go (the global one when not given).
 
     Attributes:
         messages: The Messages API.

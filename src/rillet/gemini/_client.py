@@ -46,6 +46,8 @@ class _Gemini(Base[Any]):
     _key_variables = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
     _base_url_variable = "GOOGLE_GEMINI_BASE_URL"
     _default_base_url = DEFAULT_BASE_URL
+    _provider_name = "gcp.gemini"
+    _operation_name = "generate_content"
 
     def _auth_headers(self) -> dict[str, str]:
         return {"x-goog-api-key": self._api_key} if self._api_key else {}
@@ -78,7 +80,9 @@ class _Models(Resource[S, J]):
         path = f"{API_VERSION}/models/{name}:{method}"
         reading = reading_of(call_options, stream=stream)
         query = {"alt": "sse"} if stream else None
-        return self._call("POST", path, call_options, reading, body=body, params=query)
+        return self._call(
+            "POST", path, call_options, reading, body=body, params=query, request_model=name
+        )
 
 
 class AsyncModels(
@@ -187,6 +191,9 @@ class AsyncClient(_Gemini, AsyncBase):
         timeout: A :class:`~rillet.Timeouts`, or seconds for connect, read, write and pool.
         max_retries: How many times a failed request is tried again, or a
             :class:`~rillet.RetryPolicy`.
+        tracer_provider: Where streams' OpenTelemetry spans go (the global tracer provider
+            when not given; see :doc:`/observability`).
+        meter_provider: Where streams' OpenTelemetry metrics go (the global one when not given).
 
     Attributes:
         models: ``client.models.generate_content(...)``.
