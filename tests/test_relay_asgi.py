@@ -208,8 +208,7 @@ async def test_starlette_routes_and_fastapi_endpoints_serve_it() -> None:
             yield TextDelta(text=word)
 
     await relay.publish("abc", source(), select=text)
-    asgi: Any = app  # Starlette types its messages as MutableMapping, serve() as dict
-    async with serve(asgi) as url, httpx.AsyncClient(base_url=url, timeout=5) as http:
+    async with serve(app) as url, httpx.AsyncClient(base_url=url, timeout=5) as http:
         for path in ["/stream/abc", "/mounted/abc"]:
             async with http.stream("GET", path, headers={"last-event-id": "1"}) as response:
                 events = await read(response)
