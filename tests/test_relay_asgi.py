@@ -225,7 +225,7 @@ async def test_an_endpoint_without_a_channel_parameter_says_how_to_mount_it() ->
     async def nothing() -> dict[str, Any]:
         return {"type": "http.disconnect"}
 
-    async def ignore(message: Any) -> None:  # noqa: ANN401 - an ASGI message
+    async def ignore(message: Any) -> None:
         del message
 
     scope = {"type": "http", "path": "/relay", "headers": [], "query_string": b""}
