@@ -63,6 +63,7 @@ HEAVY = [
     "rillet.anthropic",  # a provider's package: imported by those who use it
     "rillet.gemini",  # a provider's package: imported when its user imports it
     "opentelemetry",  # never imported by rillet: streams report only if something else did
+    "rillet.relay",  # imported by those who relay streams
 ]
 RARE = "rillet.events._responses_rare"
 WEB_SEARCH_DONE = {
