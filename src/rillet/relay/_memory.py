@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections import deque
 from collections.abc import Sequence
-from itertools import islice
 
 import anyio
+import anyio.lowlevel
 
+from rillet.relay._signal import Signal
 from rillet.relay._types import END_EVENT, ChannelNotFoundError, Entry, FellBehindError, RelayError
 
 __all__ = ["MemoryBackend"]
@@ -16,15 +16,25 @@ __all__ = ["MemoryBackend"]
 class _Channel:
     """One channel's log, producer lease and signals."""
 
-    __slots__ = ("appended", "cancelled", "ended_at", "entries", "lease_until", "next_id")
+    __slots__ = (
+        "appended",
+        "cancelled",
+        "ended_at",
+        "entries",
+        "lease_until",
+        "max_entries",
+        "next_id",
+    )
 
     def __init__(self, max_entries: int, lease_until: float) -> None:
-        self.entries: deque[Entry] = deque(maxlen=max_entries)  # trimmed from the front
+        # A list, not a deque: a read slices it at its position in constant time, where a
+        # deque is walked from its front. Trimming moves the pointers down, once per entry.
+        self.entries: list[Entry] = []
+        self.max_entries = max_entries
         self.next_id = 1
         self.lease_until: float | None = lease_until  # None: no producer
         self.ended_at: float | None = None
-        # Set, then replaced, at each append: every waiting reader wakes, none is left queued.
-        self.appended = anyio.Event()
+        self.appended = Signal()  # every waiting reader wakes at each append
         self.cancelled = anyio.Event()
 
     @property
@@ -74,22 +84,26 @@ class MemoryBackend:
             state.next_id += 1
             if event == END_EVENT:
                 state.ended_at, state.lease_until = anyio.current_time(), None
+        if (excess := len(state.entries) - state.max_entries) > 0:
+            del state.entries[:excess]
         if entries:
-            appended, state.appended = state.appended, anyio.Event()
-            appended.set()
+            state.appended.notify()
         return state.next_id - 1
 
     async def read(self, channel: str, after: int, *, limit: int, wait: float) -> Sequence[Entry]:
         """Up to ``limit`` entries after ``after``, waiting up to ``wait`` s for the first."""
         state = self._find(channel)
-        with anyio.move_on_after(wait):
-            while state.next_id - 1 <= after:
-                await state.appended.wait()
+        if state.next_id - 1 <= after:  # nothing to read yet: wait
+            deadline = anyio.current_time() + wait
+            while state.next_id - 1 <= after and await state.appended.wait_until(deadline):
+                pass
+        else:
+            await anyio.lowlevel.checkpoint()
         first = state.first_kept
         if after + 1 < first:
             raise FellBehindError(channel, after, first)
         start = after + 1 - first
-        return list(islice(state.entries, start, start + limit))
+        return state.entries[start : start + limit]
 
     async def producing(self, channel: str) -> bool:
         """Whether the channel's producer holds its lease."""
