@@ -217,10 +217,12 @@ class RedisBackend:
         """Extend the producer's lease, and the live channel's expiry (nothing after the end).
 
         Raises:
+            ChannelNotFoundError: No such channel.
             RelayError: This backend is the producer, but the channel expired meanwhile.
         """
         state = self._producing.get(channel)
         if state is None:
+            await self._require(channel)  # ended, or someone else's: nothing to renew here
             return
         stream, claimed, lease_key, _ = self._keys(channel)
         state.ttl = _ms(lease + self.retention)
@@ -234,10 +236,12 @@ class RedisBackend:
         """Append entries in one round trip (a transaction); an ``END_EVENT`` ends the channel.
 
         Raises:
+            ChannelNotFoundError: No such channel.
             RelayError: This backend did not claim the channel, or the channel has ended.
         """
         state = self._producing.get(channel)
         if state is None:
+            await self._require(channel)
             msg = f"relay channel {channel!r}: not claimed by this backend, or ended"
             raise RelayError(msg)
         if any(event == END_EVENT for event, _ in entries[:-1]):
@@ -401,6 +405,11 @@ class RedisBackend:
             raise FellBehindError(channel, after, entries[0].id)
         return entries
 
+    async def _require(self, channel: str) -> None:
+        """Raise :class:`~rillet.relay.ChannelNotFoundError` if the channel does not exist."""
+        if not await self._pool.execute(b"EXISTS", self._keys(channel)[1]):
+            raise ChannelNotFoundError(channel)
+
     async def producing(self, channel: str) -> bool:
         """Whether the channel's producer holds its lease."""
         return await self._pool.execute(b"EXISTS", self._keys(channel)[2]) == 1
@@ -427,9 +436,8 @@ class RedisBackend:
         Raises:
             ChannelNotFoundError: No such channel.
         """
-        _, claimed, _, cancel = self._keys(channel)
-        if not await self._pool.execute(b"EXISTS", claimed):
-            raise ChannelNotFoundError(channel)
+        await self._require(channel)
+        cancel = self._keys(channel)[3]
         block = f"{self._block:.3f}"
         async with self._pool.dedicated() as connection:
             while (
