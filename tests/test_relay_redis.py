@@ -7,17 +7,23 @@ from __future__ import annotations
 
 import json
 import socket
+from collections.abc import AsyncIterator
 
 import anyio
 import pytest
 
+from rillet.events import Event, TextDelta
 from rillet.relay import (
     END_EVENT,
+    PRODUCER_GONE,
     ChannelNotFoundError,
     Entry,
     FellBehindError,
+    Outcome,
     RedisBackend,
+    Relay,
     RelayError,
+    text,
 )
 from rillet.relay._connection import (
     RedisAddress,
@@ -298,3 +304,80 @@ async def test_an_unknown_channel_is_not_found(redis_url: str) -> None:
         assert not await backend.producing("nope")
         assert await backend.claim("fresh", lease=5)  # claimed, nothing appended yet: it exists
         assert await backend.read("fresh", 0, limit=10, wait=0) == []
+
+
+# -- the relay over Redis: a producer in one process, subscribers in another ---------------------
+
+
+def delta(n: int) -> TextDelta:
+    return TextDelta(text=f"w{n} ")
+
+
+async def test_a_stream_published_in_one_process_is_read_in_another(redis_url: str) -> None:
+    go = anyio.Event()
+
+    async def source() -> AsyncIterator[Event]:
+        yield delta(0)
+        await go.wait()
+        for n in range(1, 4):
+            yield delta(n)
+
+    async with (
+        RedisBackend(redis_url) as here,
+        RedisBackend(redis_url) as there,
+        Relay(here) as producer,
+        Relay(there) as subscriber,
+        anyio.create_task_group() as tg,
+    ):
+        tg.start_soon(lambda: producer.publish("c", source(), select=text))
+        subscriptions = [subscriber.subscribe("c") for _ in range(3)]
+        texts: list[str] = []
+        with anyio.fail_after(5):
+            async for entry in subscriptions[0]:
+                texts.append(json.loads(entry.data))
+                go.set()
+            for subscription in subscriptions[1:]:
+                assert [json.loads(entry.data) async for entry in subscription] == texts
+        assert texts == ["w0 ", "w1 ", "w2 ", "w3 "]
+        assert [subscription.outcome for subscription in subscriptions] == [
+            Outcome("completed")
+        ] * 3
+
+
+async def test_a_cancel_in_one_process_stops_the_producer_in_another(redis_url: str) -> None:
+    async def source() -> AsyncIterator[Event]:
+        yield delta(0)
+        await anyio.sleep_forever()
+
+    async with (
+        RedisBackend(redis_url) as here,
+        RedisBackend(redis_url) as there,
+        Relay(here) as producer,
+        Relay(there) as subscriber,
+    ):
+        outcomes: list[Outcome | None] = []
+
+        async def publish() -> None:
+            outcomes.append(await producer.publish("c", source(), select=text))
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(publish)
+                subscription = subscriber.subscribe("c")
+                async for _ in subscription:
+                    await subscriber.cancel("c")
+        assert outcomes == [subscription.outcome]
+        assert subscription.outcome is not None
+        assert subscription.outcome.status == "cancelled"
+
+
+async def test_a_killed_producer_ends_its_subscribers_elsewhere(redis_url: str) -> None:
+    killed = RedisBackend(redis_url)
+    assert await killed.claim("c", 0.2)
+    await killed.append("c", [("text", '"w0 "')])
+    await killed.aclose()  # the process died: no renewal, no end
+    async with RedisBackend(redis_url) as there, Relay(there, producer_check=0.05) as relay:
+        subscription = relay.subscribe("c")
+        with anyio.fail_after(3):
+            assert [entry.data async for entry in subscription] == ['"w0 "']
+        assert subscription.outcome == PRODUCER_GONE
