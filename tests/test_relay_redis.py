@@ -381,3 +381,27 @@ async def test_a_killed_producer_ends_its_subscribers_elsewhere(redis_url: str) 
         with anyio.fail_after(3):
             assert [entry.data async for entry in subscription] == ['"w0 "']
         assert subscription.outcome == PRODUCER_GONE
+
+
+BUSY = """
+local t = redis.call('TIME')
+local start = t[1] * 1000000 + t[2]
+repeat t = redis.call('TIME') until t[1] * 1000000 + t[2] - start > 300000
+"""  # keeps Redis busy for 0.3 s: what it reads meanwhile, it runs after
+
+
+async def test_an_append_cut_off_mid_way_keeps_the_ids_contiguous(redis_url: str) -> None:
+    admin = await connect(redis_url)
+    async with RedisBackend(redis_url) as backend, anyio.create_task_group() as tg:
+        assert await backend.claim("c", 5)
+        await backend.append("c", [("a", "1")])
+        tg.start_soon(admin.execute, "EVAL", BUSY, 0)
+        await anyio.sleep(0.05)
+        with anyio.move_on_after(0.1):
+            await backend.append("c", [("b", "2")])  # sent; its answer is never read
+        with anyio.fail_after(3):
+            last = await backend.append("c", [("c", "3")])
+        entries = await backend.read("c", 0, limit=10, wait=0)
+    await admin.aclose()
+    assert [entry.id for entry in entries] == list(range(1, last + 1))
+    assert [entry.data for entry in entries] == ["1", "2", "3"]  # Redis ran the one cut off

@@ -81,13 +81,14 @@ def _check(replies: list[Reply]) -> list[Reply]:
 class _Producing:
     """What the producer of a channel claimed in this process knows: its token and next id."""
 
-    __slots__ = ("lock", "next_id", "token", "ttl")
+    __slots__ = ("lock", "next_id", "token", "ttl", "unsure")
 
     def __init__(self, token: str, ttl: int) -> None:
         self.token = token
         self.ttl = ttl  # the keys' time to live while live (ms)
         self.next_id = 1
         self.lock = anyio.Lock()  # appends in order: ids are assigned here
+        self.unsure = False  # whether next_id is to be read back from the stream
 
 
 class _Feed:
@@ -248,22 +249,15 @@ class RedisBackend:
             msg = f"relay channel {channel!r}: nothing can be appended after {END_EVENT!r}"
             raise RelayError(msg)
         async with state.lock:
-            first = state.next_id
             stream, claimed, lease_key, cancel = self._keys(channel)
-            trim = self.max_entries
+            if state.unsure:  # the last append broke mid-way: did Redis apply it?
+                last = await self._pool.execute(b"XREVRANGE", stream, b"+", b"-", b"COUNT", 1)
+                state.next_id = _entries(last)[0].id + 1 if last else 1
+                state.unsure = False
+            first = state.next_id
+            xadd = (b"XADD", stream, b"MAXLEN", b"~", self.max_entries)
             commands: list[Sequence[Arg]] = [
-                (
-                    b"XADD",
-                    stream,
-                    b"MAXLEN",
-                    b"~",
-                    trim,
-                    f"0-{entry_id}",
-                    b"event",
-                    event,
-                    b"data",
-                    data,
-                )
+                (*xadd, f"0-{entry_id}", b"event", event, b"data", data)
                 for entry_id, (event, data) in enumerate(entries, first)
             ]
             if first == 1:
@@ -275,7 +269,9 @@ class RedisBackend:
                 commands.append((b"DEL", lease_key))
             if commands:
                 # In MULTI: readers blocked in XREAD see the whole batch at once, not its first.
+                state.unsure = True
                 replies = await self._pool.pipeline([(b"MULTI",), *commands, (b"EXEC",)])
+                state.unsure = False
                 _check(cast("list[Reply]", _check(replies)[-1]))
             state.next_id = first + len(entries)
             if ended:
