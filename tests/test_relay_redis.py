@@ -314,9 +314,10 @@ def delta(n: int) -> TextDelta:
 
 
 async def test_a_stream_published_in_one_process_is_read_in_another(redis_url: str) -> None:
-    go = anyio.Event()
+    claimed, go = anyio.Event(), anyio.Event()
 
     async def source() -> AsyncIterator[Event]:
+        claimed.set()  # a source is read once its channel is claimed
         yield delta(0)
         await go.wait()
         for n in range(1, 4):
@@ -330,6 +331,7 @@ async def test_a_stream_published_in_one_process_is_read_in_another(redis_url: s
         anyio.create_task_group() as tg,
     ):
         tg.start_soon(lambda: producer.publish("c", source(), select=text))
+        await claimed.wait()
         subscriptions = [subscriber.subscribe("c") for _ in range(3)]
         texts: list[str] = []
         with anyio.fail_after(5):
@@ -345,7 +347,10 @@ async def test_a_stream_published_in_one_process_is_read_in_another(redis_url: s
 
 
 async def test_a_cancel_in_one_process_stops_the_producer_in_another(redis_url: str) -> None:
+    claimed = anyio.Event()
+
     async def source() -> AsyncIterator[Event]:
+        claimed.set()
         yield delta(0)
         await anyio.sleep_forever()
 
@@ -363,6 +368,7 @@ async def test_a_cancel_in_one_process_stops_the_producer_in_another(redis_url: 
         with anyio.fail_after(5):
             async with anyio.create_task_group() as tg:
                 tg.start_soon(publish)
+                await claimed.wait()
                 subscription = subscriber.subscribe("c")
                 async for _ in subscription:
                     await subscriber.cancel("c")
