@@ -170,7 +170,7 @@ async def test_a_second_process_wakes_a_waiting_reader(redis_url: str) -> None:
         assert got == [Entry(1, "text", '"hi"')]
 
 
-async def test_without_async_with_a_read_waits_on_its_own_connection(redis_url: str) -> None:
+async def test_a_backend_works_without_async_with(redis_url: str) -> None:
     producer, reader = RedisBackend(redis_url), RedisBackend(redis_url)
     assert await producer.claim("c", lease=5)
     async with anyio.create_task_group() as tg:
