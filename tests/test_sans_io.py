@@ -62,6 +62,7 @@ SANS_IO = [
     "rillet.gemini._protocol",
     "rillet.gemini._types",
     "rillet.relay._channel",
+    "rillet.relay._resp",
     "rillet.relay._select",
     "rillet.relay._sse_out",
     "rillet.relay._types",
