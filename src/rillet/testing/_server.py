@@ -44,6 +44,7 @@ async def serve(
 ) -> AsyncGenerator[str, None]:
     """Serve ``app`` on ``host:port`` (0: a free port) while the block runs; yield its URL.
 
+    The app's ASGI lifespan runs around it (an app that does not support it is served without).
     A client gets ``header_timeout`` seconds to send a request's line and headers (counted from
     when the server starts waiting for the request, on a kept-alive connection too), and at
     most 16 KiB of them (else 431); then its connection is closed, with a 408 if a request had
@@ -55,11 +56,48 @@ async def serve(
     async def handle(stream: anyio.abc.SocketStream) -> None:
         await _connection(app, stream, header_timeout)
 
-    async with listener, anyio.create_task_group() as group:
+    async with listener, _lifespan(app), anyio.create_task_group() as group:
         group.start_soon(listener.serve, handle)
         try:
             yield f"http://{host}:{bound}"
         finally:
+            group.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def _lifespan(app: App) -> AsyncGenerator[None, None]:
+    """Run the app's ASGI lifespan: started before the block, shut down after it."""
+    to_app, app_receives = anyio.create_memory_object_stream[Message](1)
+    app_sends, from_app = anyio.create_memory_object_stream[Message](1)
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+
+    async def run() -> None:
+        async with app_receives, app_sends:
+            try:
+                await app(scope, app_receives.receive, app_sends.send)
+            except Exception:  # noqa: BLE001 - an app without a lifespan is served without
+                _log.debug("the app runs no lifespan", exc_info=True)
+
+    async def answer() -> Message | None:
+        try:
+            return await from_app.receive()
+        except anyio.EndOfStream:  # the app returned: it runs no lifespan
+            return None
+
+    async with to_app, from_app, anyio.create_task_group() as group:
+        group.start_soon(run)
+        await to_app.send({"type": "lifespan.startup"})
+        started = await answer()
+        if started is not None and started["type"] == "lifespan.startup.failed":
+            msg = f"the app failed to start: {started.get('message', '')}"
+            raise RuntimeError(msg)
+        try:
+            yield
+        finally:
+            if started is not None:
+                with anyio.CancelScope(shield=True):
+                    await to_app.send({"type": "lifespan.shutdown"})
+                    await answer()
             group.cancel_scope.cancel()
 
 
