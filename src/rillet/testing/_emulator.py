@@ -192,6 +192,10 @@ class Emulator:
             channels. Its generations run while the emulator runs: inside ``async with
             emulator:``, or while an ASGI server runs it (its lifespan; :func:`serve` and
             uvicorn run it). The relay stays the caller's to close.
+        relay_lease: Seconds of a generation's producer lease (None: the relay's default): how
+            soon a stopped process's channels are known to be dead.
+        relay_retry: The ``retry:`` the relay's SSE endpoint tells browsers (milliseconds to
+            wait before reconnecting; None: the endpoint's default).
     """
 
     def __init__(
@@ -204,6 +208,8 @@ class Emulator:
         keep: int = 1000,
         clock: Callable[[], float] = time.monotonic,
         relay: Relay | None = None,
+        relay_lease: float | None = None,
+        relay_retry: int | None = None,
     ) -> None:
         self._recordings = {name: _index(name, body) for name, body in (recordings or {}).items()}
         self.chunk_size = chunk_size
@@ -221,6 +227,8 @@ class Emulator:
         self._responses: OrderedDict[str, _Stored] = OrderedDict()
         self.relay = relay
         """The relay whose channels ``POST /relay`` generates into (None: no relay routes)."""
+        self.relay_lease = relay_lease
+        self.relay_retry = relay_retry
         self._running: AsyncExitStack | None = None
         self._relay_routes: RelayRoutes | None = None  # while running
 

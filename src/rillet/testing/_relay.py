@@ -16,6 +16,7 @@ only the relay's public API, as any application would use it.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
@@ -64,10 +65,15 @@ class RelayRoutes:
         relay: Relay,
         client: AsyncClient,
         group: anyio.abc.TaskGroup,
+        *,
+        lease: float | None = None,
+        retry: int | None = None,
     ) -> None:
         self.relay = relay
         self._client = client
         self._group = group
+        self._publish = functools.partial(relay.publish, lease=lease) if lease else relay.publish
+        self._endpoint = relay.endpoint(retry=retry) if retry is not None else relay.endpoint()
 
     @classmethod
     @asynccontextmanager
@@ -79,7 +85,9 @@ class RelayRoutes:
             http,
             anyio.create_task_group() as group,
         ):
-            yield cls(relay, client, group)
+            yield cls(
+                relay, client, group, lease=emulator.relay_lease, retry=emulator.relay_retry
+            )
             group.cancel_scope.cancel()
 
     async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
@@ -87,17 +95,18 @@ class RelayRoutes:
         method, path = scope["method"], scope["path"]
         route = _ROUTE.fullmatch(path)
         channel = route.group("channel") if route else None
-        if route is None or (route.group("cancel") is None) != (method == "GET"):
-            await _answer(send, 404, _error(f"no route {method} {path}"))
-        elif channel is None and method == "GET":
+        cancel = route is not None and route.group("cancel") is not None
+        if route is not None and channel is None and method == "GET":
             await _answer(send, 200, page(), content_type=b"text/html; charset=utf-8")
-        elif channel is None:
+        elif route is not None and channel is None and method == "POST":
             await self._start(scope, receive, send)
-        elif method == "GET":
-            await self.relay.sse(channel)(scope, receive, send)
-        else:
+        elif channel is not None and not cancel and method == "GET":
+            await self._endpoint.stream(channel, None, scope, receive, send)
+        elif channel is not None and cancel and method == "POST":
             await self.relay.cancel(channel)
             await _answer(send, 200, json.dumps({"channel": channel}).encode())
+        else:
+            await _answer(send, 404, _error(f"no route {method} {path}"))
 
     async def _start(self, scope: Message, receive: Receive, send: Send) -> None:
         """``POST /relay``: start generating into a new channel; answer its id."""
@@ -135,7 +144,7 @@ class RelayRoutes:
             )
 
         try:
-            await self.relay.publish(channel, open_stream)
+            await self._publish(channel, open_stream)
         except Exception:  # noqa: BLE001 - a broken backend fails this generation, not the server
             _log.exception("relaying the generation into channel %s failed", channel)
 

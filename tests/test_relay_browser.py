@@ -1,0 +1,149 @@
+"""The relay's page in a real browser: headless Chromium, driven by Selenium and chromedriver.
+
+The page (``GET /relay``) is served by uvicorn from the emulator with a relay. The server drops
+each page's first connection to the channel mid-stream; the browser's own ``EventSource``
+reconnects with ``Last-Event-ID``, and the page must show the whole text exactly once.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Final
+
+import pytest
+
+from conftest import serve_with_uvicorn
+from rillet.relay import Relay
+from rillet.testing import Emulator
+from test_cli import generated_text
+
+if TYPE_CHECKING:
+    from selenium.webdriver.remote.webdriver import WebDriver
+
+pytestmark = pytest.mark.json_independent
+
+CHROMIUM: Final = "/usr/bin/chromium"
+CHROMEDRIVER: Final = "/usr/bin/chromedriver"
+# No network, no first-run or background work, a profile of its own (see the fixture).
+FLAGS: Final = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+PROMPT: Final = "Tell me about rivers"
+DROP_AFTER: Final = 10  # entries sent on a first connection before the server drops it
+ENDED: Final = "return document.body.dataset.state === 'ended'"
+
+Message = dict[str, Any]
+App = Callable[
+    [Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+    Awaitable[None],
+]
+
+
+class _Dropped(Exception):  # noqa: N818 - a signal, not an error
+    pass
+
+
+class DropFirstConnections:
+    """ASGI middleware: a ``GET /relay/{id}`` without ``Last-Event-ID`` (a page's first
+    connection) is dropped after ``after`` entries: the response is left unfinished, and the
+    server closes the connection, as a flaky network would."""
+
+    def __init__(self, app: App, after: int) -> None:
+        self.app = app
+        self.after = after
+        self.dropped = 0
+        """How many connections were dropped."""
+
+    async def __call__(
+        self,
+        scope: Message,
+        receive: Callable[[], Awaitable[Message]],
+        send: Callable[[Message], Awaitable[None]],
+    ) -> None:
+        first = scope["type"] == "http" and scope["method"] == "GET"
+        first = first and re.fullmatch(r"/relay/[^/]+", scope["path"]) is not None
+        first = first and not any(name == b"last-event-id" for name, _ in scope["headers"])
+        if not first:
+            await self.app(scope, receive, send)
+            return
+        sent = 0
+
+        async def counting_send(message: Message) -> None:
+            nonlocal sent
+            body: bytes = message.get("body", b"")
+            sent += body.count(b"\nid:") + body.startswith(b"id:")
+            await send(message)
+            if sent >= self.after:
+                raise _Dropped
+
+        try:
+            await self.app(scope, receive, counting_send)
+        except Exception:
+            if sent < self.after:
+                raise
+            self.dropped += 1  # returned unfinished: uvicorn closes the connection
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
+    """Headless Chromium, driven by chromedriver (which listens on 127.0.0.1 only)."""
+    missing = [path for path in (CHROMIUM, CHROMEDRIVER) if shutil.which(path) is None]
+    if missing:
+        reason = f"a real browser is needed: {', '.join(missing)} not found"
+        if os.environ.get("RILLET_REQUIRE_SERVICES") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    from selenium import webdriver  # noqa: PLC0415 - only where a browser runs
+
+    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager: never download a driver
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in [*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options, webdriver.ChromeService(CHROMEDRIVER))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def test_pages_reconnect_and_show_the_text_once(browser: WebDriver, tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+    from selenium.webdriver.support.wait import WebDriverWait  # noqa: PLC0415
+
+    app = DropFirstConnections(Emulator(relay=Relay(), delay=0.01, relay_retry=50), after=DROP_AFTER)
+    with serve_with_uvicorn(app, lifespan="on") as url:
+        browser.get(f"{url}/relay")
+        prompt = browser.find_element(By.ID, "prompt")
+        prompt.clear()
+        prompt.send_keys(PROMPT)
+        browser.find_element(By.ID, "generate").click()
+        wait = WebDriverWait(browser, 10, poll_frequency=0.02)
+        channel: str = wait.until(
+            lambda b: b.execute_script("return document.body.dataset.channel")
+        )
+        first = browser.current_window_handle
+        browser.switch_to.new_window("tab")  # a second page joins the channel, mid-stream
+        browser.get(f"{url}/relay#{channel}")
+        pages: list[tuple[str, str, str]] = []
+        for handle in (browser.current_window_handle, first):
+            browser.switch_to.window(handle)
+            wait.until(lambda b: b.execute_script(ENDED))
+            outcome = browser.find_element(By.TAG_NAME, "body").get_attribute("data-outcome")
+            opens = browser.find_element(By.TAG_NAME, "body").get_attribute("data-opens")
+            pages.append((browser.find_element(By.ID, "text").text, str(outcome), str(opens)))
+    assert browser.current_url == f"{url}/relay#{channel}"  # the first page, by its hash
+    text = generated_text(PROMPT)
+    assert pages == [(text, "completed", "2"), (text, "completed", "2")]
+    assert app.dropped == 2  # each page's first connection, which it resumed
