@@ -11,7 +11,6 @@ import os
 import re
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final
 
 import pytest
@@ -41,7 +40,13 @@ FLAGS: Final = [
 ]
 PROMPT: Final = "Tell me about rivers"
 DROP_AFTER: Final = 10  # entries sent on a first connection before the server drops it
-ENDED: Final = "return document.body.dataset.state === 'ended'"
+# What a page shows once its channel ended (else null).
+ENDED: Final = """
+const page = document.body.dataset;
+if (page.state !== "ended") return null;
+const text = document.getElementById("text").textContent;
+return {text: text, outcome: page.outcome, opens: page.opens};
+"""
 
 Message = dict[str, Any]
 App = Callable[
@@ -118,32 +123,33 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         driver.quit()
 
 
-def test_pages_reconnect_and_show_the_text_once(browser: WebDriver, tmp_path: Path) -> None:
+def test_pages_reconnect_and_show_the_text_once(browser: WebDriver) -> None:
     from selenium.webdriver.common.by import By  # noqa: PLC0415
     from selenium.webdriver.support.wait import WebDriverWait  # noqa: PLC0415
 
-    app = DropFirstConnections(Emulator(relay=Relay(), delay=0.01, relay_retry=50), after=DROP_AFTER)
+    emulator = Emulator(relay=Relay(), delay=0.01, relay_retry=50)  # reconnect after 50 ms
+    app = DropFirstConnections(emulator, after=DROP_AFTER)
+    wait = WebDriverWait(browser, 10, poll_frequency=0.02)
     with serve_with_uvicorn(app, lifespan="on") as url:
         browser.get(f"{url}/relay")
+        first = browser.current_window_handle
+        browser.switch_to.new_window("tab")  # a second page, ready to join
+        browser.get(f"{url}/relay")
+        second = browser.current_window_handle
+        browser.switch_to.window(first)
         prompt = browser.find_element(By.ID, "prompt")
         prompt.clear()
         prompt.send_keys(PROMPT)
         browser.find_element(By.ID, "generate").click()
-        wait = WebDriverWait(browser, 10, poll_frequency=0.02)
-        channel: str = wait.until(
-            lambda b: b.execute_script("return document.body.dataset.channel")
-        )
-        first = browser.current_window_handle
-        browser.switch_to.new_window("tab")  # a second page joins the channel, mid-stream
-        browser.get(f"{url}/relay#{channel}")
-        pages: list[tuple[str, str, str]] = []
-        for handle in (browser.current_window_handle, first):
+        channel = wait.until(lambda b: b.execute_script("return document.body.dataset.channel"))
+        browser.switch_to.window(second)
+        browser.execute_script("location.hash = arguments[0]", channel)  # joins mid-stream
+        pages: list[object] = []
+        for handle in (first, second):
             browser.switch_to.window(handle)
-            wait.until(lambda b: b.execute_script(ENDED))
-            outcome = browser.find_element(By.TAG_NAME, "body").get_attribute("data-outcome")
-            opens = browser.find_element(By.TAG_NAME, "body").get_attribute("data-opens")
-            pages.append((browser.find_element(By.ID, "text").text, str(outcome), str(opens)))
-    assert browser.current_url == f"{url}/relay#{channel}"  # the first page, by its hash
+            pages.append(wait.until(lambda b: b.execute_script(ENDED)))
+            assert browser.current_url == f"{url}/relay#{channel}"
     text = generated_text(PROMPT)
-    assert pages == [(text, "completed", "2"), (text, "completed", "2")]
-    assert app.dropped == 2  # each page's first connection, which it resumed
+    ended = {"text": text, "outcome": "completed", "opens": "2"}  # once dropped, once resumed
+    assert pages == [ended, ended]
+    assert app.dropped == 2  # each page's first connection
