@@ -19,7 +19,7 @@ from rillet.testing import Emulator, serve_in_thread
 
 # pytester: to test rillet's own pytest plugin from a user's suite; the plugin itself: for the
 # docs' examples, tested as users would test them.
-pytest_plugins = ["pytester", "rillet.testing.pytest_plugin", "scripted"]
+pytest_plugins = ["pytester", "rillet.testing.pytest_plugin", "scripted", "redis_server"]
 
 # CI runs on a loaded 2-core machine: no deadlines, a fixed seed, a bounded number of examples.
 settings.register_profile(

@@ -59,6 +59,8 @@ SANS_IO = [
     "rillet.gemini._parse",
     "rillet.gemini._protocol",
     "rillet.gemini._types",
+    "rillet.relay._resp",
+    "rillet.relay._types",
     "rillet.testing._anthropic",  # the emulator's answers are decided without I/O
     "rillet.testing._faults",
     "rillet.testing._gemini",

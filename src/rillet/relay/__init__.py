@@ -1,5 +1,6 @@
 """Relay a stream to browsers and other processes: channels of events with ids, resumable."""
 
+from rillet.relay._redis import RedisBackend as RedisBackend
 from rillet.relay._types import END_EVENT as END_EVENT
 from rillet.relay._types import Backend as Backend
 from rillet.relay._types import ChannelNotFoundError as ChannelNotFoundError
@@ -16,6 +17,7 @@ __all__ = [
     "Entry",
     "FellBehindError",
     "Outcome",
+    "RedisBackend",
     "RelayError",
     "Status",
 ]

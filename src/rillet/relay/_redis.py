@@ -1,0 +1,419 @@
+"""The Redis backend: channels in Redis Streams, shared by any number of processes.
+
+Keys, for a channel ``C`` under the prefix ``P``:
+
+* ``P C`` — the stream: one entry per channel entry, with the explicit id ``0-<n>`` (so the
+  relay's ids are the plain integers) and the fields ``event`` and ``data``; ``XADD ... MAXLEN ~``
+  bounds it.
+* ``P C:claimed`` — the claim, holding the producer's token: it exists as long as the channel
+  does, so a second :meth:`RedisBackend.claim` fails even after the end (until the expiry).
+* ``P C:producer`` — the producer's lease (``SET ... PX``): gone when the producer stops
+  renewing it (its process was killed) or ended the channel.
+* ``P C:cancel`` — a list that :meth:`RedisBackend.cancel` pushes to; its waiters block on it.
+
+While a channel is live its keys expire ``lease + retention`` after the last claim or renewal (a
+channel whose producer was killed does not stay forever); its end sets them to expire after
+``retention``.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Final, Self, cast
+
+import anyio
+import anyio.abc
+
+from rillet.relay._connection import RedisAddress, RedisPool, RoundTrips
+from rillet.relay._resp import Arg, RedisReplyError, Reply
+from rillet.relay._types import END_EVENT, ChannelNotFoundError, Entry, FellBehindError, RelayError
+
+__all__ = ["RedisBackend"]
+
+# KEYS: claimed, lease. ARGV: token, the claim's time to live (ms), the lease (ms).
+_CLAIM: Final = """
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+  return 1
+end
+return 0
+"""
+# KEYS: claimed, lease, stream. ARGV: token, time to live (ms), lease (ms).
+_RENEW: Final = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[3], ARGV[2])
+return 1
+"""
+# KEYS: claimed, cancel. ARGV: time to live (ms).
+_CANCEL: Final = """
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('LPUSH', KEYS[2], '1')
+redis.call('PEXPIRE', KEYS[2], ARGV[1])
+return 1
+"""
+
+
+def _ms(seconds: float) -> int:
+    """Seconds as whole milliseconds, at least 1 (Redis refuses an expiry of 0 with ``PX``)."""
+    return max(1, math.ceil(seconds * 1000))
+
+
+def _entries(items: Reply) -> list[Entry]:
+    """Stream entries (``[[b"0-7", [b"event", E, b"data", D]], ...]``) as :class:`Entry`."""
+    return [
+        Entry(int(entry_id[2:]), fields[1].decode(), fields[3].decode())
+        for entry_id, fields in cast("list[tuple[bytes, list[bytes]]]", items)
+    ]
+
+
+def _check(replies: list[Reply]) -> list[Reply]:
+    for reply in replies:
+        if isinstance(reply, RedisReplyError):
+            raise reply
+    return replies
+
+
+class _Producing:
+    """What the producer of a channel claimed in this process knows: its token and next id."""
+
+    __slots__ = ("lock", "next_id", "token", "ttl")
+
+    def __init__(self, token: str, ttl: int) -> None:
+        self.token = token
+        self.ttl = ttl  # the keys' time to live while live (ms)
+        self.next_id = 1
+        self.lock = anyio.Lock()  # appends in order: ids are assigned here
+
+
+class _Feed:
+    """One channel's blocking reader in this process: what it read lately, and who waits."""
+
+    __slots__ = ("changed", "closed", "entries", "position", "waiters")
+
+    def __init__(self, position: int) -> None:
+        self.position = position  # the reader has read up to here
+        self.entries: list[Entry] = []  # the last ones read, contiguous ids
+        self.changed = anyio.Event()  # set (and replaced) at each batch, and at the end
+        self.waiters = 0
+        self.closed = False
+
+    def cached(self, after: int, limit: int) -> list[Entry]:
+        entries = self.entries
+        start = after + 1 - entries[0].id if entries else -1
+        return entries[start : start + limit] if 0 <= start < len(entries) else []
+
+    def add(self, entries: list[Entry], keep: int) -> None:
+        if self.entries and entries[0].id != self.entries[-1].id + 1:
+            self.entries = []  # trimmed in between: the cache stays contiguous
+        self.entries += entries
+        if len(self.entries) > 2 * keep:
+            del self.entries[:-keep]
+        self.position = entries[-1].id
+        self.wake()
+
+    def wake(self) -> None:
+        changed, self.changed = self.changed, anyio.Event()
+        changed.set()
+
+
+class RedisBackend:
+    """Channels in Redis Streams: a :class:`~rillet.relay.Backend` shared by processes.
+
+    Works on asyncio and trio (its own RESP client over anyio sockets). Use it as an async
+    context manager: inside ``async with``, one blocking reader per channel serves every waiting
+    :meth:`read` of this process (a thousand subscribers of a channel cost one ``XREAD`` per
+    batch, not a thousand); those reader tasks live in the backend's task group and end with the
+    block. Outside, each waiting read blocks on a connection of its own.
+
+    Args:
+        url: ``redis://[[username]:password@]host[:port][/db]``.
+        prefix: Put before every key (``{prefix}{channel}``...).
+        max_entries: About how many entries a channel keeps (``XADD MAXLEN ~``: at least that
+            many); a reader that needed older ones gets :class:`~rillet.relay.FellBehindError`.
+        retention: Seconds a channel stays readable after its end (and after its producer's
+            lease expired without an end).
+        pool_size: The most connections short commands use at once.
+        block: Seconds each blocking command waits before it is sent again; a channel's reader
+            stops this long after its last waiter left.
+        cache_entries: How many recent entries of each followed channel this process keeps, so
+            that readers a little behind are served without a round trip.
+    """
+
+    def __init__(
+        self,
+        url: str = "redis://127.0.0.1:6379/0",
+        *,
+        prefix: str = "rillet:relay:",
+        max_entries: int = 10_000,
+        retention: float = 300.0,
+        pool_size: int = 16,
+        block: float = 2.0,
+        cache_entries: int = 1024,
+    ) -> None:
+        if max_entries < 1:
+            msg = f"max_entries must be at least 1, not {max_entries}"
+            raise ValueError(msg)
+        self.address = RedisAddress.from_url(url)
+        self.prefix = prefix
+        self.max_entries = max_entries
+        self.retention = retention
+        self._block = block
+        self._cache_entries = cache_entries
+        self._round_trips = RoundTrips()
+        self._pool = RedisPool(self.address, size=pool_size, round_trips=self._round_trips)
+        self._producing: dict[str, _Producing] = {}
+        self._feeds: dict[str, _Feed] = {}
+        self._task_group: anyio.abc.TaskGroup | None = None
+
+    @property
+    def round_trips(self) -> int:
+        """How many round trips to Redis this backend made (a command or pipeline each)."""
+        return self._round_trips.count
+
+    async def __aenter__(self) -> Self:
+        task_group = anyio.create_task_group()
+        await task_group.__aenter__()
+        self._task_group = task_group
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> bool | None:
+        task_group, self._task_group = self._task_group, None
+        try:
+            if task_group is not None:
+                task_group.cancel_scope.cancel()
+                return await task_group.__aexit__(exc_type, exc, traceback)
+            return None
+        finally:
+            await self.aclose()
+
+    def _keys(self, channel: str) -> tuple[str, str, str, str]:
+        stream = f"{self.prefix}{channel}"
+        return stream, f"{stream}:claimed", f"{stream}:producer", f"{stream}:cancel"
+
+    async def claim(self, channel: str, lease: float) -> bool:
+        """Create ``channel`` and become its producer; False if it exists (until it expires)."""
+        _, claimed, lease_key, _ = self._keys(channel)
+        token = secrets.token_hex(8)
+        ttl = _ms(lease + self.retention)
+        won = await self._pool.execute(
+            "EVAL", _CLAIM, 2, claimed, lease_key, token, ttl, _ms(lease)
+        )
+        if won == 1:
+            self._producing[channel] = _Producing(token, ttl)
+        return won == 1
+
+    async def renew(self, channel: str, lease: float) -> None:
+        """Extend the producer's lease, and the live channel's expiry (nothing after the end).
+
+        Raises:
+            RelayError: This backend is the producer, but the channel expired meanwhile.
+        """
+        state = self._producing.get(channel)
+        if state is None:
+            return
+        stream, claimed, lease_key, _ = self._keys(channel)
+        state.ttl = _ms(lease + self.retention)
+        args = (claimed, lease_key, stream, state.token, state.ttl, _ms(lease))
+        if await self._pool.execute("EVAL", _RENEW, 3, *args) != 1:
+            del self._producing[channel]
+            msg = f"relay channel {channel!r} expired while its producer was silent"
+            raise RelayError(msg)
+
+    async def append(self, channel: str, entries: Sequence[tuple[str, str]]) -> int:
+        """Append entries in one round trip; an :data:`~rillet.relay.END_EVENT` ends the channel.
+
+        Raises:
+            RelayError: This backend did not claim the channel, or the channel has ended.
+        """
+        state = self._producing.get(channel)
+        if state is None:
+            msg = f"relay channel {channel!r}: not claimed by this backend, or ended"
+            raise RelayError(msg)
+        if any(event == END_EVENT for event, _ in entries[:-1]):
+            msg = f"relay channel {channel!r}: nothing can be appended after {END_EVENT!r}"
+            raise RelayError(msg)
+        async with state.lock:
+            first = state.next_id
+            stream, claimed, lease_key, cancel = self._keys(channel)
+            trim = self.max_entries
+            commands: list[Sequence[Arg]] = [
+                (
+                    b"XADD",
+                    stream,
+                    b"MAXLEN",
+                    b"~",
+                    trim,
+                    f"0-{entry_id}",
+                    b"event",
+                    event,
+                    b"data",
+                    data,
+                )
+                for entry_id, (event, data) in enumerate(entries, first)
+            ]
+            if first == 1:
+                commands.append((b"PEXPIRE", stream, state.ttl))
+            ended = bool(entries) and entries[-1][0] == END_EVENT
+            if ended:
+                retention = math.ceil(self.retention * 1000)
+                commands += [(b"PEXPIRE", key, retention) for key in (stream, claimed, cancel)]
+                commands.append((b"DEL", lease_key))
+            if commands:
+                _check(await self._pool.pipeline(commands))
+            state.next_id = first + len(entries)
+            if ended:
+                del self._producing[channel]
+            return state.next_id - 1
+
+    async def read(self, channel: str, after: int, *, limit: int, wait: float) -> Sequence[Entry]:
+        """Up to ``limit`` entries after ``after``, waiting up to ``wait`` s for the first."""
+        feed = self._feeds.get(channel)
+        if feed is not None and (entries := feed.cached(after, limit)):
+            return entries
+        if feed is None or feed.position > after:
+            entries = await self._range(channel, after, limit)
+            if entries or wait <= 0:
+                return entries
+        if wait <= 0:
+            return []
+        if self._task_group is None:
+            return await self._read_blocking(channel, after, limit, wait)
+        return await self._wait(channel, after, limit, wait, self._task_group)
+
+    async def _wait(
+        self, channel: str, after: int, limit: int, wait: float, task_group: anyio.abc.TaskGroup
+    ) -> list[Entry]:
+        """Wait for the channel's reader in this process to read entries after ``after``."""
+        with anyio.move_on_after(wait):
+            while True:
+                feed = self._follow(channel, after, task_group)
+                feed.waiters += 1
+                try:
+                    await feed.changed.wait()
+                finally:
+                    feed.waiters -= 1
+                if entries := feed.cached(after, limit):
+                    return entries
+                if feed.closed or feed.position > after:
+                    entries = await self._range(channel, after, limit)
+                    if entries:
+                        return entries
+        return []
+
+    async def _range(self, channel: str, after: int, limit: int) -> list[Entry]:
+        """The entries after ``after`` in Redis now (one round trip)."""
+        stream, claimed, _, _ = self._keys(channel)
+        found, exists = _check(
+            await self._pool.pipeline(
+                [(b"XRANGE", stream, f"0-{after + 1}", b"+", b"COUNT", limit), (b"EXISTS", claimed)]
+            )
+        )
+        entries = _entries(found)
+        if entries and entries[0].id != after + 1:
+            raise FellBehindError(channel, after, entries[0].id)
+        if not entries and not exists:
+            raise ChannelNotFoundError(channel)
+        return entries
+
+    def _follow(self, channel: str, after: int, task_group: anyio.abc.TaskGroup) -> _Feed:
+        """The channel's feed in this process, its reader started if it had none."""
+        feed = self._feeds.get(channel)
+        if feed is None:
+            feed = self._feeds[channel] = _Feed(after)
+            task_group.start_soon(self._run_feed, channel, feed)
+        return feed
+
+    async def _run_feed(self, channel: str, feed: _Feed) -> None:
+        """Read the channel's new entries into ``feed`` while anyone waits for them."""
+        stream = self._keys(channel)[0]
+        block = _ms(self._block)
+        batch = self._cache_entries
+        try:
+            async with self._pool.dedicated() as connection:
+                while True:
+                    since = f"0-{feed.position}"
+                    found = await connection.execute(
+                        b"XREAD", b"COUNT", batch, b"BLOCK", block, b"STREAMS", stream, since
+                    )
+                    if found is None:
+                        if not feed.waiters:
+                            break
+                        continue
+                    entries = _entries(cast("list[list[Reply]]", found)[0][1])
+                    feed.add(entries, self._cache_entries)
+                    if entries[-1].event == END_EVENT:
+                        break
+        except RelayError:
+            pass  # the waiters read on their own, and see the error themselves
+        finally:
+            feed.closed = True
+            if self._feeds.get(channel) is feed:
+                del self._feeds[channel]
+            feed.wake()
+
+    async def _read_blocking(
+        self, channel: str, after: int, limit: int, wait: float
+    ) -> list[Entry]:
+        """Outside ``async with``: wait for entries on a connection of this read's own."""
+        stream = self._keys(channel)[0]
+        async with self._pool.dedicated() as connection:
+            found = await connection.execute(
+                b"XREAD", b"COUNT", limit, b"BLOCK", _ms(wait), b"STREAMS", stream, f"0-{after}"
+            )
+        if found is None:
+            return []
+        entries = _entries(cast("list[list[Reply]]", found)[0][1])
+        if entries[0].id != after + 1:
+            raise FellBehindError(channel, after, entries[0].id)
+        return entries
+
+    async def producing(self, channel: str) -> bool:
+        """Whether the channel's producer holds its lease."""
+        return await self._pool.execute(b"EXISTS", self._keys(channel)[2]) == 1
+
+    async def cancel(self, channel: str) -> None:
+        """Ask the channel's producer, in any process, to stop.
+
+        Raises:
+            ChannelNotFoundError: No such channel.
+        """
+        _, claimed, _, cancel = self._keys(channel)
+        ttl = _ms(self.retention)
+        if await self._pool.execute(b"EVAL", _CANCEL, 2, claimed, cancel, ttl) != 1:
+            raise ChannelNotFoundError(channel)
+
+    async def wait_cancelled(self, channel: str) -> None:
+        """Return once the channel was cancelled, from any process.
+
+        Blocks on the channel's cancel list, on a connection of its own, rather than polling: a
+        cancellation arrives in one round trip, and an idle wait costs one command per
+        ``block`` seconds. ``BLMOVE`` moves the list's element back into the same list, so every
+        waiter sees it (Redis 6.2 or later).
+
+        Raises:
+            ChannelNotFoundError: No such channel.
+        """
+        _, claimed, _, cancel = self._keys(channel)
+        if not await self._pool.execute(b"EXISTS", claimed):
+            raise ChannelNotFoundError(channel)
+        block = f"{self._block:.3f}"
+        async with self._pool.dedicated() as connection:
+            while (
+                await connection.execute(b"BLMOVE", cancel, cancel, b"LEFT", b"RIGHT", block)
+                is None
+            ):
+                pass
+
+    async def aclose(self) -> None:
+        """Close the connections to Redis."""
+        await self._pool.aclose()
