@@ -62,6 +62,7 @@ HEAVY = [
     "rillet._partial_json",  # light, but few use it: its patterns are compiled on first use
     "rillet.anthropic",  # a provider's package: imported by those who use it
     "rillet.gemini",  # a provider's package: imported when its user imports it
+    "rillet.relay",  # imported by those who relay streams
 ]
 RARE = "rillet.events._responses_rare"
 WEB_SEARCH_DONE = {

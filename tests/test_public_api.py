@@ -14,6 +14,7 @@ PUBLIC_MODULES = [
     "rillet.events",
     "rillet.gemini",
     "rillet.params",
+    "rillet.relay",
     "rillet.sse",
     "rillet.testing",
     "rillet.testing.pytest_plugin",

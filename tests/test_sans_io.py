@@ -59,7 +59,10 @@ SANS_IO = [
     "rillet.gemini._parse",
     "rillet.gemini._protocol",
     "rillet.gemini._types",
+    "rillet.relay._channel",
     "rillet.relay._resp",
+    "rillet.relay._select",
+    "rillet.relay._sse_out",
     "rillet.relay._types",
     "rillet.testing._anthropic",  # the emulator's answers are decided without I/O
     "rillet.testing._faults",
