@@ -9,13 +9,10 @@ producer is noticed soon.
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
-from typing import Any
 
 from rillet.relay import RedisBackend, Relay
 from rillet.testing import Emulator
-
-Message = dict[str, Any]
+from rillet.testing._emulator import ASGIMessage, Receive, Send
 
 
 class RelayOnRedis:
@@ -28,9 +25,9 @@ class RelayOnRedis:
 
     async def __call__(
         self,
-        scope: Message,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        scope: ASGIMessage,
+        receive: Receive,
+        send: Send,
     ) -> None:
         """Serve the emulator; its lifespan runs inside the backend's."""
         if scope["type"] == "lifespan":

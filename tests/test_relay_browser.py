@@ -11,13 +11,14 @@ import os
 import re
 import shutil
 from collections.abc import Awaitable, Callable, Iterator
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Final
 
 import pytest
 
 from conftest import serve_with_uvicorn
 from rillet.relay import Relay
 from rillet.testing import Emulator
+from rillet.testing._emulator import ASGIMessage, Receive, Send
 from test_cli import generated_text
 
 if TYPE_CHECKING:
@@ -48,11 +49,7 @@ const text = document.getElementById("text").textContent;
 return {text: text, outcome: page.outcome, opens: page.opens};
 """
 
-Message = dict[str, Any]
-App = Callable[
-    [Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
-    Awaitable[None],
-]
+App = Callable[[ASGIMessage, Receive, Send], Awaitable[None]]
 
 
 class _Dropped(Exception):  # noqa: N818 - a signal, not an error
@@ -72,9 +69,9 @@ class DropFirstConnections:
 
     async def __call__(
         self,
-        scope: Message,
-        receive: Callable[[], Awaitable[Message]],
-        send: Callable[[Message], Awaitable[None]],
+        scope: ASGIMessage,
+        receive: Receive,
+        send: Send,
     ) -> None:
         first = scope["type"] == "http" and scope["method"] == "GET"
         first = first and re.fullmatch(r"/relay/[^/]+", scope["path"]) is not None
@@ -84,7 +81,7 @@ class DropFirstConnections:
             return
         sent = 0
 
-        async def counting_send(message: Message) -> None:
+        async def counting_send(message: ASGIMessage) -> None:
             nonlocal sent
             body: bytes = message.get("body", b"")
             sent += body.count(b"\nid:") + body.startswith(b"id:")

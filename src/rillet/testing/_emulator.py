@@ -35,7 +35,7 @@ import json
 import re
 import time
 from collections import Counter, OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, MutableMapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -72,6 +72,11 @@ if TYPE_CHECKING:
     from rillet.testing._relay import RelayRoutes
 
 __all__ = ["DROP", "STALL", "Emulator", "Reply", "Step"]
+
+ASGIMessage = MutableMapping[str, Any]
+"""An ASGI scope or event."""
+Receive = Callable[[], Awaitable[ASGIMessage]]
+Send = Callable[[ASGIMessage], Awaitable[None]]
 
 
 class _Marker:
@@ -259,7 +264,7 @@ class Emulator:
             await running.__aexit__(exc_type, exc, traceback)
 
     @asynccontextmanager
-    async def _lifespan_run(self) -> AsyncIterator[None]:
+    async def _lifespan_run(self) -> AsyncGenerator[None, None]:
         """Run for an ASGI server's lifespan, unless the caller runs the emulator already."""
         if self._running is not None:
             yield
@@ -518,9 +523,9 @@ class Emulator:
 
     async def __call__(
         self,
-        scope: dict[str, Any],
-        receive: Callable[[], Awaitable[dict[str, Any]]],
-        send: Callable[[dict[str, Any]], Awaitable[None]],
+        scope: ASGIMessage,
+        receive: Receive,
+        send: Send,
     ) -> None:
         """Serve one ASGI connection (``http``; ``lifespan``: the emulator runs meanwhile)."""
         if scope["type"] == "lifespan":
@@ -561,9 +566,9 @@ class Emulator:
 
     async def _serve_relay(
         self,
-        scope: dict[str, Any],
-        receive: Callable[[], Awaitable[dict[str, Any]]],
-        send: Callable[[dict[str, Any]], Awaitable[None]],
+        scope: ASGIMessage,
+        receive: Receive,
+        send: Send,
     ) -> None:
         self.open_bodies += 1
         try:
@@ -589,9 +594,7 @@ def _is_relay(path: str) -> bool:
     return path == "/relay" or path.startswith("/relay/")
 
 
-async def _send_body(
-    steps: Iterator[Step], send: Callable[[dict[str, Any]], Awaitable[None]]
-) -> bool:
+async def _send_body(steps: Iterator[Step], send: Send) -> bool:
     """Send the steps; False when the body must not be finished (a dropped connection)."""
     for step in steps:
         if isinstance(step, bytes):
@@ -605,9 +608,7 @@ async def _send_body(
     return True
 
 
-async def _cancel_on_disconnect(
-    receive: Callable[[], Awaitable[dict[str, Any]]], scope: anyio.CancelScope
-) -> None:
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
     scope.cancel()

@@ -21,7 +21,7 @@ import json
 import logging
 import re
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import asynccontextmanager
 from importlib.resources import files
 from typing import TYPE_CHECKING, Any, Final, cast
@@ -36,13 +36,9 @@ from rillet.testing._replay import ReplayTransport
 
 if TYPE_CHECKING:
     from rillet.relay import Relay
-    from rillet.testing._emulator import Emulator
+    from rillet.testing._emulator import ASGIMessage, Emulator, Receive, Send
 
 __all__ = ["RelayRoutes", "page"]
-
-Message = dict[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _ROUTE: Final = re.compile(r"/relay(?:/(?P<channel>[^/]+)(?P<cancel>/cancel)?)?/?")
 _FORWARDED: Final = "x-rillet-"  # the emulator's own request headers apply to the generation
@@ -77,7 +73,7 @@ class RelayRoutes:
 
     @classmethod
     @asynccontextmanager
-    async def running(cls, emulator: Emulator, relay: Relay) -> AsyncIterator[RelayRoutes]:
+    async def running(cls, emulator: Emulator, relay: Relay) -> AsyncGenerator[RelayRoutes, None]:
         """The routes, while the block runs; the generations still running are then cancelled."""
         http = httpx.AsyncClient(transport=ReplayTransport(emulator))
         async with (
@@ -85,12 +81,10 @@ class RelayRoutes:
             http,
             anyio.create_task_group() as group,
         ):
-            yield cls(
-                relay, client, group, lease=emulator.relay_lease, retry=emulator.relay_retry
-            )
+            yield cls(relay, client, group, lease=emulator.relay_lease, retry=emulator.relay_retry)
             group.cancel_scope.cancel()
 
-    async def __call__(self, scope: Message, receive: Receive, send: Send) -> None:
+    async def __call__(self, scope: ASGIMessage, receive: Receive, send: Send) -> None:
         """Serve one of the relay's routes (an ASGI ``http`` request)."""
         method, path = scope["method"], scope["path"]
         route = _ROUTE.fullmatch(path)
@@ -108,7 +102,7 @@ class RelayRoutes:
         else:
             await _answer(send, 404, _error(f"no route {method} {path}"))
 
-    async def _start(self, scope: Message, receive: Receive, send: Send) -> None:
+    async def _start(self, scope: ASGIMessage, receive: Receive, send: Send) -> None:
         """``POST /relay``: start generating into a new channel; answer its id."""
         try:
             request = json.loads(await _body(receive) or b"{}")

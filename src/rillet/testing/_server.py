@@ -10,7 +10,7 @@ finishing its body gets its connection dropped, as a real server would.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, Final, cast
 
@@ -23,7 +23,11 @@ __all__ = ["serve", "serve_in_thread"]
 
 Message = dict[str, Any]
 App = Callable[
-    [Message, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]],
+    [
+        Message,
+        Callable[[], Awaitable[Message]],
+        Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ],
     Awaitable[None],
 ]
 
@@ -68,7 +72,7 @@ async def serve(
 async def _lifespan(app: App) -> AsyncGenerator[None, None]:
     """Run the app's ASGI lifespan: started before the block, shut down after it."""
     to_app, app_receives = anyio.create_memory_object_stream[Message](1)
-    app_sends, from_app = anyio.create_memory_object_stream[Message](1)
+    app_sends, from_app = anyio.create_memory_object_stream[MutableMapping[str, Any]](1)
     scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
 
     async def run() -> None:
@@ -78,7 +82,7 @@ async def _lifespan(app: App) -> AsyncGenerator[None, None]:
             except Exception:  # noqa: BLE001 - an app without a lifespan is served without
                 _log.debug("the app runs no lifespan", exc_info=True)
 
-    async def answer() -> Message | None:
+    async def answer() -> MutableMapping[str, Any] | None:
         try:
             return await from_app.receive()
         except anyio.EndOfStream:  # the app returned: it runs no lifespan
@@ -179,7 +183,7 @@ async def _refuse(connection: h11.Connection, stream: anyio.abc.SocketStream, st
             await stream.send(out)
 
 
-def _encode(connection: h11.Connection, message: Message) -> bytes:
+def _encode(connection: h11.Connection, message: MutableMapping[str, Any]) -> bytes:
     """The bytes of an ASGI response message (bodies are sent chunked)."""
     if message["type"] == "http.response.start":
         headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
@@ -260,7 +264,7 @@ class _Exchange:
         await self.gone.wait()
         return {"type": "http.disconnect"}
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: MutableMapping[str, Any]) -> None:
         if self.gone.is_set():
             raise _Gone
         try:
