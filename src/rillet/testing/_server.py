@@ -89,8 +89,8 @@ async def _lifespan(app: App) -> AsyncGenerator[None, None]:
             return None
 
     async with to_app, from_app, anyio.create_task_group() as group:
+        to_app.send_nowait({"type": "lifespan.startup"})  # before the app may return
         group.start_soon(run)
-        await to_app.send({"type": "lifespan.startup"})
         started = await answer()
         if started is not None and started["type"] == "lifespan.startup.failed":
             msg = f"the app failed to start: {started.get('message', '')}"
@@ -99,7 +99,7 @@ async def _lifespan(app: App) -> AsyncGenerator[None, None]:
             yield
         finally:
             if started is not None:
-                with anyio.CancelScope(shield=True):
+                with anyio.move_on_after(10, shield=True), suppress(anyio.BrokenResourceError):
                     await to_app.send({"type": "lifespan.shutdown"})
                     await answer()
             group.cancel_scope.cancel()
