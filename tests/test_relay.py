@@ -65,6 +65,23 @@ async def test_a_late_joiner_gets_what_it_missed_then_live_entries_then_the_end(
     assert subscription.last_id == 6  # five entries and the end
 
 
+async def test_a_subscriber_that_stops_early_resumes_where_it_stopped() -> None:
+    relay = Relay()
+
+    async def source() -> AsyncIterator[Event]:
+        for n in range(10):
+            yield delta(n)
+
+    await relay.publish("stopped", source(), select=text)
+    first = relay.subscribe("stopped")
+    async for entry in first:  # one read gets them all; the subscriber takes three
+        if entry.id == 3:
+            break
+    assert first.last_id == 3
+    found, _ = await listed(relay, "stopped", first.last_id)
+    assert [entry.id for entry in found] == list(range(4, 11))
+
+
 async def test_a_subscriber_resuming_after_an_id_gets_exactly_the_rest() -> None:
     relay = Relay()
 

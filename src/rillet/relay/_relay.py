@@ -212,7 +212,8 @@ class Subscription:
     @property
     def last_id(self) -> int:
         """The id of the last entry read (the ``Last-Event-ID`` to resume after)."""
-        return self._follower.last_id
+        # Ids follow each other: the last one yielded is the one before the next to yield.
+        return self._pending[-1].id - 1 if self._pending else self._follower.last_id
 
     @property
     def outcome(self) -> Outcome | None:
