@@ -31,11 +31,17 @@ def test_the_docs_have_examples() -> None:
 
 @pytest.mark.parametrize(("where", "code"), EXAMPLES, ids=[where for where, _ in EXAMPLES])
 def test_example_runs(
-    where: str, code: str, served: Served, monkeypatch: pytest.MonkeyPatch
+    where: str,
+    code: str,
+    served: Served,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
 ) -> None:
     # Examples that talk to "the API" talk to the emulator, over loopback.
     monkeypatch.setenv("OPENAI_BASE_URL", served.url)
     monkeypatch.setenv("OPENAI_API_KEY", "sk-docs")
+    if "RedisBackend" in code:  # and those of the Redis backend to a redis-server of the tests'
+        monkeypatch.setenv("RILLET_REDIS_URL", request.getfixturevalue("redis_url"))
     # dont_inherit: the example runs as the user would, without this file's `from __future__`.
     exec(compile(code, where, "exec", dont_inherit=True), {"__name__": "__docs__"})  # noqa: S102
 

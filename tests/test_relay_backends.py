@@ -5,9 +5,10 @@ A backend joins by adding its name to the fixture's params and a branch that bui
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import AsyncGenerator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import anyio
@@ -19,6 +20,7 @@ from rillet.relay import (
     ChannelNotFoundError,
     FellBehindError,
     MemoryBackend,
+    RedisBackend,
 )
 
 pytestmark = [pytest.mark.anyio, pytest.mark.json_independent]
@@ -29,11 +31,13 @@ BackendFactory = Callable[..., Backend]
 _names = itertools.count()
 
 
-@pytest.fixture(params=["memory"])
+@pytest.fixture(params=["memory", "redis"])
 def relay_backend(request: pytest.FixtureRequest) -> BackendFactory:
     """A factory of the backend under test, taking ``max_entries`` and ``retention``."""
     if request.param == "memory":
         return MemoryBackend
+    if request.param == "redis":  # a real redis-server (tests/redis_server.py)
+        return functools.partial(RedisBackend, request.getfixturevalue("redis_url"))
     raise NotImplementedError(request.param)
 
 
@@ -41,7 +45,11 @@ def relay_backend(request: pytest.FixtureRequest) -> BackendFactory:
 async def opened(factory: BackendFactory, **options: Any) -> AsyncGenerator[Backend]:
     backend = factory(**options)
     try:
-        yield backend
+        if isinstance(backend, AbstractAsyncContextManager):  # RedisBackend: its readers' tasks
+            async with backend:
+                yield backend
+        else:
+            yield backend
     finally:
         await backend.aclose()
 

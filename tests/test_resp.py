@@ -126,7 +126,8 @@ def test_known_redis_reply_bytes() -> None:
         (b":12a\r\n", 0, "not an integer"),
         (b"*1\r\n$3\r\nabcd\r\n", 4, "longer than announced"),
         (b"$-2\r\n", 0, "negative length"),
-        (b":" + b"9" * 30 + b"\r\n", 0, "not an integer"),
+        (b"*1\r\n:1.5\r\n", 4, "not an integer"),
+        (b"*-3\r\n", 0, "negative length"),
     ],
 )
 def test_bad_bytes_say_what_and_where(data: bytes, offset: int, reason: str) -> None:

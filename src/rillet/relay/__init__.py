@@ -29,11 +29,12 @@ from rillet.relay._types import Status as Status
 
 if typing.TYPE_CHECKING:
     from rillet.relay._asgi import RelayEndpoint as RelayEndpoint
+    from rillet.relay._redis import RedisBackend as RedisBackend
 
-# The ASGI endpoint is imported when first used.
+# The ASGI endpoint and the Redis backend are imported when first used.
 if not typing.TYPE_CHECKING:
     __getattr__, __dir__ = _imported_on_first_use(
-        globals(), {"RelayEndpoint": "rillet.relay._asgi"}
+        globals(), {"RelayEndpoint": "rillet.relay._asgi", "RedisBackend": "rillet.relay._redis"}
     )
 
 __all__ = [

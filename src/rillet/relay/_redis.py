@@ -93,7 +93,7 @@ class _Producing:
 class _Feed:
     """One channel's blocking reader in this process: what it read lately, and who waits."""
 
-    __slots__ = ("changed", "closed", "entries", "position", "waiters")
+    __slots__ = ("changed", "closed", "entries", "missing", "position", "waiters")
 
     def __init__(self, position: int) -> None:
         self.position = position  # the reader has read up to here
@@ -101,6 +101,7 @@ class _Feed:
         self.changed = anyio.Event()  # set (and replaced) at each batch, and at the end
         self.waiters = 0
         self.closed = False
+        self.missing = False  # the channel does not exist
 
     def cached(self, after: int, limit: int) -> list[Entry]:
         entries = self.entries
@@ -216,10 +217,12 @@ class RedisBackend:
         """Extend the producer's lease, and the live channel's expiry (nothing after the end).
 
         Raises:
+            ChannelNotFoundError: No such channel.
             RelayError: This backend is the producer, but the channel expired meanwhile.
         """
         state = self._producing.get(channel)
         if state is None:
+            await self._require(channel)  # ended, or someone else's: nothing to renew here
             return
         stream, claimed, lease_key, _ = self._keys(channel)
         state.ttl = _ms(lease + self.retention)
@@ -230,13 +233,15 @@ class RedisBackend:
             raise RelayError(msg)
 
     async def append(self, channel: str, entries: Sequence[tuple[str, str]]) -> int:
-        """Append entries in one round trip; an :data:`~rillet.relay.END_EVENT` ends the channel.
+        """Append entries in one round trip (a transaction); an ``END_EVENT`` ends the channel.
 
         Raises:
+            ChannelNotFoundError: No such channel.
             RelayError: This backend did not claim the channel, or the channel has ended.
         """
         state = self._producing.get(channel)
         if state is None:
+            await self._require(channel)
             msg = f"relay channel {channel!r}: not claimed by this backend, or ended"
             raise RelayError(msg)
         if any(event == END_EVENT for event, _ in entries[:-1]):
@@ -269,26 +274,31 @@ class RedisBackend:
                 commands += [(b"PEXPIRE", key, retention) for key in (stream, claimed, cancel)]
                 commands.append((b"DEL", lease_key))
             if commands:
-                _check(await self._pool.pipeline(commands))
+                # In MULTI: readers blocked in XREAD see the whole batch at once, not its first.
+                replies = await self._pool.pipeline([(b"MULTI",), *commands, (b"EXEC",)])
+                _check(cast("list[Reply]", _check(replies)[-1]))
             state.next_id = first + len(entries)
             if ended:
                 del self._producing[channel]
             return state.next_id - 1
 
     async def read(self, channel: str, after: int, *, limit: int, wait: float) -> Sequence[Entry]:
-        """Up to ``limit`` entries after ``after``, waiting up to ``wait`` s for the first."""
+        """Up to ``limit`` entries after ``after``, waiting up to ``wait`` s for the first.
+
+        Inside ``async with``, a read that may wait goes through the channel's reader in this
+        process: readers at the live end cost no round trip of their own.
+        """
         feed = self._feeds.get(channel)
         if feed is not None and (entries := feed.cached(after, limit)):
             return entries
-        if feed is None or feed.position > after:
+        task_group = self._task_group
+        if wait <= 0 or task_group is None or (feed is not None and feed.position > after):
             entries = await self._range(channel, after, limit)
             if entries or wait <= 0:
                 return entries
-        if wait <= 0:
-            return []
-        if self._task_group is None:
-            return await self._read_blocking(channel, after, limit, wait)
-        return await self._wait(channel, after, limit, wait, self._task_group)
+            if task_group is None:
+                return await self._read_blocking(channel, after, limit, wait)
+        return await self._wait(channel, after, limit, wait, task_group)
 
     async def _wait(
         self, channel: str, after: int, limit: int, wait: float, task_group: anyio.abc.TaskGroup
@@ -302,6 +312,8 @@ class RedisBackend:
                     await feed.changed.wait()
                 finally:
                     feed.waiters -= 1
+                if feed.missing:
+                    raise ChannelNotFoundError(channel)
                 if entries := feed.cached(after, limit):
                     return entries
                 if feed.closed or feed.position > after:
@@ -310,8 +322,8 @@ class RedisBackend:
                         return entries
         return []
 
-    async def _range(self, channel: str, after: int, limit: int) -> list[Entry]:
-        """The entries after ``after`` in Redis now (one round trip)."""
+    async def _look(self, channel: str, after: int, limit: int) -> list[Entry] | None:
+        """The entries after ``after`` in Redis now; None: no such channel (one round trip)."""
         stream, claimed, _, _ = self._keys(channel)
         found, exists = _check(
             await self._pool.pipeline(
@@ -319,10 +331,15 @@ class RedisBackend:
             )
         )
         entries = _entries(found)
+        return entries if entries or exists else None
+
+    async def _range(self, channel: str, after: int, limit: int) -> list[Entry]:
+        """The entries after ``after`` in Redis now: ``after + 1`` first, or an error."""
+        entries = await self._look(channel, after, limit)
+        if entries is None:
+            raise ChannelNotFoundError(channel)
         if entries and entries[0].id != after + 1:
             raise FellBehindError(channel, after, entries[0].id)
-        if not entries and not exists:
-            raise ChannelNotFoundError(channel)
         return entries
 
     def _follow(self, channel: str, after: int, task_group: anyio.abc.TaskGroup) -> _Feed:
@@ -334,11 +351,22 @@ class RedisBackend:
         return feed
 
     async def _run_feed(self, channel: str, feed: _Feed) -> None:
-        """Read the channel's new entries into ``feed`` while anyone waits for them."""
+        """Read the channel's entries into ``feed`` while anyone waits for them.
+
+        First what is there (and whether the channel exists), then blocking ``XREAD``s.
+        """
         stream = self._keys(channel)[0]
         block = _ms(self._block)
         batch = self._cache_entries
         try:
+            entries = await self._look(channel, feed.position, batch)
+            if entries is None:
+                feed.missing = True
+                return
+            if entries:
+                feed.add(entries, batch)
+                if entries[-1].event == END_EVENT:
+                    return
             async with self._pool.dedicated() as connection:
                 while True:
                     since = f"0-{feed.position}"
@@ -350,7 +378,7 @@ class RedisBackend:
                             break
                         continue
                     entries = _entries(cast("list[list[Reply]]", found)[0][1])
-                    feed.add(entries, self._cache_entries)
+                    feed.add(entries, batch)
                     if entries[-1].event == END_EVENT:
                         break
         except RelayError:
@@ -376,6 +404,11 @@ class RedisBackend:
         if entries[0].id != after + 1:
             raise FellBehindError(channel, after, entries[0].id)
         return entries
+
+    async def _require(self, channel: str) -> None:
+        """Raise :class:`~rillet.relay.ChannelNotFoundError` if the channel does not exist."""
+        if not await self._pool.execute(b"EXISTS", self._keys(channel)[1]):
+            raise ChannelNotFoundError(channel)
 
     async def producing(self, channel: str) -> bool:
         """Whether the channel's producer holds its lease."""
@@ -403,9 +436,8 @@ class RedisBackend:
         Raises:
             ChannelNotFoundError: No such channel.
         """
-        _, claimed, _, cancel = self._keys(channel)
-        if not await self._pool.execute(b"EXISTS", claimed):
-            raise ChannelNotFoundError(channel)
+        await self._require(channel)
+        cancel = self._keys(channel)[3]
         block = f"{self._block:.3f}"
         async with self._pool.dedicated() as connection:
             while (
