@@ -8,6 +8,7 @@ emulator's own stream of the same request, with ids, resumable with ``Last-Event
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,7 +19,7 @@ import pytest
 from rillet import AsyncClient
 from rillet._accumulate import ResponseAccumulator
 from rillet.events import parse_event_data
-from rillet.relay import Relay
+from rillet.relay import RedisBackend, Relay
 from rillet.sse import ServerSentEvent, SSEDecoder
 from rillet.testing import Emulator, replay_transport, serve
 
@@ -122,3 +123,15 @@ async def test_the_relay_needs_the_emulator_running() -> None:
     assert refused.status_code == 503
     assert "async with emulator" in refused.json()["error"]["message"]
     assert started.status_code == 200
+
+
+async def test_a_backend_that_cannot_create_the_channel_is_a_503() -> None:
+    with socket.socket() as closed:  # a port nobody listens on
+        closed.bind(("127.0.0.1", 0))
+        nowhere = f"redis://127.0.0.1:{closed.getsockname()[1]}/0"
+        emulator = Emulator(relay=Relay(RedisBackend(nowhere)))
+        async with emulator, httpx.AsyncClient(transport=httpx.ASGITransport(emulator)) as http:
+            refused = await http.post("http://emulator/relay", json=REQUEST)
+    assert refused.status_code == 503
+    assert refused.json()["error"]["message"].startswith("cannot start a channel: ")
+    assert nowhere.removeprefix("redis://").removesuffix("/0") in refused.text  # the address

@@ -117,7 +117,12 @@ class RelayRoutes:
             if name.decode("latin-1").lower().startswith(_FORWARDED)
         }
         body = cast("dict[str, Any]", request)
-        channel: str = await self._group.start(self._generate, body, headers)
+        try:
+            channel: str = await self._group.start(self._generate, body, headers)
+        except Exception as error:  # noqa: BLE001 - the backend's: said to the client
+            message = f"cannot start a channel: {type(error).__name__}: {error}"
+            await _answer(send, 503, _error(message, "server_error"))
+            return
         await _answer(send, 200, json.dumps({"channel": channel}).encode())
 
     async def _generate(
@@ -130,16 +135,22 @@ class RelayRoutes:
         """Publish one generation into a new channel; ``task_status`` gets the channel's id."""
         channel = f"relay_{secrets.token_hex(12)}"
         body = {key: value for key, value in request.items() if key != "stream"}
+        claimed = False
 
         async def open_stream() -> ResponseStream:
-            task_status.started(channel)  # the channel exists: the producer claimed it
+            nonlocal claimed
+            claimed = True  # the channel exists: POST /relay can answer
+            task_status.started(channel)
             return await self._client.responses.create(
                 stream=True, extra_body=body, extra_headers=dict(headers)
             )
 
         try:
             await self._publish(channel, open_stream)
-        except Exception:  # noqa: BLE001 - a broken backend fails this generation, not the server
+        except Exception:
+            if not claimed:
+                raise  # to POST /relay, which says so
+            # A backend that broke mid-way fails this generation, not the server.
             _log.exception("relaying the generation into channel %s failed", channel)
 
 
@@ -152,8 +163,8 @@ async def _body(receive: Receive) -> bytes:
             return b"".join(pieces)
 
 
-def _error(message: str) -> bytes:
-    return json.dumps({"error": {"message": message, "type": "invalid_request_error"}}).encode()
+def _error(message: str, kind: str = "invalid_request_error") -> bytes:
+    return json.dumps({"error": {"message": message, "type": kind}}).encode()
 
 
 async def _answer(
