@@ -108,12 +108,13 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
         pytest.skip(reason)
     from selenium import webdriver  # noqa: PLC0415 - only where a browser runs
 
-    os.environ.setdefault("SE_OFFLINE", "true")  # Selenium Manager: never download a driver
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
     for flag in [*FLAGS, f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"]:
         options.add_argument(flag)
-    driver = webdriver.Chrome(options, webdriver.ChromeService(CHROMEDRIVER))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SE_OFFLINE", "true")  # Selenium Manager: never fetch a driver or browser
+        driver = webdriver.Chrome(options, webdriver.ChromeService(CHROMEDRIVER))
     try:
         yield driver
     finally:

@@ -242,14 +242,13 @@ class Emulator:
         if self._running is not None:
             msg = "the emulator is running already"
             raise RuntimeError(msg)
-        async with AsyncExitStack() as stack:
-            if self.relay is not None:
-                from rillet.testing._relay import RelayRoutes  # noqa: PLC0415 - it imports us
+        running = AsyncExitStack()
+        if self.relay is not None:
+            from rillet.testing._relay import RelayRoutes  # noqa: PLC0415 - it imports us
 
-                routes = await stack.enter_async_context(RelayRoutes.running(self, self.relay))
-                stack.callback(setattr, self, "_relay_routes", None)
-                self._relay_routes = routes
-            self._running = stack.pop_all()
+            routes = RelayRoutes.running(self, self.relay)
+            self._relay_routes = await running.enter_async_context(routes)
+        self._running = running
         return self
 
     async def __aexit__(
@@ -259,7 +258,7 @@ class Emulator:
         traceback: TracebackType | None,
     ) -> None:
         """Stop: cancel the relay's generations still running (their channels end)."""
-        running, self._running = self._running, None
+        running, self._running, self._relay_routes = self._running, None, None
         if running is not None:
             await running.__aexit__(exc_type, exc, traceback)
 
