@@ -9,7 +9,15 @@ import anyio
 import pytest
 
 from clients import in_process
-from rillet.events import Event, ResponseCompletedEvent, TextDelta, parse_event_data
+from rillet import ResponseStream
+from rillet.events import (
+    NEUTRAL_EVENT_TYPES,
+    ChatCompletionChunk,
+    Event,
+    ResponseCompletedEvent,
+    TextDelta,
+    parse_event_data,
+)
 from rillet.relay import (
     END_EVENT,
     PRODUCER_GONE,
@@ -113,11 +121,12 @@ async def test_a_second_producer_of_a_channel_is_not_started() -> None:
 async def test_a_responses_stream_relayed_decodes_back_to_its_events() -> None:
     relay = Relay()
     async with in_process(Emulator()) as (client, _):
-        request = {"model": "rillet-text", "input": "relay this", "stream": True}
-        streams = []
+        streams: list[ResponseStream] = []
 
-        async def opened() -> object:
-            stream = await client.responses.create(**request)  # type: ignore[call-overload]
+        async def opened() -> ResponseStream:
+            stream = await client.responses.create(
+                model="rillet-text", input="relay this", stream=True
+            )
             streams.append(stream)
             return stream
 
@@ -126,18 +135,14 @@ async def test_a_responses_stream_relayed_decodes_back_to_its_events() -> None:
             ("only", only("response.output_text.delta", ResponseCompletedEvent, "text.done")),
             ("text", text),
         ]:
-            outcome = await relay.publish(channel, opened, select=selector)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
+            outcome = await relay.publish(channel, opened, select=selector)
             assert outcome == Outcome("completed")
         everything = [event async for event in streams[0].events()]
         final = await streams[2].final_response()
 
     found, _ = await listed(relay, "all")
     relayed = [parse_event_data(entry.event, entry.data.encode()) for entry in found]
-    assert relayed == [
-        event
-        for event in everything
-        if not event.type.startswith(("text", "usage", "finished", "tool_call", "reasoning"))
-    ]
+    assert relayed == [event for event in everything if event.type not in NEUTRAL_EVENT_TYPES]
     found, _ = await listed(relay, "only")
     types = [entry.event for entry in found]
     assert set(types) == {"response.output_text.delta", "response.completed", "text.done"}
@@ -145,6 +150,21 @@ async def test_a_responses_stream_relayed_decodes_back_to_its_events() -> None:
     found, _ = await listed(relay, "text")
     assert {entry.event for entry in found} == {"text"}
     assert "".join(json.loads(entry.data) for entry in found) == final.output_text
+
+
+async def test_a_chat_streams_entries_are_its_chunks() -> None:
+    relay = Relay()
+    async with in_process(Emulator()) as (client, _):
+        stream = await client.chat.completions.create(
+            model="rillet-text", messages=[{"role": "user", "content": "Hi!"}], stream=True
+        )
+        assert await relay.publish("chat", stream) == Outcome("completed")
+        final = await stream.final_response()
+    found, _ = await listed(relay, "chat")
+    chunks = [ChatCompletionChunk.from_dict(json.loads(entry.data)) for entry in found]
+    assert {entry.event for entry in found} == {chunks[0].type}
+    content = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert content == final.choices[0].message.content
 
 
 @pytest.mark.parametrize("scenario", ["failed", "error"])

@@ -19,6 +19,7 @@ from rillet.relay import (
     Outcome,
     Relay,
     RelayEndpoint,
+    RelayError,
     text,
 )
 from rillet.relay._channel import decode_outcome
@@ -218,3 +219,15 @@ async def test_starlette_routes_and_fastapi_endpoints_serve_it() -> None:
                 ("4", END_EVENT),
             ]
             assert (await http.get(path.replace("abc", "xyz"))).status_code == 404
+
+
+async def test_an_endpoint_without_a_channel_parameter_says_how_to_mount_it() -> None:
+    async def nothing() -> dict[str, Any]:
+        return {"type": "http.disconnect"}
+
+    async def ignore(message: Any) -> None:
+        del message
+
+    scope = {"type": "http", "path": "/relay", "headers": [], "query_string": b""}
+    with pytest.raises(RelayError, match=r"Route\('/relay/\{channel\}'"):
+        await Relay().endpoint()(scope, nothing, ignore)

@@ -13,6 +13,8 @@ from typing import Any
 
 import anyio
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from rillet.relay import (
     END_EVENT,
@@ -210,3 +212,29 @@ async def test_a_cancel_reaches_who_waits_for_it(relay_backend: BackendFactory) 
                 assert not cancelled.is_set()
                 await backend.cancel(channel)
         assert cancelled.is_set()
+
+
+@settings(max_examples=25, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    batches=st.lists(st.integers(min_value=0, max_value=6), min_size=1, max_size=8),
+    after=st.integers(min_value=0, max_value=50),
+    limit=st.integers(min_value=1, max_value=60),
+)
+def test_any_batches_then_a_read_from_anywhere(
+    relay_backend: BackendFactory, anyio_backend: str, batches: list[int], after: int, limit: int
+) -> None:
+    async def check() -> None:
+        async with opened(relay_backend) as backend:
+            channel = fresh()
+            await backend.claim(channel, 5)
+            count = 0
+            for size in batches:
+                batch = [("e", str(count + n)) for n in range(1, size + 1)]
+                last = await backend.append(channel, batch)
+                count += size
+                assert last == count
+            entries = await backend.read(channel, after, limit=limit, wait=0)
+            expected = list(range(after + 1, min(after + limit, count) + 1))
+            assert [(e.id, e.data) for e in entries] == [(n, str(n)) for n in expected]
+
+    anyio.run(check, backend=anyio_backend)

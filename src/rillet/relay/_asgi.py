@@ -15,7 +15,7 @@ from rillet.relay._sse_out import (
     encode_retry,
     resume_point,
 )
-from rillet.relay._types import ChannelNotFoundError, Entry, FellBehindError
+from rillet.relay._types import ChannelNotFoundError, Entry, FellBehindError, RelayError
 
 if TYPE_CHECKING:
     from rillet.relay._relay import Relay, Subscription
@@ -62,8 +62,14 @@ class RelayEndpoint:
         """Serve one ASGI ``http`` request for the channel in the scope's path parameters."""
         if scope["type"] != "http":
             return
-        channel = str(scope.get("path_params", {})["channel"])
-        await self.stream(channel, None, scope, receive, send)
+        channel = scope.get("path_params", {}).get("channel")
+        if channel is None:
+            msg = (
+                "RelayEndpoint serves a route with a {channel} path parameter:"
+                " Route('/relay/{channel}', relay.endpoint())"
+            )
+            raise RelayError(msg)
+        await self.stream(str(channel), None, scope, receive, send)
 
     async def stream(
         self, channel: str, last_event_id: str | None, scope: Message, receive: Receive, send: Send

@@ -21,12 +21,11 @@ from __future__ import annotations
 import math
 import secrets
 from collections.abc import Sequence
-from types import TracebackType
-from typing import Final, Self, cast
+from typing import Final, cast
 
 import anyio
-import anyio.abc
 
+from rillet._closing import AsyncClosing
 from rillet.relay._connection import RedisAddress, RedisPool, RoundTrips
 from rillet.relay._resp import Arg, RedisReplyError, Reply
 from rillet.relay._types import END_EVENT, ChannelNotFoundError, Entry, FellBehindError, RelayError
@@ -81,27 +80,43 @@ def _check(replies: list[Reply]) -> list[Reply]:
 class _Producing:
     """What the producer of a channel claimed in this process knows: its token and next id."""
 
-    __slots__ = ("lock", "next_id", "token", "ttl")
+    __slots__ = ("lock", "next_id", "token", "ttl", "unsure")
 
     def __init__(self, token: str, ttl: int) -> None:
         self.token = token
         self.ttl = ttl  # the keys' time to live while live (ms)
         self.next_id = 1
         self.lock = anyio.Lock()  # appends in order: ids are assigned here
+        self.unsure = False  # whether next_id is to be read back from the stream
 
 
 class _Feed:
-    """One channel's blocking reader in this process: what it read lately, and who waits."""
+    """What this process read of one channel lately, and who waits for more.
 
-    __slots__ = ("changed", "closed", "entries", "missing", "position", "waiters")
+    The first waiting reader leads: it runs the blocking ``XREAD`` (in its own task) for all
+    the others, who wait for the feed to change; when it returns, the next one leads.
+    """
+
+    __slots__ = (
+        "changed",
+        "entries",
+        "leading",
+        "looked",
+        "missing",
+        "position",
+        "used",
+        "waiters",
+    )
 
     def __init__(self, position: int) -> None:
-        self.position = position  # the reader has read up to here
+        self.position = position  # read up to here
         self.entries: list[Entry] = []  # the last ones read, contiguous ids
-        self.changed = anyio.Event()  # set (and replaced) at each batch, and at the end
+        self.changed = anyio.Event()  # set (and replaced) at each batch and each change of leader
         self.waiters = 0
-        self.closed = False
+        self.leading = False
+        self.looked = False  # whether the first look (what is there, does it exist) was made
         self.missing = False  # the channel does not exist
+        self.used = anyio.current_time()
 
     def cached(self, after: int, limit: int) -> list[Entry]:
         entries = self.entries
@@ -115,21 +130,20 @@ class _Feed:
         if len(self.entries) > 2 * keep:
             del self.entries[:-keep]
         self.position = entries[-1].id
-        self.wake()
 
     def wake(self) -> None:
         changed, self.changed = self.changed, anyio.Event()
         changed.set()
 
 
-class RedisBackend:
+class RedisBackend(AsyncClosing):
     """Channels in Redis Streams: a :class:`~rillet.relay.Backend` shared by processes.
 
-    Works on asyncio and trio (its own RESP client over anyio sockets). Use it as an async
-    context manager: inside ``async with``, one blocking reader per channel serves every waiting
-    :meth:`read` of this process (a thousand subscribers of a channel cost one ``XREAD`` per
-    batch, not a thousand); those reader tasks live in the backend's task group and end with the
-    block. Outside, each waiting read blocks on a connection of its own.
+    Works on asyncio and trio (its own RESP client over anyio sockets). The waiting reads of
+    a channel in this process share one blocking ``XREAD``: a thousand
+    subscribers of a channel cost one ``XREAD`` per batch, not a thousand. It is run by one of
+    them, in its own task (the backend starts none): ``async with RedisBackend(...)`` only closes
+    the connections on the way out, as :meth:`aclose`.
 
     Args:
         url: ``redis://[[username]:password@]host[:port][/db]``.
@@ -139,8 +153,7 @@ class RedisBackend:
         retention: Seconds a channel stays readable after its end (and after its producer's
             lease expired without an end).
         pool_size: The most connections short commands use at once.
-        block: Seconds each blocking command waits before it is sent again; a channel's reader
-            stops this long after its last waiter left.
+        block: The longest each blocking command waits before it is sent again.
         cache_entries: How many recent entries of each followed channel this process keeps, so
             that readers a little behind are served without a round trip.
     """
@@ -169,33 +182,11 @@ class RedisBackend:
         self._pool = RedisPool(self.address, size=pool_size, round_trips=self._round_trips)
         self._producing: dict[str, _Producing] = {}
         self._feeds: dict[str, _Feed] = {}
-        self._task_group: anyio.abc.TaskGroup | None = None
 
     @property
     def round_trips(self) -> int:
         """How many round trips to Redis this backend made (a command or pipeline each)."""
         return self._round_trips.count
-
-    async def __aenter__(self) -> Self:
-        task_group = anyio.create_task_group()
-        await task_group.__aenter__()
-        self._task_group = task_group
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> bool | None:
-        task_group, self._task_group = self._task_group, None
-        try:
-            if task_group is not None:
-                task_group.cancel_scope.cancel()
-                return await task_group.__aexit__(exc_type, exc, traceback)
-            return None
-        finally:
-            await self.aclose()
 
     def _keys(self, channel: str) -> tuple[str, str, str, str]:
         stream = f"{self.prefix}{channel}"
@@ -248,22 +239,15 @@ class RedisBackend:
             msg = f"relay channel {channel!r}: nothing can be appended after {END_EVENT!r}"
             raise RelayError(msg)
         async with state.lock:
-            first = state.next_id
             stream, claimed, lease_key, cancel = self._keys(channel)
-            trim = self.max_entries
+            if state.unsure:  # the last append broke mid-way: did Redis apply it?
+                last = await self._pool.execute(b"XREVRANGE", stream, b"+", b"-", b"COUNT", 1)
+                state.next_id = _entries(last)[0].id + 1 if last else 1
+                state.unsure = False
+            first = state.next_id
+            xadd = (b"XADD", stream, b"MAXLEN", b"~", self.max_entries)
             commands: list[Sequence[Arg]] = [
-                (
-                    b"XADD",
-                    stream,
-                    b"MAXLEN",
-                    b"~",
-                    trim,
-                    f"0-{entry_id}",
-                    b"event",
-                    event,
-                    b"data",
-                    data,
-                )
+                (*xadd, f"0-{entry_id}", b"event", event, b"data", data)
                 for entry_id, (event, data) in enumerate(entries, first)
             ]
             if first == 1:
@@ -275,7 +259,9 @@ class RedisBackend:
                 commands.append((b"DEL", lease_key))
             if commands:
                 # In MULTI: readers blocked in XREAD see the whole batch at once, not its first.
+                state.unsure = True
                 replies = await self._pool.pipeline([(b"MULTI",), *commands, (b"EXEC",)])
+                state.unsure = False
                 _check(cast("list[Reply]", _check(replies)[-1]))
             state.next_id = first + len(entries)
             if ended:
@@ -285,42 +271,83 @@ class RedisBackend:
     async def read(self, channel: str, after: int, *, limit: int, wait: float) -> Sequence[Entry]:
         """Up to ``limit`` entries after ``after``, waiting up to ``wait`` s for the first.
 
-        Inside ``async with``, a read that may wait goes through the channel's reader in this
-        process: readers at the live end cost no round trip of their own.
+        The readers of a channel that wait share this process's blocking read of it: those at
+        the live end cost no round trip of their own.
         """
         feed = self._feeds.get(channel)
         if feed is not None and (entries := feed.cached(after, limit)):
             return entries
-        task_group = self._task_group
-        if wait <= 0 or task_group is None or (feed is not None and feed.position > after):
+        if wait <= 0 or (feed is not None and feed.position > after):
             entries = await self._range(channel, after, limit)
             if entries or wait <= 0:
                 return entries
-            if task_group is None:
-                return await self._read_blocking(channel, after, limit, wait)
-        return await self._wait(channel, after, limit, wait, task_group)
+        return await self._wait(channel, after, limit, anyio.current_time() + wait)
 
-    async def _wait(
-        self, channel: str, after: int, limit: int, wait: float, task_group: anyio.abc.TaskGroup
-    ) -> list[Entry]:
-        """Wait for the channel's reader in this process to read entries after ``after``."""
-        with anyio.move_on_after(wait):
-            while True:
-                feed = self._follow(channel, after, task_group)
+    async def _wait(self, channel: str, after: int, limit: int, deadline: float) -> list[Entry]:
+        """Lead the channel's blocking read, or wait for its leader's, until there are entries."""
+        while (remaining := deadline - anyio.current_time()) > 0:
+            feed = self._follow(channel, after)
+            if feed.leading:
                 feed.waiters += 1
                 try:
-                    await feed.changed.wait()
+                    with anyio.move_on_after(remaining):
+                        await feed.changed.wait()
                 finally:
                     feed.waiters -= 1
-                if feed.missing:
-                    raise ChannelNotFoundError(channel)
-                if entries := feed.cached(after, limit):
-                    return entries
-                if feed.closed or feed.position > after:
-                    entries = await self._range(channel, after, limit)
-                    if entries:
-                        return entries
+            else:
+                await self._lead(channel, feed, remaining)
+            if feed.missing:
+                raise ChannelNotFoundError(channel)
+            if entries := feed.cached(after, limit):
+                return entries
+            if feed.position > after and (entries := await self._range(channel, after, limit)):
+                return entries
         return []
+
+    def _follow(self, channel: str, after: int) -> _Feed:
+        """The channel's feed in this process (a new one from ``after`` if it had none)."""
+        now = anyio.current_time()
+        feed = self._feeds.get(channel)
+        if feed is None:
+            for name, old in list(self._feeds.items()):  # forget the feeds nobody read lately
+                if not (old.leading or old.waiters) and now - old.used > self._block:
+                    del self._feeds[name]
+            feed = self._feeds[channel] = _Feed(after)
+        feed.used = now
+        return feed
+
+    async def _lead(self, channel: str, feed: _Feed, remaining: float) -> None:
+        """Read the channel's next entries into ``feed``, for every reader waiting on it.
+
+        First what is there already (and whether the channel exists), then a blocking
+        ``XREAD`` of up to ``remaining`` seconds (so that it returns before this reader's
+        deadline, and its connection stays usable).
+        """
+        feed.leading = True
+        batch = self._cache_entries
+        try:
+            if not feed.looked:
+                found = await self._look(channel, feed.position, batch)
+                feed.looked = True
+                if found is None:
+                    feed.missing = True
+                    if self._feeds.get(channel) is feed:
+                        del self._feeds[channel]
+                    return
+            else:
+                since = f"0-{feed.position}"
+                block = _ms(min(remaining, self._block))
+                stream = self._keys(channel)[0]
+                async with self._pool.dedicated() as connection:
+                    reply = await connection.execute(
+                        b"XREAD", b"COUNT", batch, b"BLOCK", block, b"STREAMS", stream, since
+                    )
+                found = _entries(cast("list[list[Reply]]", reply)[0][1]) if reply else []
+            if found:
+                feed.add(found, batch)
+        finally:
+            feed.leading = False
+            feed.wake()
 
     async def _look(self, channel: str, after: int, limit: int) -> list[Entry] | None:
         """The entries after ``after`` in Redis now; None: no such channel (one round trip)."""
@@ -339,69 +366,6 @@ class RedisBackend:
         if entries is None:
             raise ChannelNotFoundError(channel)
         if entries and entries[0].id != after + 1:
-            raise FellBehindError(channel, after, entries[0].id)
-        return entries
-
-    def _follow(self, channel: str, after: int, task_group: anyio.abc.TaskGroup) -> _Feed:
-        """The channel's feed in this process, its reader started if it had none."""
-        feed = self._feeds.get(channel)
-        if feed is None:
-            feed = self._feeds[channel] = _Feed(after)
-            task_group.start_soon(self._run_feed, channel, feed)
-        return feed
-
-    async def _run_feed(self, channel: str, feed: _Feed) -> None:
-        """Read the channel's entries into ``feed`` while anyone waits for them.
-
-        First what is there (and whether the channel exists), then blocking ``XREAD``s.
-        """
-        stream = self._keys(channel)[0]
-        block = _ms(self._block)
-        batch = self._cache_entries
-        try:
-            entries = await self._look(channel, feed.position, batch)
-            if entries is None:
-                feed.missing = True
-                return
-            if entries:
-                feed.add(entries, batch)
-                if entries[-1].event == END_EVENT:
-                    return
-            async with self._pool.dedicated() as connection:
-                while True:
-                    since = f"0-{feed.position}"
-                    found = await connection.execute(
-                        b"XREAD", b"COUNT", batch, b"BLOCK", block, b"STREAMS", stream, since
-                    )
-                    if found is None:
-                        if not feed.waiters:
-                            break
-                        continue
-                    entries = _entries(cast("list[list[Reply]]", found)[0][1])
-                    feed.add(entries, batch)
-                    if entries[-1].event == END_EVENT:
-                        break
-        except RelayError:
-            pass  # the waiters read on their own, and see the error themselves
-        finally:
-            feed.closed = True
-            if self._feeds.get(channel) is feed:
-                del self._feeds[channel]
-            feed.wake()
-
-    async def _read_blocking(
-        self, channel: str, after: int, limit: int, wait: float
-    ) -> list[Entry]:
-        """Outside ``async with``: wait for entries on a connection of this read's own."""
-        stream = self._keys(channel)[0]
-        async with self._pool.dedicated() as connection:
-            found = await connection.execute(
-                b"XREAD", b"COUNT", limit, b"BLOCK", _ms(wait), b"STREAMS", stream, f"0-{after}"
-            )
-        if found is None:
-            return []
-        entries = _entries(cast("list[list[Reply]]", found)[0][1])
-        if entries[0].id != after + 1:
             raise FellBehindError(channel, after, entries[0].id)
         return entries
 

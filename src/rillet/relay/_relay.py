@@ -16,7 +16,7 @@ from rillet.relay._select import Selector, all_events
 from rillet.relay._types import END_EVENT, Backend, Entry, FellBehindError, Outcome
 
 if TYPE_CHECKING:
-    from anyio.streams.memory import MemoryObjectReceiveStream
+    from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
     from starlette.responses import Response
 
     from rillet.events._responses import Event
@@ -130,22 +130,15 @@ class Relay(AsyncClosing):
     # -- the producer ------------------------------------------------------------------------
 
     async def _relay(self, channel: str, source: Source, select: Selector, ending: Ending) -> None:
-        """Read the stream, select entries, and hand them to the appender (batched)."""
+        """Open the stream; its entries go to the appender (batched); close it, whatever ends."""
         stream = await _opened(source)
-        events_of = getattr(stream, "events", None)  # a rillet stream's: neutral events too
-        events = cast("AsyncIterable[Event]", events_of() if callable(events_of) else stream)
         send, receive = anyio.create_memory_object_stream[tuple[str, str]](_BUFFER)
         try:
             async with anyio.create_task_group() as group:
                 group.start_soon(self._append_batches, channel, receive)
                 async with send:
                     try:
-                        async for event in events:
-                            ending.see(event)
-                            for entry in select(event):
-                                await send.send(entry)
-                        if (final := getattr(stream, "final_response", None)) is not None:
-                            await final()  # raises the stream's failure, if it failed
+                        await _select_into(send, stream, select, ending)
                     except Exception as error:  # noqa: BLE001 - the stream's: it decides the outcome
                         ending.raised(error)
                         logger.warning("relay channel %r: the stream failed: %s", channel, error)
@@ -180,6 +173,23 @@ class Relay(AsyncClosing):
         await self.backend.wait_cancelled(channel)
         ending.cancelled()
         scope.cancel()
+
+
+async def _select_into(
+    send: MemoryObjectSendStream[tuple[str, str]],
+    stream: AsyncIterable[Event],
+    select: Selector,
+    ending: Ending,
+) -> None:
+    """Send the selected entries of the stream's events; raise the stream's failure, if any."""
+    events_of = getattr(stream, "events", None)  # a rillet stream's: neutral events too
+    events = cast("AsyncIterable[Event]", events_of() if callable(events_of) else stream)
+    async for event in events:
+        ending.see(event)
+        for entry in select(event):
+            await send.send(entry)
+    if (final := getattr(stream, "final_response", None)) is not None:
+        await final()  # a rillet stream raises its failure here (response.failed...)
 
 
 async def _opened(source: Source) -> AsyncIterable[Event]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 
+from rillet.events._chat import ChatEvent
 from rillet.events._neutral import NeutralEvent, TextDelta
 from rillet.events._responses import Event
 
@@ -18,9 +19,16 @@ def _entry(event: Event) -> tuple[str, str]:
     return event.type, json.dumps(event.to_dict(), ensure_ascii=False, separators=(",", ":"))
 
 
+_DERIVED = (NeutralEvent, ChatEvent)  # derived by rillet from the provider's events
+
+
 def all_events(event: Event) -> Iterable[tuple[str, str]]:
-    """The provider's own events, each as it came (its type, its JSON); no neutral events."""
-    return () if isinstance(event, NeutralEvent) else (_entry(event),)
+    """The provider's own events, each as it came (its type, its JSON).
+
+    Not the events rillet derives from them: neither the neutral ones nor, for chat, the
+    ``chat.*`` events (a chat stream's entries are its chunks).
+    """
+    return () if isinstance(event, _DERIVED) else (_entry(event),)
 
 
 def only(*kinds: str | type[Event]) -> Selector:
