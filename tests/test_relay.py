@@ -245,8 +245,8 @@ async def test_a_producer_renews_its_lease_while_it_streams() -> None:
         yield delta(0)
 
     async with anyio.create_task_group() as group:
-        group.start_soon(lambda: relay.publish("slow", source(), select=text, lease=0.15))
-        await anyio.sleep(0.4)  # longer than the lease: renewed, subscribers wait
+        group.start_soon(lambda: relay.publish("slow", source(), select=text, lease=0.3))
+        await anyio.sleep(0.5)  # longer than the lease: renewed, subscribers wait
         assert await relay.backend.producing("slow")
         go.set()
         found, outcome = await listed(relay, "slow")

@@ -183,12 +183,12 @@ async def test_the_lease_expires_unless_renewed_and_ends_with_the_channel(
 ) -> None:
     async with opened(relay_backend) as backend:
         channel, renewed = fresh(), fresh()
-        await backend.claim(channel, 0.2)
-        await backend.claim(renewed, 0.2)
+        await backend.claim(channel, 0.3)
+        await backend.claim(renewed, 0.3)
         assert await backend.producing(channel)
-        await anyio.sleep(0.1)
-        await backend.renew(renewed, 0.5)
-        await anyio.sleep(0.2)
+        await anyio.sleep(0.05)
+        await backend.renew(renewed, 2)
+        await anyio.sleep(0.35)
         assert not await backend.producing(channel)
         assert await backend.producing(renewed)
         await backend.append(renewed, [(END_EVENT, "{}")])
