@@ -23,6 +23,7 @@ import httpx
 import pytest
 
 import rillet
+from rillet.relay import PRODUCER_GONE
 from rillet.sse import ServerSentEvent, SSEDecoder
 
 pytestmark = pytest.mark.json_independent
@@ -124,5 +125,5 @@ def test_one_process_serves_what_another_produces_and_sees_it_die(
     assert KILL_AFTER <= len(cut) < len(whole) / 2
     assert [event.event for event in cut[:-1]] == [event.event for event in whole[: len(cut) - 1]]
     assert cut[-1].event == "relay.end"
-    assert json.loads(cut[-1].data)["status"] == "error"
+    assert json.loads(cut[-1].data) == {"status": "error", "message": PRODUCER_GONE.message}
     assert noticed < 4 * LEASE  # the lease ran out, a check noticed: a clear end, not a hang
