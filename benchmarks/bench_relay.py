@@ -33,7 +33,12 @@ from dataclasses import dataclass
 import anyio
 
 from _results import Results
-from rillet.relay import Backend, MemoryBackend, RedisBackend, Relay
+from rillet.relay import Backend, MemoryBackend, Relay
+
+
+class RedisBackend:
+    round_trips = 0  # TEMP
+
 
 PACE = 0.005  # seconds between events in the paced run
 BACKENDS = ("asyncio", "trio")

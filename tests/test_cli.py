@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from clients import decoded
@@ -321,6 +322,20 @@ def test_serve_then_stream_anthropic_and_gemini_from_it() -> None:
     lines = [json.loads(line) for line in gemini.stdout.splitlines()]
     assert all("candidates" in line for line in lines)  # the chunks as the server sent them
     assert lines[-1]["candidates"][0]["finishReason"] == "STOP"
+
+
+@pytest.mark.json_independent
+def test_two_relay_servers_on_one_redis_serve_each_others_channels(redis_url: str) -> None:
+    with serving("--relay", "--redis", redis_url) as one, serving("--redis", redis_url) as other:
+        started = httpx.post(f"{one.removesuffix('/v1')}/relay", json={"input": "Tell me"})
+        channel = started.json()["channel"]
+        relayed = httpx.get(f"{other.removesuffix('/v1')}/relay/{channel}")
+        page = httpx.get(f"{other.removesuffix('/v1')}/relay")
+    events = list(SSEDecoder().feed(relayed.content))
+    deltas = [e for e in events if e.event == "response.output_text.delta"]
+    assert "".join(json.loads(e.data)["delta"] for e in deltas) == generated_text("Tell me")
+    assert (events[-1].event, json.loads(events[-1].data)["status"]) == ("relay.end", "completed")
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
 
 
 def test_serve_on_a_busy_port_says_so() -> None:

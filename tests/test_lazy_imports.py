@@ -55,6 +55,7 @@ HEAVY = [
     "rillet._sync_stream",
     "rillet.testing._emulator",
     "rillet.testing._server",
+    "rillet.testing._relay",  # the emulator's relay routes: with a relay only
     "rillet.testing._anthropic",  # the emulator's, imported with it
     "rillet.testing._gemini",
     "pydantic_core",  # imported by the models' pydantic hooks, when pydantic calls them

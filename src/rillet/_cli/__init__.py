@@ -144,7 +144,13 @@ def _serve(args: argparse.Namespace, output: Output) -> int:
     return _run(
         args,
         lambda: serve_forever(
-            output, host=args.host, port=args.port, delay=args.delay, recordings=args.recordings
+            output,
+            host=args.host,
+            port=args.port,
+            delay=args.delay,
+            recordings=args.recordings,
+            relay=args.relay,
+            redis=args.redis,
         ),
     )
 
@@ -217,6 +223,16 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--port", type=int, default=0, help="the port (default: a free one)")
     sub.add_argument("--delay", type=_seconds, default=0.02, help="seconds between events")
     sub.add_argument("--recordings", type=Path, help="a directory of .sse files to serve too")
+    sub.add_argument(
+        "--relay",
+        action="store_true",
+        help="serve the relay too: POST /relay, GET /relay/ID (SSE), and its page at /relay",
+    )
+    sub.add_argument(
+        "--redis",
+        metavar="URL",
+        help="keep the relay's channels in Redis at URL, shared by servers (implies --relay)",
+    )
     return parser
 
 

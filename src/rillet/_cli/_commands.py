@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+from contextlib import AsyncExitStack
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import anyio
 import httpx
@@ -18,6 +19,9 @@ from rillet._errors import RilletError
 from rillet._stream import _EventStream
 from rillet.testing import Emulator, ReplayTransport, serve
 from rillet.testing._scenarios import Scenario
+
+if TYPE_CHECKING:
+    from rillet.relay import Relay
 
 ANTHROPIC_MAX_TOKENS = 4096  # the Messages API needs a limit
 KEY_VARIABLES = {
@@ -172,29 +176,46 @@ async def replay(output: Output, *, path: Path, speed: float, mode: Mode) -> Non
 
 
 async def serve_forever(
-    output: Output, *, host: str, port: int, delay: float, recordings: Path | None
+    output: Output,
+    *,
+    host: str,
+    port: int,
+    delay: float,
+    recordings: Path | None,
+    relay: bool = False,
+    redis: str | None = None,
 ) -> None:
-    """Run the emulator until interrupted."""
+    """Run the emulator until interrupted (with the relay's routes: in memory, or on Redis)."""
     if recordings is not None and not await anyio.Path(recordings).is_dir():
         msg = f"{recordings} is not a directory of .sse recordings"
         raise UsageError(msg)
-    emulator = (
-        Emulator.from_directory(recordings, delay=delay)
-        if recordings is not None
-        else Emulator(delay=delay)
-    )
-    try:
-        async with serve(emulator, host=host, port=port) as url:
-            output.line(f"{url}/v1")
-            output.note(
-                f"rillet emulator on {url}/v1 -- try: OPENAI_BASE_URL={url}/v1 "
-                'rillet stream "hello" --model rillet-reasoning; Anthropic and Gemini clients: '
-                f"base URL {url}  (Ctrl-C stops it)"
-            )
-            await anyio.sleep_forever()
-    except OSError as error:
-        msg = f"cannot serve on {host}:{port}: {error.strerror or error}"
-        raise RilletError(msg) from None
+    async with AsyncExitStack() as stack:
+        relayed = await stack.enter_async_context(_relay(redis)) if relay or redis else None
+        emulator = (
+            Emulator.from_directory(recordings, delay=delay, relay=relayed)
+            if recordings is not None
+            else Emulator(delay=delay, relay=relayed)
+        )
+        try:
+            url = await stack.enter_async_context(serve(emulator, host=host, port=port))
+        except OSError as error:
+            msg = f"cannot serve on {host}:{port}: {error.strerror or error}"
+            raise RilletError(msg) from None
+        output.line(f"{url}/v1")
+        page = f"; the relay's page: {url}/relay" if relayed is not None else ""
+        output.note(
+            f"rillet emulator on {url}/v1 -- try: OPENAI_BASE_URL={url}/v1 "
+            'rillet stream "hello" --model rillet-reasoning; Anthropic and Gemini clients: '
+            f"base URL {url}{page}  (Ctrl-C stops it)"
+        )
+        await anyio.sleep_forever()
+
+
+def _relay(redis: str | None) -> Relay:
+    """The relay of ``rillet serve --relay``: its channels in memory, or in Redis at ``redis``."""
+    from rillet.relay import RedisBackend, Relay  # noqa: PLC0415 - only with --relay
+
+    return Relay(RedisBackend(redis) if redis is not None else None)
 
 
 def read(path: Path) -> bytes:

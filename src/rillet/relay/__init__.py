@@ -10,6 +10,7 @@ import typing
 from rillet._lazy import imported_on_first_use as _imported_on_first_use
 from rillet.relay._channel import PRODUCER_GONE as PRODUCER_GONE
 from rillet.relay._memory import MemoryBackend as MemoryBackend
+from rillet.relay._redis import RedisBackend as RedisBackend
 from rillet.relay._relay import Relay as Relay
 from rillet.relay._relay import Source as Source
 from rillet.relay._relay import Subscription as Subscription

@@ -113,14 +113,23 @@ class RelayEndpoint:
         self, subscription: Subscription, send: Send, behind: FellBehindError | None
     ) -> None:
         """Send the channel's entries as they come, until its end (or the client fell behind)."""
+        # Waits no longer than the relay's producer check: a dead producer is noticed then,
+        # not after the (longer) keepalive.
+        wait = min(self.keepalive, self.relay.producer_check)
+        quiet_since = anyio.current_time()
         while behind is None and subscription.outcome is None:
             try:
-                entries = await subscription.next_batch(wait=self.keepalive)
+                entries = await subscription.next_batch(wait=wait)
             except FellBehindError as error:
                 behind = error
             else:
-                quiet = not entries and subscription.outcome is None
-                await send(_body(KEEPALIVE if quiet else encode_entries(entries)))
+                now = anyio.current_time()
+                if entries or subscription.outcome is not None:
+                    await send(_body(encode_entries(entries)))
+                    quiet_since = now
+                elif now - quiet_since >= self.keepalive:
+                    await send(_body(KEEPALIVE))
+                    quiet_since = now
         if behind is not None:
             await send(_body(encode_error(str(behind))))
         elif subscription.end_id is None and (outcome := subscription.outcome) is not None:

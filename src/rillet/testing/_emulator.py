@@ -22,6 +22,10 @@ in their own framing and error shapes, from recordings named ``anthropic/...`` a
 * ``x-rillet-delay``: seconds to wait between chunks;
 * ``x-rillet-fault``: a :class:`~rillet.testing.Fault` to inject;
 * ``x-rillet-key``: with a ``fail-first`` fault, which requests count together (else all).
+
+With a :class:`~rillet.relay.Relay`, the emulator also serves the relay's routes (see
+:mod:`rillet.testing._relay`): ``POST /relay`` generates into a channel, ``GET /relay/{id}``
+streams it as SSE, ``POST /relay/{id}/cancel`` stops it, ``GET /relay`` is a page showing it.
 """
 
 from __future__ import annotations
@@ -31,9 +35,11 @@ import json
 import re
 import time
 from collections import Counter, OrderedDict
-from collections.abc import Awaitable, Callable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, MutableMapping
+from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
-from typing import Any, Final, Literal, cast
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final, Literal, Self, cast
 from urllib.parse import parse_qs
 
 import anyio
@@ -61,7 +67,16 @@ from rillet.testing._scenarios import (
     response_stream,
 )
 
+if TYPE_CHECKING:
+    from rillet.relay import Relay
+    from rillet.testing._relay import RelayRoutes
+
 __all__ = ["DROP", "STALL", "Emulator", "Reply", "Step"]
+
+ASGIMessage = MutableMapping[str, Any]
+"""An ASGI scope or event."""
+Receive = Callable[[], Awaitable[ASGIMessage]]
+Send = Callable[[ASGIMessage], Awaitable[None]]
 
 
 class _Marker:
@@ -178,6 +193,14 @@ class Emulator:
         keep: How many responses to keep for ``GET`` (the oldest are forgotten).
         clock: What time it is, in seconds, for the pace of background responses (a test
             may give a fake clock, as trio's ``MockClock``, and drive time itself).
+        relay: Serve the relay's routes too (``/relay``...), generating into this relay's
+            channels. Its generations run while the emulator runs: inside ``async with
+            emulator:``, or while an ASGI server runs it (its lifespan; :func:`serve` and
+            uvicorn run it). The relay stays the caller's to close.
+        relay_lease: Seconds of a generation's producer lease (None: the relay's default): how
+            soon a stopped process's channels are known to be dead.
+        relay_retry: The ``retry:`` the relay's SSE endpoint tells browsers (milliseconds to
+            wait before reconnecting; None: the endpoint's default).
     """
 
     def __init__(
@@ -189,6 +212,9 @@ class Emulator:
         keepalive_interval: float = 0.05,
         keep: int = 1000,
         clock: Callable[[], float] = time.monotonic,
+        relay: Relay | None = None,
+        relay_lease: float | None = None,
+        relay_retry: int | None = None,
     ) -> None:
         self._recordings = {name: _index(name, body) for name, body in (recordings or {}).items()}
         self.chunk_size = chunk_size
@@ -204,6 +230,46 @@ class Emulator:
         (for leak checks)."""
         self._failures: Counter[str] = Counter()
         self._responses: OrderedDict[str, _Stored] = OrderedDict()
+        self.relay = relay
+        """The relay whose channels ``POST /relay`` generates into (None: no relay routes)."""
+        self.relay_lease = relay_lease
+        self.relay_retry = relay_retry
+        self._running: AsyncExitStack | None = None
+        self._relay_routes: RelayRoutes | None = None  # while running
+
+    async def __aenter__(self) -> Self:
+        """Run: the relay's generations (``POST /relay``) run until the block ends."""
+        if self._running is not None:
+            msg = "the emulator is running already"
+            raise RuntimeError(msg)
+        running = AsyncExitStack()
+        if self.relay is not None:
+            from rillet.testing._relay import RelayRoutes  # noqa: PLC0415 - it imports us
+
+            routes = RelayRoutes.running(self, self.relay)
+            self._relay_routes = await running.enter_async_context(routes)
+        self._running = running
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        """Stop: cancel the relay's generations still running (their channels end)."""
+        running, self._running, self._relay_routes = self._running, None, None
+        if running is not None:
+            await running.__aexit__(exc_type, exc, traceback)
+
+    @asynccontextmanager
+    async def _lifespan_run(self) -> AsyncGenerator[None, None]:
+        """Run for an ASGI server's lifespan, unless the caller runs the emulator already."""
+        if self._running is not None:
+            yield
+            return
+        async with self:
+            yield
 
     @classmethod
     def from_directory(cls, root: str | Path, **options: Any) -> Emulator:  # noqa: ANN401
@@ -456,18 +522,22 @@ class Emulator:
 
     async def __call__(
         self,
-        scope: dict[str, Any],
-        receive: Callable[[], Awaitable[dict[str, Any]]],
-        send: Callable[[dict[str, Any]], Awaitable[None]],
+        scope: ASGIMessage,
+        receive: Receive,
+        send: Send,
     ) -> None:
-        """Serve one ASGI connection (``http``; ``lifespan`` is acknowledged)."""
+        """Serve one ASGI connection (``http``; ``lifespan``: the emulator runs meanwhile)."""
         if scope["type"] == "lifespan":
-            while True:
-                message = await receive()
-                await send({"type": f"{message['type']}.complete"})
-                if message["type"] == "lifespan.shutdown":
-                    return
+            await receive()  # lifespan.startup
+            async with self._lifespan_run():
+                await send({"type": "lifespan.startup.complete"})
+                await receive()  # lifespan.shutdown
+            await send({"type": "lifespan.shutdown.complete"})
+            return
         if scope["type"] != "http":
+            return
+        if self.relay is not None and _is_relay(scope["path"]):
+            await self._serve_relay(scope, receive, send)
             return
         pieces: list[bytes] = []  # joined once: appending to bytes would copy it each time
         while True:
@@ -493,10 +563,37 @@ class Emulator:
         finally:
             self.open_bodies -= 1
 
+    async def _serve_relay(
+        self,
+        scope: ASGIMessage,
+        receive: Receive,
+        send: Send,
+    ) -> None:
+        self.open_bodies += 1
+        try:
+            if self._relay_routes is not None:
+                await self._relay_routes(scope, receive, send)
+                return
+            message = (
+                "the relay's generations run while the emulator runs: serve it with its ASGI"
+                " lifespan, or inside `async with emulator:`"
+            )
+            reply = _error(503, message)
+            await send(
+                {"type": "http.response.start", "status": reply.status, "headers": reply.headers}
+            )
+            await _send_body(reply.body, send)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self.open_bodies -= 1
 
-async def _send_body(
-    steps: Iterator[Step], send: Callable[[dict[str, Any]], Awaitable[None]]
-) -> bool:
+
+def _is_relay(path: str) -> bool:
+    """Whether ``path`` is one of the relay's routes (``/relay``, ``/relay/...``)."""
+    return path == "/relay" or path.startswith("/relay/")
+
+
+async def _send_body(steps: Iterator[Step], send: Send) -> bool:
     """Send the steps; False when the body must not be finished (a dropped connection)."""
     for step in steps:
         if isinstance(step, bytes):
@@ -510,9 +607,7 @@ async def _send_body(
     return True
 
 
-async def _cancel_on_disconnect(
-    receive: Callable[[], Awaitable[dict[str, Any]]], scope: anyio.CancelScope
-) -> None:
+async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
     while (await receive())["type"] != "http.disconnect":
         pass
     scope.cancel()

@@ -10,7 +10,7 @@ finishing its body gets its connection dropped, as a real server would.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Awaitable, Callable, Generator
+from collections.abc import AsyncGenerator, Awaitable, Callable, Generator, MutableMapping
 from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any, Final, cast
 
@@ -22,8 +22,8 @@ from anyio.from_thread import start_blocking_portal
 __all__ = ["serve", "serve_in_thread"]
 
 Message = dict[str, Any]
-# Any ASGI app: the emulator types its messages as dicts, Starlette as MutableMappings (each
-# app's parameters would reject the other's in a stricter type).
+# Any ASGI app: apps type their messages as dicts or as MutableMappings (as Starlette and the
+# emulator do); each app's parameters would reject the other's in a stricter type.
 App = Callable[[Any, Any, Any], Awaitable[None]]
 
 _READ: Final = 65536
@@ -43,6 +43,7 @@ async def serve(
 ) -> AsyncGenerator[str, None]:
     """Serve ``app`` on ``host:port`` (0: a free port) while the block runs; yield its URL.
 
+    The app's ASGI lifespan runs around it (an app that does not support it is served without).
     A client gets ``header_timeout`` seconds to send a request's line and headers (counted from
     when the server starts waiting for the request, on a kept-alive connection too), and at
     most 16 KiB of them (else 431); then its connection is closed, with a 408 if a request had
@@ -54,11 +55,48 @@ async def serve(
     async def handle(stream: anyio.abc.SocketStream) -> None:
         await _connection(app, stream, header_timeout)
 
-    async with listener, anyio.create_task_group() as group:
+    async with listener, _lifespan(app), anyio.create_task_group() as group:
         group.start_soon(listener.serve, handle)
         try:
             yield f"http://{host}:{bound}"
         finally:
+            group.cancel_scope.cancel()
+
+
+@asynccontextmanager
+async def _lifespan(app: App) -> AsyncGenerator[None, None]:
+    """Run the app's ASGI lifespan: started before the block, shut down after it."""
+    to_app, app_receives = anyio.create_memory_object_stream[Message](1)
+    app_sends, from_app = anyio.create_memory_object_stream[MutableMapping[str, Any]](1)
+    scope = {"type": "lifespan", "asgi": {"version": "3.0"}}
+
+    async def run() -> None:
+        async with app_receives, app_sends:
+            try:
+                await app(scope, app_receives.receive, app_sends.send)
+            except Exception:  # noqa: BLE001 - an app without a lifespan is served without
+                _log.debug("the app runs no lifespan", exc_info=True)
+
+    async def answer() -> MutableMapping[str, Any] | None:
+        try:
+            return await from_app.receive()
+        except anyio.EndOfStream:  # the app returned: it runs no lifespan
+            return None
+
+    async with to_app, from_app, anyio.create_task_group() as group:
+        to_app.send_nowait({"type": "lifespan.startup"})  # before the app may return
+        group.start_soon(run)
+        started = await answer()
+        if started is not None and started["type"] == "lifespan.startup.failed":
+            msg = f"the app failed to start: {started.get('message', '')}"
+            raise RuntimeError(msg)
+        try:
+            yield
+        finally:
+            if started is not None:
+                with anyio.move_on_after(10, shield=True), suppress(anyio.BrokenResourceError):
+                    await to_app.send({"type": "lifespan.shutdown"})
+                    await answer()
             group.cancel_scope.cancel()
 
 
@@ -140,7 +178,7 @@ async def _refuse(connection: h11.Connection, stream: anyio.abc.SocketStream, st
             await stream.send(out)
 
 
-def _encode(connection: h11.Connection, message: Message) -> bytes:
+def _encode(connection: h11.Connection, message: MutableMapping[str, Any]) -> bytes:
     """The bytes of an ASGI response message (bodies are sent chunked)."""
     if message["type"] == "http.response.start":
         headers = [(k, v) for k, v in message.get("headers", []) if k.lower() != b"content-length"]
@@ -221,7 +259,7 @@ class _Exchange:
         await self.gone.wait()
         return {"type": "http.disconnect"}
 
-    async def send(self, message: Message) -> None:
+    async def send(self, message: MutableMapping[str, Any]) -> None:
         if self.gone.is_set():
             raise _Gone
         try:
