@@ -28,6 +28,7 @@ import anyio
 from rillet._closing import AsyncClosing
 from rillet.relay._connection import RedisAddress, RedisPool, RoundTrips
 from rillet.relay._resp import Arg, RedisReplyError, Reply
+from rillet.relay._signal import Signal
 from rillet.relay._types import END_EVENT, ChannelNotFoundError, Entry, FellBehindError, RelayError
 
 __all__ = ["RedisBackend"]
@@ -111,7 +112,7 @@ class _Feed:
     def __init__(self, position: int) -> None:
         self.position = position  # read up to here
         self.entries: list[Entry] = []  # the last ones read, contiguous ids
-        self.changed = anyio.Event()  # set (and replaced) at each batch and each change of leader
+        self.changed = Signal()  # notified at each batch and each change of leader
         self.waiters = 0
         self.leading = False
         self.looked = False  # whether the first look (what is there, does it exist) was made
@@ -132,8 +133,7 @@ class _Feed:
         self.position = entries[-1].id
 
     def wake(self) -> None:
-        changed, self.changed = self.changed, anyio.Event()
-        changed.set()
+        self.changed.notify()
 
 
 class RedisBackend(AsyncClosing):
@@ -290,8 +290,7 @@ class RedisBackend(AsyncClosing):
             if feed.leading:
                 feed.waiters += 1
                 try:
-                    with anyio.move_on_after(remaining):
-                        await feed.changed.wait()
+                    await feed.changed.wait_until(deadline)
                 finally:
                     feed.waiters -= 1
             else:
