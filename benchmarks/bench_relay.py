@@ -27,7 +27,7 @@ import subprocess
 import tempfile
 import time
 import tracemalloc
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator
 from dataclasses import dataclass
 
 import anyio
@@ -78,6 +78,7 @@ async def run(
     publisher, reader = Relay(producer), Relay(subscriber)
     latencies: list[float] = []
     claimed, go = anyio.Event(), anyio.Event()
+    started, before = 0.0, 0
 
     async def source() -> AsyncIterator[Tick]:
         claimed.set()  # called once the channel is claimed: subscribers may join
@@ -115,6 +116,7 @@ async def memory_per_subscriber(backend: Backend, subscribers: int) -> float:
     assert await backend.claim(channel, 60.0)
     await backend.append(channel, [("start", repr(time.perf_counter()))])
     got: list[float] = []
+    before = during = 0
     tracemalloc.start()
     try:
         async with anyio.create_task_group() as group:
@@ -130,7 +132,7 @@ async def memory_per_subscriber(backend: Backend, subscribers: int) -> float:
 
 
 @contextlib.contextmanager
-def redis_server() -> Iterator[str | None]:
+def redis_server() -> Generator[str | None]:
     """A ``redis-server`` on a free port of 127.0.0.1 (its URL), or None when there is none."""
     binary = shutil.which("redis-server")
     if binary is None:
@@ -213,7 +215,7 @@ async def measure(
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--subscribers", type=int, default=1000)
     parser.add_argument("--events", type=int, default=400)
     args = parser.parse_args()

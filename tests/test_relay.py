@@ -194,6 +194,24 @@ async def test_a_source_that_raises_ends_the_channel_in_error() -> None:
     assert relayed == outcome
 
 
+async def test_any_async_iterable_of_the_users_own_events_is_relayed_by_its_selector() -> None:
+    relay = Relay()
+
+    async def progress() -> AsyncIterator[tuple[str, int]]:  # not rillet's events
+        for step in range(3):
+            yield "step", step
+
+    def as_entries(event: tuple[str, int]) -> list[tuple[str, str]]:
+        name, value = event
+        return [(name, str(value))] * value  # zero or more entries per event
+
+    outcome = await relay.publish("own", progress, select=as_entries)
+    found, relayed = await listed(relay, "own")
+    relayed_entries = [(e.id, e.event, e.data) for e in found]
+    assert relayed_entries == [(1, "step", "1"), (2, "step", "2"), (3, "step", "2")]
+    assert outcome == relayed == Outcome("completed")
+
+
 async def test_a_cancel_from_a_subscriber_closes_the_model_stream() -> None:
     relay = Relay()
     closed = anyio.Event()

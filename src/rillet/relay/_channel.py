@@ -13,7 +13,6 @@ from collections.abc import Sequence
 
 from rillet._errors import ResponseFailedError, ServerStreamError
 from rillet.events._neutral import Finished
-from rillet.events._responses import Event
 from rillet.relay._types import END_EVENT, Entry, Outcome
 
 __all__ = [
@@ -98,7 +97,7 @@ class Ending:
         """The channel's outcome (``cancelled`` while nothing decided it)."""
         return self._outcome or _INTERRUPTED
 
-    def see(self, event: Event) -> None:
+    def see(self, event: object) -> None:
         """Note an event of the stream: a neutral ``finished`` with reason ``error`` fails it."""
         if isinstance(event, Finished) and event.reason == "error":
             why = f" ({event.provider_reason})" if event.provider_reason else ""

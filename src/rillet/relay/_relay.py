@@ -5,14 +5,14 @@ from __future__ import annotations
 import inspect
 import logging
 from collections.abc import AsyncIterable, Awaitable, Callable, Sequence
-from typing import TYPE_CHECKING, Self, TypeAlias, cast
+from typing import TYPE_CHECKING, Any, Self, TypeAlias, cast, overload
 
 import anyio
 
 from rillet._closing import AsyncClosing
 from rillet.relay._channel import Ending, Follower, end_entry
 from rillet.relay._memory import MemoryBackend
-from rillet.relay._select import Selector, all_events
+from rillet.relay._select import E, Selector, all_events
 from rillet.relay._types import END_EVENT, Backend, Entry, FellBehindError, Outcome
 
 if TYPE_CHECKING:
@@ -27,7 +27,7 @@ __all__ = ["Relay", "Source", "Subscription"]
 logger = logging.getLogger("rillet.relay")
 
 Source: TypeAlias = (
-    "AsyncIterable[Event] | Callable[[], AsyncIterable[Event] | Awaitable[AsyncIterable[Event]]]"
+    "AsyncIterable[E] | Callable[[], AsyncIterable[E] | Awaitable[AsyncIterable[E]]]"
 )
 """What :meth:`Relay.publish` relays: a rillet stream, any async iterable of events, or a
 function (called once the channel is claimed) that returns (an awaitable of) one."""
@@ -52,12 +52,20 @@ class Relay(AsyncClosing):
         self.backend: Backend = backend if backend is not None else MemoryBackend()
         self.producer_check = producer_check
 
+    @overload
+    async def publish(
+        self, channel: str, source: Source[Event], *, lease: float = DEFAULT_LEASE
+    ) -> Outcome | None: ...
+    @overload
+    async def publish(
+        self, channel: str, source: Source[E], *, select: Selector[E], lease: float = DEFAULT_LEASE
+    ) -> Outcome | None: ...
     async def publish(
         self,
         channel: str,
-        source: Source,
+        source: Source[Any],
         *,
-        select: Selector = all_events,
+        select: Selector[Any] = all_events,
         lease: float = DEFAULT_LEASE,
     ) -> Outcome | None:
         """Relay ``source`` into a new ``channel``, until it ends; return the channel's outcome.
@@ -129,7 +137,9 @@ class Relay(AsyncClosing):
 
     # -- the producer ------------------------------------------------------------------------
 
-    async def _relay(self, channel: str, source: Source, select: Selector, ending: Ending) -> None:
+    async def _relay(
+        self, channel: str, source: Source[Any], select: Selector[Any], ending: Ending
+    ) -> None:
         """Open the stream; its entries go to the appender (batched); close it, whatever ends."""
         stream = await _opened(source)
         send, receive = anyio.create_memory_object_stream[tuple[str, str]](_BUFFER)
@@ -177,13 +187,13 @@ class Relay(AsyncClosing):
 
 async def _select_into(
     send: MemoryObjectSendStream[tuple[str, str]],
-    stream: AsyncIterable[Event],
-    select: Selector,
+    stream: AsyncIterable[object],
+    select: Selector[Any],
     ending: Ending,
 ) -> None:
     """Send the selected entries of the stream's events; raise the stream's failure, if any."""
     events_of = getattr(stream, "events", None)  # a rillet stream's: neutral events too
-    events = cast("AsyncIterable[Event]", events_of() if callable(events_of) else stream)
+    events = cast("AsyncIterable[object]", events_of() if callable(events_of) else stream)
     async for event in events:
         ending.see(event)
         for entry in select(event):
@@ -192,7 +202,7 @@ async def _select_into(
         await final()  # a rillet stream raises its failure here (response.failed...)
 
 
-async def _opened(source: Source) -> AsyncIterable[Event]:
+async def _opened(source: Source[Any]) -> AsyncIterable[object]:
     if isinstance(source, AsyncIterable):
         return source  # pyright: ignore[reportUnknownVariableType]
     made = source()

@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable
+from typing import TypeAlias
+
+from typing_extensions import TypeVar
 
 from rillet.events._chat import ChatEvent
 from rillet.events._neutral import NeutralEvent, TextDelta
 from rillet.events._responses import Event
 
-__all__ = ["Selector", "all_events", "only", "text"]
+__all__ = ["E", "Selector", "all_events", "only", "text"]
 
-Selector = Callable[[Event], Iterable[tuple[str, str]]]
+E = TypeVar("E", default=Event)
+"""The events of a stream that is relayed: rillet's, or any of the user's."""
+
+Selector: TypeAlias = Callable[[E], Iterable[tuple[str, str]]]
 """Chooses what of an event goes into a channel: zero or more ``(event name, data)`` entries."""
 
 
