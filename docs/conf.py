@@ -55,7 +55,9 @@ nitpick_ignore_regex = [
     (r"py:class", r"AnthropicEvent( \| AnyNeutralEvent)?"),
     (r"py:class", r"Base|rillet\._protocols\.StreamProtocol"),  # the shared bases
     (r"py:class", r"_\w+"),  # private names in signatures (sources are made by connect())
-    (r"py:(class|obj)", r"(rillet\.(events\.)?_\w+\.)?[A-Z]"),  # type variables
+    (r"py:(class|obj)", r"(rillet\.(events\.|relay\.)?_\w+\.)?[A-Z]"),  # type variables
+    # OpenTelemetry's providers (the optional rillet[otel]): its docs are not linked offline.
+    (r"py:class", r"(opentelemetry\.\S+\.)?(TracerProvider|MeterProvider)"),
     # What the dispatcher needs from a stream (a protocol that the streams satisfy).
     (r"py:class", r"(rillet\._dispatch\.)?DispatchSource"),
     (
