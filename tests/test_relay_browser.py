@@ -2,7 +2,8 @@
 
 The page (``GET /relay``) is served by uvicorn from the emulator with a relay. The server drops
 each page's first connection to the channel mid-stream; the browser's own ``EventSource``
-reconnects with ``Last-Event-ID``, and the page must show the whole text exactly once.
+reconnects with ``Last-Event-ID``, and the page must show the whole text exactly once. Its Stop
+button cancels the generation, and a reload shows the channel again from the URL's hash.
 """
 
 from __future__ import annotations
@@ -151,3 +152,31 @@ def test_pages_reconnect_and_show_the_text_once(browser: WebDriver) -> None:
     ended = {"text": text, "outcome": "completed", "opens": "2"}  # once dropped, once resumed
     assert pages == [ended, ended]
     assert app.dropped == 2  # each page's first connection
+
+
+def test_stop_cancels_the_generation_and_a_reload_shows_the_channel_again(
+    browser: WebDriver,
+) -> None:
+    from selenium.webdriver.common.by import By  # noqa: PLC0415
+    from selenium.webdriver.support.wait import WebDriverWait  # noqa: PLC0415
+
+    emulator = Emulator(relay=Relay(), delay=0.05)  # slow enough to stop mid-answer
+    wait = WebDriverWait(browser, 10, poll_frequency=0.02)
+    shown = 'return document.getElementById("text").textContent'
+    with serve_with_uvicorn(emulator, lifespan="on") as url:
+        browser.get(f"{url}/relay")
+        prompt = browser.find_element(By.ID, "prompt")
+        prompt.clear()
+        prompt.send_keys(PROMPT)
+        browser.find_element(By.ID, "generate").click()
+        wait.until(lambda b: len(b.execute_script(shown)) > 0)  # some text came
+        browser.find_element(By.ID, "stop").click()
+        stopped = wait.until(lambda b: b.execute_script(ENDED))
+        browser.refresh()  # the channel id is in the URL: the page shows the channel again
+        reloaded = wait.until(lambda b: b.execute_script(ENDED))
+    text = generated_text(PROMPT)
+    assert isinstance(stopped, dict)
+    assert stopped["outcome"] == "cancelled"
+    assert text.startswith(stopped["text"])
+    assert 0 < len(stopped["text"]) < len(text)
+    assert reloaded == {**stopped, "opens": "1"}
