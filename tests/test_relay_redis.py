@@ -23,6 +23,7 @@ from rillet.relay import (
     RedisBackend,
     Relay,
     RelayError,
+    _connection,
     text,
 )
 from rillet.relay._connection import (
@@ -372,6 +373,23 @@ async def test_an_append_cut_off_mid_way_keeps_the_ids_contiguous(redis_url: str
     await admin.aclose()
     assert [entry.id for entry in entries] == list(range(1, last + 1))
     assert [entry.data for entry in entries] == ["1", "2", "3"]  # Redis ran the one cut off
+
+
+async def test_a_redis_that_stops_answering_fails_the_command(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(_connection, "REPLY_TIMEOUT", 0.1)
+    admin, client = await connect(redis_url), await connect(redis_url)
+    async with anyio.create_task_group() as tg:
+        tg.start_soon(lambda: admin.execute("EVAL", BUSY, 0, blocks=1.0))  # Redis is silent
+        await anyio.sleep(0.05)
+        with anyio.fail_after(2), pytest.raises(RedisConnectionError) as caught:
+            await client.execute("PING")
+    address = RedisAddress.from_url(redis_url)
+    assert str(caught.value) == f"Redis at {address} sent no reply within 0.1 s"
+    assert client.broken  # its reply may still come: the connection is out of step
+    await admin.aclose()
+    await client.aclose()
 
 
 async def test_a_waiting_reader_behind_the_trimmed_log_is_told(redis_url: str) -> None:

@@ -19,6 +19,7 @@ from rillet.relay._resp import Arg, RedisReplyError, Reply, RespParser, encode_c
 from rillet.relay._types import RelayError
 
 __all__ = [
+    "REPLY_TIMEOUT",
     "RedisAddress",
     "RedisConnection",
     "RedisConnectionError",
@@ -28,6 +29,9 @@ __all__ = [
 
 _RECEIVE_SIZE = 65_536
 _MAX_IDLE = 16  # connections kept open for later, of each kind
+REPLY_TIMEOUT = 10.0
+"""Seconds a command's replies may take (beyond what a blocking command blocks for): a Redis
+that stops answering without closing the connection fails the command, not hangs it."""
 
 
 class RedisConnectionError(RelayError):
@@ -121,35 +125,47 @@ class RedisConnection:
                     raise RedisConnectionError(msg)
         return connection
 
-    async def execute(self, *args: Arg) -> Reply:
+    async def execute(self, *args: Arg, blocks: float = 0.0) -> Reply:
         """Run one command; return its reply.
+
+        ``blocks``: the seconds a blocking command (``XREAD BLOCK``) may wait, beyond
+        :data:`REPLY_TIMEOUT`.
 
         Raises:
             RedisReplyError: Redis answered with an error.
-            RedisConnectionError: The connection broke.
+            RedisConnectionError: The connection broke, or no reply came in time.
         """
-        (reply,) = await self.pipeline([args])
+        (reply,) = await self.pipeline([args], blocks=blocks)
         if isinstance(reply, RedisReplyError):
             raise reply
         return reply
 
-    async def pipeline(self, commands: Sequence[Sequence[Arg]]) -> list[Reply]:
+    async def pipeline(
+        self, commands: Sequence[Sequence[Arg]], *, blocks: float = 0.0
+    ) -> list[Reply]:
         """Write ``commands`` at once and read their replies: one round trip.
 
         Error replies are returned in their places (as :class:`RedisReplyError` values).
 
         Raises:
-            RedisConnectionError: The connection broke.
+            RedisConnectionError: The connection broke, or the replies did not come within
+                :data:`REPLY_TIMEOUT` (plus ``blocks`` seconds, for blocking commands).
         """
         if self.broken:
             msg = f"the connection to Redis at {self._address} is broken"
             raise RedisConnectionError(msg)
         self._round_trips.count += 1
         replies: list[Reply] = []
+        timeout = REPLY_TIMEOUT + blocks
         try:
-            await self._stream.send(encode_commands(commands))
-            while len(replies) < len(commands):
-                replies += self._parser.feed(await self._stream.receive(_RECEIVE_SIZE))
+            with anyio.fail_after(timeout):
+                await self._stream.send(encode_commands(commands))
+                while len(replies) < len(commands):
+                    replies += self._parser.feed(await self._stream.receive(_RECEIVE_SIZE))
+        except TimeoutError as exc:  # before OSError, of which it is a kind
+            self.broken = True
+            msg = f"Redis at {self._address} sent no reply within {timeout:g} s"
+            raise RedisConnectionError(msg) from exc
         except (anyio.EndOfStream, anyio.BrokenResourceError, OSError) as exc:
             self.broken = True
             msg = f"Redis at {self._address} closed the connection"

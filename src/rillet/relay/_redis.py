@@ -339,7 +339,8 @@ class RedisBackend(AsyncClosing):
                 stream = self._keys(channel)[0]
                 async with self._pool.dedicated() as connection:
                     reply = await connection.execute(
-                        b"XREAD", b"COUNT", batch, b"BLOCK", block, b"STREAMS", stream, since
+                        *(b"XREAD", b"COUNT", batch, b"BLOCK", block, b"STREAMS", stream, since),
+                        blocks=block / 1000,  # seconds
                     )
                 found = _entries(cast("list[list[Reply]]", reply)[0][1]) if reply else []
             if found:
@@ -405,7 +406,9 @@ class RedisBackend(AsyncClosing):
         block = f"{self._block:.3f}"
         async with self._pool.dedicated() as connection:
             while (
-                await connection.execute(b"BLMOVE", cancel, cancel, b"LEFT", b"RIGHT", block)
+                await connection.execute(
+                    *(b"BLMOVE", cancel, cancel, b"LEFT", b"RIGHT", block), blocks=self._block
+                )
                 is None
             ):
                 pass
