@@ -29,12 +29,22 @@ from rillet.relay._types import Status as Status
 
 if typing.TYPE_CHECKING:
     from rillet.relay._asgi import RelayEndpoint as RelayEndpoint
+    from rillet.relay._connection import RedisConnectionError as RedisConnectionError
     from rillet.relay._redis import RedisBackend as RedisBackend
+    from rillet.relay._resp import RedisProtocolError as RedisProtocolError
+    from rillet.relay._resp import RedisReplyError as RedisReplyError
 
-# The ASGI endpoint and the Redis backend are imported when first used.
+# The ASGI endpoint and the Redis backend (and its errors) are imported when first used.
 if not typing.TYPE_CHECKING:
     __getattr__, __dir__ = _imported_on_first_use(
-        globals(), {"RelayEndpoint": "rillet.relay._asgi", "RedisBackend": "rillet.relay._redis"}
+        globals(),
+        {
+            "RelayEndpoint": "rillet.relay._asgi",
+            "RedisBackend": "rillet.relay._redis",
+            "RedisConnectionError": "rillet.relay._connection",
+            "RedisProtocolError": "rillet.relay._resp",
+            "RedisReplyError": "rillet.relay._resp",
+        },
     )
 
 __all__ = [
@@ -47,6 +57,9 @@ __all__ = [
     "Outcome",
     "PRODUCER_GONE",
     "RedisBackend",
+    "RedisConnectionError",
+    "RedisProtocolError",
+    "RedisReplyError",
     "Relay",
     "RelayEndpoint",
     "RelayError",
