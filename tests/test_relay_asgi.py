@@ -116,6 +116,13 @@ async def test_the_endpoint_streams_resumes_and_ends() -> None:
                 assert b": keepalive\n\n" in reader.raw
                 assert [(e.id, json.loads(e.data)) for e in more] == [("3", "three ")]
                 await reader.aclose()
+            # At the live end it follows; beyond it, the id is not this channel's.
+            async with http.stream(
+                "GET", "/relay/words", headers={"last-event-id": "3"}
+            ) as response:
+                assert response.status_code == 200
+            live = await http.get("/relay/words", headers={"last-event-id": "9"})
+            assert live.status_code == 400
             # A reconnection with Last-Event-ID (or lastEventId) gets exactly what follows.
             await gate.send.send(["four "])
             await gate.send.aclose()
@@ -137,6 +144,12 @@ async def test_the_endpoint_streams_resumes_and_ends() -> None:
             assert (
                 await http.get("/relay/words", headers={"last-event-id": "x"})
             ).status_code == 400
+            # An id beyond the channel's last (another channel's): refused, never followed.
+            beyond = await http.get("/relay/words", headers={"last-event-id": "6"})
+            assert (beyond.status_code, beyond.text) == (
+                400,
+                "Last-Event-ID 6 is not an entry of 'words'",
+            )
     assert endpoint.open_streams == 0
 
 

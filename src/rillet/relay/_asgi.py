@@ -41,9 +41,10 @@ class RelayEndpoint:
     ``Last-Event-ID`` header, or its ``lastEventId`` query parameter (for clients that cannot
     set headers). Every entry goes out with its ``id:``; the channel's end as
     ``event: relay.end``, then the response ends. A reconnection after the end gets 204 (a
-    browser then stops reconnecting), an unknown channel 404, a client that fell behind the
-    bounded log an ``event: relay.error``. A comment is sent after ``keepalive`` seconds of
-    quiet; a client's disconnection stops the stream at once.
+    browser then stops reconnecting), an unknown channel 404, an id that is not one of the
+    channel's 400, a client that fell behind the bounded log an ``event: relay.error``. A
+    comment is sent after ``keepalive`` seconds of quiet; a client's disconnection stops the
+    stream at once.
 
     Args:
         relay: The relay whose channels it serves.
@@ -95,6 +96,10 @@ class RelayEndpoint:
             await send({"type": "http.response.start", "status": 204, "headers": []})
             await send({"type": "http.response.body", "body": b""})
             return
+        if after and not first and behind is None and not await self._logged(channel, after):
+            # An id of another channel, or made up: following would skip entries silently.
+            await _plain(send, 400, f"Last-Event-ID {after} is not an entry of {channel!r}")
+            return
         await send({"type": "http.response.start", "status": 200, "headers": _SSE_HEADERS})
         self.open_streams += 1
         try:
@@ -108,6 +113,14 @@ class RelayEndpoint:
             pass  # the client is gone (the server said so by failing a send)
         finally:
             self.open_streams -= 1
+
+    async def _logged(self, channel: str, entry: int) -> bool:
+        """Whether entry ``entry`` of ``channel`` exists (or was trimmed: it did exist)."""
+        try:
+            found = await self.relay.backend.read(channel, entry - 1, limit=1, wait=0)
+        except FellBehindError:
+            return True
+        return bool(found) and found[0].id == entry
 
     async def _follow(
         self, subscription: Subscription, send: Send, behind: FellBehindError | None
