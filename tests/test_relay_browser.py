@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Final
 import pytest
 
 from conftest import serve_with_uvicorn
+from rillet._asgi import Message as ASGIMessage
+from rillet._asgi import Receive, Send
 from rillet.relay import Relay
 from rillet.testing import Emulator
-from rillet.testing._emulator import ASGIMessage, Receive, Send
 from test_cli import generated_text
 
 if TYPE_CHECKING:

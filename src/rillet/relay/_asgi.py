@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import anyio
 
+from rillet._asgi import Message, Receive, Send, cancel_on_disconnect
 from rillet.relay._sse_out import (
     KEEPALIVE,
     encode_end,
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
     from rillet.relay._relay import Relay, Subscription
 
 __all__ = ["RelayEndpoint"]
-
-Message = MutableMapping[str, Any]
-Receive = Callable[[], Awaitable[Message]]
-Send = Callable[[Message], Awaitable[None]]
 
 _SSE_HEADERS = [
     (b"content-type", b"text/event-stream; charset=utf-8"),
@@ -104,7 +101,7 @@ class RelayEndpoint:
         self.open_streams += 1
         try:
             async with anyio.create_task_group() as group:
-                group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+                group.start_soon(cancel_on_disconnect, receive, group.cancel_scope)
                 await send(_body(encode_retry(self.retry) + encode_entries(first)))
                 await self._follow(subscription, send, behind)
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -164,9 +161,3 @@ async def _plain(send: Send, status: int, text: str) -> None:
     headers = [(b"content-type", b"text/plain; charset=utf-8")]
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": text.encode()})
-
-
-async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    scope.cancel()

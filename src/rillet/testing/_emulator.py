@@ -35,7 +35,7 @@ import json
 import re
 import time
 from collections import Counter, OrderedDict
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping, MutableMapping
+from collections.abc import AsyncGenerator, Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from types import TracebackType
@@ -46,6 +46,8 @@ import anyio
 import attrs
 
 from rillet._accumulate import ChatCompletionAccumulator, ResponseAccumulator
+from rillet._asgi import Message as ASGIMessage
+from rillet._asgi import Receive, Send, cancel_on_disconnect, read_body
 from rillet._sse import SSEDecoder
 from rillet.events import parse_chat_chunk, parse_event_data
 from rillet.testing._anthropic import anthropic_error, encode_messages, message_stream
@@ -72,11 +74,6 @@ if TYPE_CHECKING:
     from rillet.testing._relay import RelayRoutes
 
 __all__ = ["DROP", "STALL", "Emulator", "Reply", "Step"]
-
-ASGIMessage = MutableMapping[str, Any]
-"""An ASGI scope or event."""
-Receive = Callable[[], Awaitable[ASGIMessage]]
-Send = Callable[[ASGIMessage], Awaitable[None]]
 
 
 class _Marker:
@@ -539,13 +536,7 @@ class Emulator:
         if self.relay is not None and _is_relay(scope["path"]):
             await self._serve_relay(scope, receive, send)
             return
-        pieces: list[bytes] = []  # joined once: appending to bytes would copy it each time
-        while True:
-            message = await receive()
-            pieces.append(message.get("body", b""))
-            if not message.get("more_body"):
-                break
-        body = b"".join(pieces)
+        body = await read_body(receive)
         headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
         query = scope.get("query_string", b"").decode("latin-1")
         reply = self.reply(scope["method"], scope["path"], query, headers, body)
@@ -555,7 +546,7 @@ class Emulator:
         self.open_bodies += 1
         try:
             async with anyio.create_task_group() as group:
-                group.start_soon(_cancel_on_disconnect, receive, group.cancel_scope)
+                group.start_soon(cancel_on_disconnect, receive, group.cancel_scope)
                 finished = await _send_body(reply.body, send)
                 if finished:
                     await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -605,12 +596,6 @@ async def _send_body(steps: Iterator[Step], send: Send) -> bool:
         else:
             await anyio.sleep(step)  # type: ignore[arg-type]  # pyright: ignore[reportArgumentType]
     return True
-
-
-async def _cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> None:
-    while (await receive())["type"] != "http.disconnect":
-        pass
-    scope.cancel()
 
 
 def _route(path: str) -> str:

@@ -30,13 +30,15 @@ import anyio
 import anyio.abc
 import httpx
 
+from rillet._asgi import Message as ASGIMessage
+from rillet._asgi import Receive, Send, read_body
 from rillet._client import AsyncClient
 from rillet._stream import ResponseStream
 from rillet.testing._replay import ReplayTransport
 
 if TYPE_CHECKING:
     from rillet.relay import Relay
-    from rillet.testing._emulator import ASGIMessage, Emulator, Receive, Send
+    from rillet.testing._emulator import Emulator
 
 __all__ = ["RelayRoutes", "page"]
 
@@ -105,7 +107,7 @@ class RelayRoutes:
     async def _start(self, scope: ASGIMessage, receive: Receive, send: Send) -> None:
         """``POST /relay``: start generating into a new channel; answer its id."""
         try:
-            request = json.loads(await _body(receive) or b"{}")
+            request = json.loads(await read_body(receive) or b"{}")
         except ValueError:
             request = None
         if not isinstance(request, dict):
@@ -152,15 +154,6 @@ class RelayRoutes:
                 raise  # to POST /relay, which says so
             # A backend that broke mid-way fails this generation, not the server.
             _log.exception("relaying the generation into channel %s failed", channel)
-
-
-async def _body(receive: Receive) -> bytes:
-    pieces: list[bytes] = []
-    while True:
-        message = await receive()
-        pieces.append(message.get("body", b""))
-        if not message.get("more_body"):
-            return b"".join(pieces)
 
 
 def _error(message: str, kind: str = "invalid_request_error") -> bytes:
