@@ -1,6 +1,7 @@
 """What rillet's ASGI apps (the emulator, the relay's endpoint) share.
 
-The message types, reading a request's body, and noticing that the client went away.
+The message types, reading a request's body, a whole response at once, and noticing that the
+client went away.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from typing import Any, TypeAlias
 
 import anyio
 
-__all__ = ["Message", "Receive", "Send", "cancel_on_disconnect", "read_body"]
+__all__ = ["Message", "Receive", "Send", "cancel_on_disconnect", "read_body", "respond"]
 
 Message: TypeAlias = MutableMapping[str, Any]
 """An ASGI scope or event (Starlette's and uvicorn's are mutable mappings too)."""
@@ -33,3 +34,10 @@ async def cancel_on_disconnect(receive: Receive, scope: anyio.CancelScope) -> No
     while (await receive())["type"] != "http.disconnect":
         pass
     scope.cancel()
+
+
+async def respond(send: Send, status: int, body: bytes, content_type: bytes) -> None:
+    """Send a whole response: its status, content type and length, and body."""
+    headers = [(b"content-type", content_type), (b"content-length", b"%d" % len(body))]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})

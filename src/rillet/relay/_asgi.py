@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import anyio
 
-from rillet._asgi import Message, Receive, Send, cancel_on_disconnect
+from rillet._asgi import Message, Receive, Send, cancel_on_disconnect, respond
 from rillet.relay._sse_out import (
     KEEPALIVE,
     encode_end,
@@ -158,6 +158,4 @@ def _header(scope: Message, name: bytes) -> str | None:
 
 
 async def _plain(send: Send, status: int, text: str) -> None:
-    headers = [(b"content-type", b"text/plain; charset=utf-8")]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": text.encode()})
+    await respond(send, status, text.encode(), b"text/plain; charset=utf-8")

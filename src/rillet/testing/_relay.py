@@ -31,7 +31,7 @@ import anyio.abc
 import httpx
 
 from rillet._asgi import Message as ASGIMessage
-from rillet._asgi import Receive, Send, read_body
+from rillet._asgi import Receive, Send, read_body, respond
 from rillet._client import AsyncClient
 from rillet._stream import ResponseStream
 from rillet.testing._replay import ReplayTransport
@@ -93,16 +93,16 @@ class RelayRoutes:
         channel = route.group("channel") if route else None
         cancel = route is not None and route.group("cancel") is not None
         if route is not None and channel is None and method == "GET":
-            await _answer(send, 200, page(), content_type=b"text/html; charset=utf-8")
+            await respond(send, 200, page(), b"text/html; charset=utf-8")
         elif route is not None and channel is None and method == "POST":
             await self._start(scope, receive, send)
         elif channel is not None and not cancel and method == "GET":
             await self._endpoint.stream(channel, None, scope, receive, send)
         elif channel is not None and cancel and method == "POST":
             await self.relay.cancel(channel)
-            await _answer(send, 200, json.dumps({"channel": channel}).encode())
+            await _json(send, 200, json.dumps({"channel": channel}).encode())
         else:
-            await _answer(send, 404, _error(f"no route {method} {path}"))
+            await _json(send, 404, _error(f"no route {method} {path}"))
 
     async def _start(self, scope: ASGIMessage, receive: Receive, send: Send) -> None:
         """``POST /relay``: start generating into a new channel; answer its id."""
@@ -111,7 +111,7 @@ class RelayRoutes:
         except ValueError:
             request = None
         if not isinstance(request, dict):
-            await _answer(send, 400, _error("the request body is not a JSON object"))
+            await _json(send, 400, _error("the request body is not a JSON object"))
             return
         headers = {
             name.decode("latin-1"): value.decode("latin-1")
@@ -123,9 +123,9 @@ class RelayRoutes:
             channel: str = await self._group.start(self._generate, body, headers)
         except Exception as error:  # noqa: BLE001 - the backend's: said to the client
             message = f"cannot start a channel: {type(error).__name__}: {error}"
-            await _answer(send, 503, _error(message, "server_error"))
+            await _json(send, 503, _error(message, "server_error"))
             return
-        await _answer(send, 200, json.dumps({"channel": channel}).encode())
+        await _json(send, 200, json.dumps({"channel": channel}).encode())
 
     async def _generate(
         self,
@@ -160,9 +160,5 @@ def _error(message: str, kind: str = "invalid_request_error") -> bytes:
     return json.dumps({"error": {"message": message, "type": kind}}).encode()
 
 
-async def _answer(
-    send: Send, status: int, body: bytes, *, content_type: bytes = b"application/json"
-) -> None:
-    headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+async def _json(send: Send, status: int, body: bytes) -> None:
+    await respond(send, status, body, b"application/json")
